@@ -1,0 +1,43 @@
+"""The FastAPI application: settings, database, middleware, routers, web pages."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from verrijk import __version__
+from verrijk.api import errors
+from verrijk.api.deps import RateLimiter
+from verrijk.api.limits import BodySizeLimit
+from verrijk.api.routers import collections, health, jobs, records
+from verrijk.config import Settings
+from verrijk.store.db import make_engine, session_factory
+from verrijk.web import routes as web_routes
+from verrijk.web.routes import STATIC_DIR
+
+DESCRIPTION = """Metadata enrichment for heritage collections. Authenticate with an `X-API-Key` header
+(`verrijk keys create --role cataloger`). Errors are RFC 9457 problem details."""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    settings.ensure_data_dir()
+    app = FastAPI(title="verrijk", version=__version__, description=DESCRIPTION)
+    app.state.settings = settings
+    app.state.engine = make_engine(settings.db_url)
+    app.state.sessions = session_factory(app.state.engine)
+    app.state.rate_limiter = RateLimiter()
+    errors.install(app)
+    for router in (health.router, collections.router, records.router, jobs.router, web_routes.router):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(SessionMiddleware, secret_key=settings.session_secret, session_cookie="verrijk_session",
+                       same_site="lax", https_only=settings.base_url.startswith("https://"))
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
+                           allow_headers=["*"], expose_headers=["*"])
+    app.add_middleware(BodySizeLimit, max_upload=int(settings.max_upload_mb * 1e6),
+                       max_other=int(settings.max_json_mb * 1e6))
+    return app

@@ -1,0 +1,101 @@
+"""Request dependencies: database session, the caller (API key or web session), role checks, scoped repo."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict, deque
+from typing import Callable, Iterator
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from verrijk.api.errors import Problem
+from verrijk.domain import Role
+from verrijk.store.accounts import Principal, authenticate_key, principal_for_key
+from verrijk.store.repo import Repo, Scope
+from verrijk.store.tables import ApiKey, Organisation
+
+ALL_ROLES = tuple(r.value for r in Role)
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    session = request.app.state.sessions()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+class RateLimiter:
+    """Per-organisation requests-per-minute quota, a sliding window kept in this process."""
+
+    def __init__(self) -> None:
+        self._hits: dict[int, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def hit(self, org_id: int, per_minute: int) -> float | None:
+        """Record a request; return seconds to wait when the quota is used up."""
+        now = time.monotonic()
+        with self._lock:
+            hits = self._hits[org_id]
+            while hits and hits[0] <= now - 60:
+                hits.popleft()
+            if len(hits) >= per_minute:
+                return 60 - (now - hits[0])
+            hits.append(now)
+            return None
+
+
+def current_principal(request: Request, session: Session = Depends(get_session)) -> Principal | None:
+    raw = request.headers.get("x-api-key")
+    if raw:
+        principal = authenticate_key(session, raw)
+        if principal is None:
+            raise Problem(401, "the X-API-Key header holds an unknown or revoked key")
+    else:
+        key_id = request.session.get("key_id") if "session" in request.scope else None
+        key = session.get(ApiKey, key_id) if key_id else None
+        principal = principal_for_key(session, key) if key else None
+    if principal is not None:
+        session.commit()  # last_used_at
+        org = session.get(Organisation, principal.organisation_id)
+        if org and org.quota_requests_per_minute:
+            wait = request.app.state.rate_limiter.hit(org.id, org.quota_requests_per_minute)
+            if wait is not None:
+                raise Problem(429, f"organisation {org.slug!r} may make {org.quota_requests_per_minute} requests "
+                                   f"a minute; retry in {wait:.0f} s")
+    return principal
+
+
+def allow(*roles: str, public: bool = False) -> Callable[..., Principal | None]:
+    """A dependency that admits only the given roles (or anyone when public); every route declares one."""
+    for role in roles:
+        Role(role)
+
+    def check(principal: Principal | None = Depends(current_principal)) -> Principal | None:
+        if public:
+            return principal
+        if principal is None:
+            raise Problem(401, "this endpoint needs an API key in the X-API-Key header (or a web login)")
+        if principal.role not in roles:
+            raise Problem(403, f"role {principal.role!r} may not do this; allowed: {', '.join(roles)}")
+        return principal
+
+    check.allowed_roles = frozenset(roles)  # type: ignore[attr-defined]
+    check.public = public  # type: ignore[attr-defined]
+    return check
+
+
+def repo_for(principal: Principal, session: Session) -> Repo:
+    return Repo(session, Scope(principal.organisation_id, principal.user_id, principal.role))
+
+
+def scoped(*roles: str) -> Callable[..., Repo]:
+    """A dependency giving the caller's organisation-scoped repository, for callers with one of the roles."""
+    checker = allow(*roles)
+
+    def dependency(principal: Principal = Depends(checker), session: Session = Depends(get_session)) -> Repo:
+        return repo_for(principal, session)
+
+    return dependency

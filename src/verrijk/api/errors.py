@@ -1,0 +1,85 @@
+"""RFC 9457 problem details for every error the API returns, saying what is wrong and where."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from verrijk.ingest.base import IngestError
+from verrijk.store.accounts import AccountError
+from verrijk.store.repo import NotFound, QuotaExceeded
+
+PROBLEM = "application/problem+json"
+TITLES = {400: "Bad request", 401: "Not authenticated", 403: "Forbidden", 404: "Not found",
+          405: "Method not allowed", 409: "Conflict", 413: "Content too large", 415: "Unsupported media type",
+          422: "Invalid request", 429: "Too many requests", 500: "Internal server error"}
+
+
+class Problem(Exception):
+    def __init__(self, status: int, detail: str, **extra: Any):
+        super().__init__(detail)
+        self.status, self.detail, self.extra = status, detail, extra
+
+
+def problem_response(status: int, detail: str, instance: str = "", headers: dict | None = None, **extra: Any) -> JSONResponse:
+    body = {"type": "about:blank", "title": TITLES.get(status, "Error"), "status": status, "detail": detail}
+    if instance:
+        body["instance"] = instance
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def _where(loc: tuple) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("query", "path", "header", "body", "cookie"):
+        head, rest = parts[0], parts[1:]
+        return f"{head} parameter {'.'.join(rest)!r}" if head != "body" else f"body field {'.'.join(rest) or '(root)'!r}"
+    return ".".join(parts)
+
+
+def _is_page_request(request: Request) -> bool:
+    """A browser navigating to a page (not a program calling the API) gets sent to the sign-in page."""
+    return request.headers.get("accept", "").startswith("text/html") and "x-api-key" not in request.headers
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem):
+        if exc.status == 401 and request.method == "GET" and _is_page_request(request):
+            from verrijk.web.routes import login_redirect
+
+            return login_redirect(request.url.path)
+        return problem_response(exc.status, exc.detail, request.url.path, **exc.extra)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = f"no route {request.method} {request.url.path}"
+        return problem_response(exc.status_code, detail, request.url.path, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError):
+        errors = [{"where": _where(tuple(e["loc"])), "message": e["msg"]} for e in exc.errors()]
+        detail = "; ".join(f"{e['where']}: {e['message']}" for e in errors)
+        return problem_response(422, detail, request.url.path, errors=errors)
+
+    @app.exception_handler(NotFound)
+    async def _not_found(request: Request, exc: NotFound):
+        return problem_response(404, str(exc), request.url.path)
+
+    @app.exception_handler(QuotaExceeded)
+    async def _quota(request: Request, exc: QuotaExceeded):
+        return problem_response(429, str(exc), request.url.path)
+
+    @app.exception_handler(IngestError)
+    async def _ingest(request: Request, exc: IngestError):
+        return problem_response(400, str(exc), request.url.path)
+
+    @app.exception_handler(AccountError)
+    async def _account(request: Request, exc: AccountError):
+        return problem_response(400, str(exc), request.url.path)

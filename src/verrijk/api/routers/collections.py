@@ -1,0 +1,66 @@
+"""/collections: list, create, and ingest files into a collection."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+
+from verrijk.api.deps import ALL_ROLES, scoped
+from verrijk.api.errors import Problem
+from verrijk.api.schemas import CollectionIn, CollectionOut, IngestReportOut
+from verrijk.ingest.base import Mapping
+from verrijk.ingest.service import FORMATS, ingest
+from verrijk.store.repo import NotFound, Repo
+
+router = APIRouter(prefix="/collections", tags=["collections"])
+EDITORS = ("admin", "cataloger")
+
+
+@router.get("", response_model=list[CollectionOut])
+def list_collections(repo: Repo = Depends(scoped(*ALL_ROLES))) -> list[CollectionOut]:
+    return [CollectionOut.of(c, n) for c, n in repo.collections()]
+
+
+@router.get("/{slug}", response_model=CollectionOut)
+def get_collection(slug: str, repo: Repo = Depends(scoped(*ALL_ROLES))) -> CollectionOut:
+    counts = dict((c.slug, n) for c, n in repo.collections())
+    return CollectionOut.of(repo.collection(slug), counts.get(slug, 0))
+
+
+@router.post("", response_model=CollectionOut, status_code=201)
+def create_collection(body: CollectionIn, repo: Repo = Depends(scoped(*EDITORS))) -> CollectionOut:
+    try:
+        repo.collection(body.slug)
+    except NotFound:
+        col = repo.ensure_collection(body.slug, **body.model_dump(exclude={"slug"}))
+        repo.audit("collection.create", "collection", body.slug)
+        repo.session.commit()
+        return CollectionOut.of(col, 0)
+    raise Problem(409, f"collection {body.slug!r} already exists in this organisation")
+
+
+@router.post("/{slug}/ingest", response_model=IngestReportOut)
+async def ingest_upload(
+    slug: str,
+    request: Request,
+    file: Annotated[UploadFile, File(description="CSV/TSV, JSONL, OAI-PMH XML or IIIF manifest")],
+    mapping: Annotated[UploadFile | None, File(description="optional CSV column mapping")] = None,
+    format: Annotated[str | None, Query(description=f"one of {', '.join(FORMATS)}; sniffed when left out")] = None,
+    encoding: str = "utf-8",
+    dry_run: bool = False,
+    repo: Repo = Depends(scoped(*EDITORS)),
+) -> IngestReportOut:
+    if format is not None and format not in FORMATS:
+        raise Problem(422, f"query parameter 'format': {format!r} is not one of {', '.join(FORMATS)}")
+    data = await file.read()
+    rules = None
+    if mapping is not None:
+        rules = Mapping.parse(await mapping.read(), mapping.filename or "mapping.csv")
+    report = await run_in_threadpool(
+        ingest, repo.session, repo, slug, file.filename or "upload", data, format, rules, encoding, dry_run,
+        request.app.state.settings.ingest_batch_size,
+    )
+    return IngestReportOut(**report.as_dict())
+

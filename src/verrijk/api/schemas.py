@@ -1,0 +1,168 @@
+"""Request and response bodies of the API, apart from the table models."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator
+
+from verrijk.domain import is_valid_rights
+from verrijk.store.tables import Collection, Job, Record, Suggestion
+
+
+class MediaOut(BaseModel):
+    url: str
+    kind: str
+    label: str = ""
+    width: int | None = None
+    height: int | None = None
+    duration: float | None = None
+    rights: str | None = None
+
+
+class SuggestionOut(BaseModel):
+    id: int
+    field: str
+    start: int | None
+    end: int | None
+    kind: str
+    label: str
+    authority_uri: str | None
+    score: float
+    enricher: str
+    enricher_version: str
+    status: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, s: Suggestion) -> "SuggestionOut":
+        return cls(id=s.id, field=s.field, start=s.span_start, end=s.span_end, kind=s.kind, label=s.label,
+                   authority_uri=s.authority_uri, score=s.score, enricher=s.enricher,
+                   enricher_version=s.enricher_version, status=s.status, created_at=s.created_at)
+
+
+class RecordOut(BaseModel):
+    id: int
+    uri: str = Field(description="Persistent HTTP URI of the record in verrijk")
+    source_uri: str | None = Field(description="The record's own URI at its source, when it has one")
+    collection: str
+    source_id: str
+    title: str
+    description: str
+    creator: list[str]
+    date: str
+    date_from: int | None
+    date_to: int | None
+    place: list[str]
+    subject: list[str]
+    type: list[str]
+    rights: str | None
+    language: str | None
+    extra: dict[str, Any]
+    media: list[MediaOut]
+    created_at: datetime
+    updated_at: datetime
+    suggestions: list[SuggestionOut] | None = None
+    raw: dict[str, Any] | None = None
+
+    @classmethod
+    def of(cls, r: Record, base_url: str, collection_slug: str) -> "RecordOut":
+        return cls(
+            id=r.id, uri=f"{base_url}/records/{r.id}", source_uri=r.uri, collection=collection_slug,
+            source_id=r.source_id, title=r.title, description=r.description, creator=r.creator, date=r.date,
+            date_from=r.date_from, date_to=r.date_to, place=r.place, subject=r.subject, type=r.type,
+            rights=r.rights, language=r.language, extra=r.extra,
+            media=[MediaOut(url=m.url, kind=m.kind, label=m.label, width=m.width, height=m.height,
+                            duration=m.duration, rights=m.rights) for m in r.media],
+            created_at=r.created_at, updated_at=r.updated_at,
+        )
+
+
+class PageOut(BaseModel):
+    items: list[Any]
+    total: int
+    next_cursor: str | None
+
+
+class RecordPage(PageOut):
+    items: list[RecordOut]
+
+
+class CollectionIn(BaseModel):
+    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,99}$", description="lower-case letters, digits, hyphens")
+    name: str = Field(min_length=1, max_length=300)
+    description: str = ""
+    default_rights: str | None = None
+    metadata_license: str | None = None
+    attribution: str = ""
+
+    @field_validator("default_rights", "metadata_license")
+    @classmethod
+    def _rights(cls, value: str | None) -> str | None:
+        if value is not None and not is_valid_rights(value):
+            raise ValueError(f"{value!r} is not a rightsstatements.org or Creative Commons URI")
+        return value
+
+
+class CollectionOut(BaseModel):
+    slug: str
+    name: str
+    description: str
+    default_rights: str | None
+    metadata_license: str | None
+    attribution: str
+    records: int
+    created_at: datetime
+
+    @classmethod
+    def of(cls, c: Collection, count: int) -> "CollectionOut":
+        return cls(slug=c.slug, name=c.name, description=c.description, default_rights=c.default_rights,
+                   metadata_license=c.metadata_license, attribution=c.attribution, records=count,
+                   created_at=c.created_at)
+
+
+class JobOut(BaseModel):
+    id: int
+    kind: str
+    status: str
+    params: dict[str, Any]
+    total: int
+    done: int
+    progress: float
+    result: dict[str, Any]
+    error: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, j: Job) -> "JobOut":
+        return cls(id=j.id, kind=j.kind, status=j.status, params=j.params, total=j.total, done=j.done,
+                   progress=(j.done / j.total) if j.total else (1.0 if j.status == "done" else 0.0),
+                   result=j.result, error=j.error, created_at=j.created_at, updated_at=j.updated_at)
+
+
+class JobPage(PageOut):
+    items: list[JobOut]
+
+
+class RejectOut(BaseModel):
+    location: str
+    field: str
+    message: str
+
+
+class IngestReportOut(BaseModel):
+    source: str
+    format: str
+    dry_run: bool
+    read: int
+    created: int
+    updated: int
+    unchanged: int
+    deleted: int
+    rejected_count: int
+    rejected: list[RejectOut]
+    error: str | None
+    job_id: int | None
+    summary: str

@@ -1,0 +1,291 @@
+"""The verrijk command line: thin wrappers over the same store and service functions the API uses."""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from verrijk import __version__
+from verrijk.config import Settings
+from verrijk.domain import CC0, COPYRIGHT_NOT_EVALUATED
+from verrijk.ingest.base import IngestError, Mapping
+from verrijk.ingest.service import FORMATS, ingest
+from verrijk.store.accounts import AccountError, create_api_key, ensure_organisation, organisation_by_slug
+from verrijk.store.db import make_engine, migrate, session_factory
+from verrijk.store.repo import NotFound, RecordFilter, Repo, Scope
+from verrijk.store.tables import Authority, Organisation
+
+app = typer.Typer(help="verrijk: metadata enrichment for heritage collections.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+records_app = typer.Typer(help="List and show records.", no_args_is_help=True)
+keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
+orgs_app = typer.Typer(help="Manage organisations.", no_args_is_help=True)
+jobs_app = typer.Typer(help="List jobs.", no_args_is_help=True)
+app.add_typer(records_app, name="records")
+app.add_typer(keys_app, name="keys")
+app.add_typer(orgs_app, name="orgs")
+app.add_typer(jobs_app, name="jobs")
+
+out = Console()
+err = Console(stderr=True)
+DEMO_DIR = Path(__file__).parent / "demo"
+DEMO_ORG = "demo"
+DEMO_COLLECTION = "rijksmuseum-suriname"
+
+OrgOption = typer.Option(None, "--org", envvar="VERRIJK_ORG", help="organisation slug (default: the only one)")
+
+
+def fail(message: str, code: int = 2) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def open_session(create: bool = False) -> Iterator[Session]:
+    settings = Settings()
+    settings.ensure_data_dir()
+    engine = make_engine(settings.db_url)
+    if create:
+        migrate(engine)
+    session = session_factory(engine)()
+    try:
+        yield session
+    except (AccountError, NotFound, IngestError) as exc:
+        session.rollback()
+        fail(str(exc))
+    finally:
+        session.close()
+        engine.dispose()
+
+
+def resolve_org(session: Session, slug: str | None) -> Organisation:
+    if slug:
+        return organisation_by_slug(session, slug)
+    orgs = list(session.scalars(select(Organisation).order_by(Organisation.slug)))
+    if len(orgs) == 1:
+        return orgs[0]
+    if not orgs:
+        fail("no organisation exists yet: run `verrijk init` first")
+    fail(f"there are several organisations ({', '.join(o.slug for o in orgs)}): pass --org")
+    raise AssertionError  # unreachable: fail exits
+
+
+@app.command()
+def version() -> None:
+    """Print verrijk's version."""
+    out.print(__version__)
+
+
+@app.command()
+def init(org: str = typer.Option(DEMO_ORG, "--org", help="organisation to create"),
+         name: str = typer.Option("", help="organisation's display name")) -> None:
+    """Create or upgrade the database in the data directory and make sure an organisation exists."""
+    with open_session(create=True) as session:
+        organisation = ensure_organisation(session, org, name or None)
+        register_shared_authorities(session)
+        session.commit()
+        out.print(f"database ready: {Settings().db_url}; organisation [bold]{organisation.slug}[/]")
+
+
+def register_shared_authorities(session: Session) -> None:
+    """The authorities every organisation may read: shipped with verrijk, registered once."""
+    exists = session.scalar(select(Authority).where(Authority.name == "vkc-creators",
+                                                    Authority.organisation_id.is_(None)))
+    if exists is None:
+        session.add(Authority(name="vkc-creators", label="Vlaamse Kunstcollectie – vervaardigers", shared=True,
+                              source=str(DEMO_DIR / "vkc_creators.csv"), license=CC0))
+
+
+@orgs_app.command("create")
+def orgs_create(slug: str, name: str = typer.Option("", help="display name"),
+                quota_records: Optional[int] = typer.Option(None, help="most records it may store"),
+                quota_jobs: Optional[int] = typer.Option(None, help="most jobs queued or running at once"),
+                quota_rpm: Optional[int] = typer.Option(None, help="most API requests a minute")) -> None:
+    """Create an organisation (or update its quotas)."""
+    with open_session(create=True) as session:
+        org = ensure_organisation(session, slug, name or None)
+        org.quota_records, org.quota_jobs, org.quota_requests_per_minute = quota_records, quota_jobs, quota_rpm
+        session.commit()
+        out.print(f"organisation {org.slug} ready")
+
+
+@orgs_app.command("list")
+def orgs_list() -> None:
+    """List organisations."""
+    with open_session() as session:
+        table = Table("slug", "name", "quota records", "quota jobs", "quota rpm")
+        for o in session.scalars(select(Organisation).order_by(Organisation.slug)):
+            table.add_row(o.slug, o.name, *(str(v) if v is not None else "–" for v in
+                                             (o.quota_records, o.quota_jobs, o.quota_requests_per_minute)))
+        out.print(table)
+
+
+@keys_app.command("create")
+def keys_create(role: str = typer.Option(..., help="admin, cataloger, volunteer or client"),
+                org: Optional[str] = OrgOption,
+                user: Optional[str] = typer.Option(None, help="user name (created when new)"),
+                name: str = typer.Option("", help="what the key is for")) -> None:
+    """Create an API key and print it (it is shown once; only its hash is stored)."""
+    with open_session() as session:
+        raw, _ = create_api_key(session, resolve_org(session, org), role, user, name)
+        session.commit()
+        print(raw)
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                    console=err, transient=False)
+
+
+@app.command("ingest")
+def ingest_cmd(
+    path: str = typer.Argument(..., help="a file (CSV/TSV, JSONL, OAI-PMH XML, IIIF manifest) or an OAI-PMH base URL"),
+    collection: str = typer.Option(..., "--collection", "-c", help="collection slug (created when new)"),
+    format: Optional[str] = typer.Option(None, "--format", "-f", help=f"one of {', '.join(FORMATS)}; sniffed when left out"),
+    mapping: Optional[Path] = typer.Option(None, help="CSV mapping of columns to fields (field,column,separator,default)"),
+    encoding: str = typer.Option("utf-8", help="text encoding of CSV/JSONL input"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="read and check everything, store nothing"),
+    name: str = typer.Option("", help="collection display name when it is created"),
+    default_rights: Optional[str] = typer.Option(None, help="rights statement URI for records that carry none"),
+    org: Optional[str] = OrgOption,
+    json_out: bool = typer.Option(False, "--json", help="print the report as JSON"),
+) -> None:
+    """Ingest records into a collection: idempotent, batched, bad records reported and skipped."""
+    if format and format not in FORMATS:
+        fail(f"--format {format!r} is not one of {', '.join(FORMATS)}")
+    with open_session() as session:
+        organisation = resolve_org(session, org)
+        repo = Repo(session, Scope(organisation.id))
+        rules = Mapping.load(mapping) if mapping else None
+        attrs = {"default_rights": default_rights} if default_rights else {}
+        if name:
+            attrs["name"] = name
+        with _progress() as progress:
+            task = progress.add_task(f"ingest {Path(path).name}", total=None)
+            report = ingest(session, repo, collection, path, fmt=format, mapping=rules, encoding=encoding,
+                            dry_run=dry_run, batch_size=Settings().ingest_batch_size,
+                            progress=lambda done, total: progress.update(task, completed=done, total=total),
+                            collection_attrs=attrs)
+    print_report(report, json_out)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def print_report(report, json_out: bool) -> None:
+    if json_out:
+        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        return
+    for reject in report.rejected[:50]:
+        err.print(f"rejected {reject}", highlight=False, soft_wrap=True)
+    if report.rejected_count > 50:
+        err.print(f"… and {report.rejected_count - 50} more rejected (use --json for all)")
+    (err if not report.ok else out).print(report.summary(), highlight=False, soft_wrap=True)
+
+
+@records_app.command("list")
+def records_list(collection: Optional[str] = typer.Option(None, "--collection", "-c"),
+                 q: Optional[str] = typer.Option(None, help="words in title or description"),
+                 limit: int = typer.Option(20, min=1, max=1000),
+                 cursor: Optional[str] = None,
+                 org: Optional[str] = OrgOption,
+                 json_out: bool = typer.Option(False, "--json", help="print JSON lines")) -> None:
+    """List records, newest id last, with a cursor for the next page."""
+    with open_session() as session:
+        repo = Repo(session, Scope(resolve_org(session, org).id))
+        try:
+            page = repo.records(RecordFilter(collection=collection, q=q), limit=limit, cursor=cursor)
+        except ValueError as exc:
+            fail(str(exc))
+        if json_out:
+            for r in page.items:
+                print(json.dumps(_record_dict(r), ensure_ascii=False))
+        else:
+            table = Table("id", "source id", "title", "creator", "date", title=f"{page.total} records")
+            for r in page.items:
+                table.add_row(str(r.id), r.source_id, r.title[:70], ", ".join(r.creator)[:40], r.date)
+            out.print(table)
+        if page.next_cursor:
+            err.print(f"next page: --cursor {page.next_cursor}")
+
+
+@records_app.command("show")
+def records_show(record_id: int, org: Optional[str] = OrgOption) -> None:
+    """Show one record as JSON."""
+    with open_session() as session:
+        repo = Repo(session, Scope(resolve_org(session, org).id))
+        print(json.dumps(_record_dict(repo.record(record_id)), ensure_ascii=False, indent=2))
+
+
+def _record_dict(r) -> dict:
+    keys = ("id", "source_id", "uri", "title", "description", "creator", "date", "date_from", "date_to",
+            "place", "subject", "type", "rights", "language", "extra")
+    return {k: getattr(r, k) for k in keys} | {"media": [m.url for m in r.media]}
+
+
+@jobs_app.command("list")
+def jobs_list(org: Optional[str] = OrgOption, limit: int = 20) -> None:
+    """List recent jobs."""
+    with open_session() as session:
+        repo = Repo(session, Scope(resolve_org(session, org).id))
+        table = Table("id", "kind", "status", "done", "total", "updated")
+        for j in repo.jobs(limit=limit).items:
+            table.add_row(str(j.id), j.kind, j.status, str(j.done), str(j.total), j.updated_at.isoformat(timespec="seconds"))
+        out.print(table)
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = False) -> None:
+    """Serve the API and web pages."""
+    import uvicorn
+
+    with open_session(create=True):
+        pass
+    uvicorn.run("verrijk.api.app:create_app", factory=True, host=host, port=port, reload=reload)
+
+
+@app.command()
+def demo(serve_after: bool = typer.Option(True, "--serve/--no-serve", help="serve the API and web UI afterwards"),
+         host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Set up the demo: organisation, the Rijksmuseum Suriname collection, enrichers, a cataloger key; then serve."""
+    init(org=DEMO_ORG, name="verrijk demo")
+    with open_session() as session:
+        organisation = organisation_by_slug(session, DEMO_ORG)
+        repo = Repo(session, Scope(organisation.id))
+        with _progress() as progress:
+            task = progress.add_task("ingest demo collection", total=None)
+            report = ingest(
+                session, repo, DEMO_COLLECTION, str(DEMO_DIR / "rijksmuseum_suriname.csv"), fmt="csv",
+                mapping=Mapping.load(DEMO_DIR / "rijksmuseum_suriname.mapping.csv"),
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
+                collection_attrs={
+                    "name": "Rijksmuseum – Suriname", "default_rights": COPYRIGHT_NOT_EVALUATED,
+                    "metadata_license": CC0,
+                    "description": "Objecten uit het Rijksmuseum die met Suriname verbonden zijn.",
+                    "attribution": "Metadata: Rijksmuseum, Amsterdam (CC0), via the Suriname Time Machine project.",
+                },
+            )
+        print_report(report, False)
+        out.print("enrichers: none installed yet; search index: none yet", highlight=False)
+        raw, _ = create_api_key(session, organisation, "cataloger", "demo-cataloger", "make demo")
+        session.commit()
+    out.print(f"\n[bold]verrijk demo[/] on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
+    out.print(f"cataloger API key: [bold]{raw}[/]", soft_wrap=True)
+    out.print(f"try: curl -H 'X-API-Key: {raw}' 'http://{host}:{port}/records?limit=5'", soft_wrap=True,
+              highlight=False)
+    sys.stdout.flush()
+    if serve_after:
+        serve(host=host, port=port, reload=False)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,41 @@
+"""Settings for every entry point: VERRIJK_* environment variables and one data directory."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VERRIJK_", extra="ignore")
+
+    data_dir: Path = Path("./data")
+    database_url: str | None = None
+    base_url: str = "http://127.0.0.1:8000"
+    cors_origins: list[str] = []
+    max_upload_mb: float = 25.0
+    max_json_mb: float = 2.0
+    ingest_batch_size: int = 500
+    secret_key: str | None = None
+
+    @cached_property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'verrijk.db').resolve()}"
+
+    def ensure_data_dir(self) -> Path:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return self.data_dir
+
+    @cached_property
+    def session_secret(self) -> str:
+        """The key that signs web session cookies: configured, or made once and kept in the data dir."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.ensure_data_dir() / "secret_key"
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()

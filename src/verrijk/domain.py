@@ -1,0 +1,61 @@
+"""Shared vocabulary of the domain: roles, suggestion kinds and states, record fields, rights URIs."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    admin = "admin"
+    cataloger = "cataloger"
+    volunteer = "volunteer"
+    client = "client"
+
+
+class SuggestionKind(StrEnum):
+    entity = "entity"
+    link = "link"
+    subject = "subject"
+    tag = "tag"
+    transcript = "transcript"
+
+
+class SuggestionStatus(StrEnum):
+    suggested = "suggested"
+    accepted = "accepted"
+    rejected = "rejected"
+    edited = "edited"
+    auto = "auto"
+
+
+class JobStatus(StrEnum):
+    queued = "queued"
+    running = "running"
+    done = "done"
+    failed = "failed"
+    cancelled = "cancelled"
+
+
+# Record fields a mapping can fill. Multi-valued ones hold lists of strings.
+SINGLE_FIELDS = ("source_id", "title", "description", "date", "date_from", "date_to", "rights", "language", "uri")
+LIST_FIELDS = ("creator", "place", "subject", "type", "media")
+RECORD_FIELDS = SINGLE_FIELDS + LIST_FIELDS
+
+_RIGHTS_PATTERNS = (
+    re.compile(r"^https?://rightsstatements\.org/vocab/(InC|InC-OW-EU|InC-EDU|InC-NC|InC-RUU|NoC-CR|NoC-NC|NoC-OKLR|NoC-US|CNE|UND|NKC)/1\.0/?$"),
+    re.compile(r"^https?://creativecommons\.org/publicdomain/(zero/1\.0|mark/1\.0)/?$"),
+    re.compile(r"^https?://creativecommons\.org/licenses/(by|by-sa|by-nd|by-nc|by-nc-sa|by-nc-nd)/(1\.0|2\.0|2\.5|3\.0|4\.0)(/[a-z]{2})?/?$"),
+)
+
+CC0 = "http://creativecommons.org/publicdomain/zero/1.0/"
+COPYRIGHT_NOT_EVALUATED = "http://rightsstatements.org/vocab/CNE/1.0/"
+
+
+def is_valid_rights(uri: str) -> bool:
+    """True for a rightsstatements.org statement or a Creative Commons licence/tool URI."""
+    return any(p.match(uri.strip()) for p in _RIGHTS_PATTERNS)
+
+
+def is_in_copyright(uri: str) -> bool:
+    return "rightsstatements.org/vocab/InC" in uri

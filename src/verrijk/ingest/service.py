@@ -1,0 +1,201 @@
+"""The one ingest operation behind the CLI and the API: sniff, read, validate, store in batches, report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from sqlalchemy.orm import Session
+
+from verrijk.ingest.base import IngestError, Mapping, RecordInvalid, Reject, SourceItem, validate
+from verrijk.ingest.iiif import read_iiif
+from verrijk.ingest.oai import harvest, read_oai
+from verrijk.ingest.tabular import read_csv, read_jsonl
+from verrijk.store.repo import QuotaExceeded, Repo, touch
+
+FORMATS = ("csv", "jsonl", "oai-dc", "iiif")
+MAX_REPORTED_REJECTS = 1000
+
+
+@dataclass
+class IngestReport:
+    source: str
+    format: str
+    dry_run: bool = False
+    read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    rejected: list[Reject] = field(default_factory=list)
+    rejected_count: int = 0
+    error: str | None = None
+    job_id: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.rejected_count == 0
+
+    def summary(self) -> str:
+        verb = "would store" if self.dry_run else "stored"
+        text = (f"{self.source}: read {self.read}, {verb} {self.created} new and {self.updated} updated, "
+                f"{self.unchanged} unchanged, {self.rejected_count} rejected")
+        if self.deleted:
+            text += f", {self.deleted} marked deleted at the source (left in place)"
+        return text + (f"; stopped: {self.error}" if self.error else "")
+
+    def as_dict(self) -> dict:
+        return {
+            "source": self.source, "format": self.format, "dry_run": self.dry_run, "read": self.read,
+            "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+            "deleted": self.deleted, "rejected_count": self.rejected_count,
+            "rejected": [{"location": r.location, "field": r.field, "message": r.message} for r in self.rejected],
+            "error": self.error, "job_id": self.job_id, "summary": self.summary(),
+        }
+
+
+def sniff(name: str, head: bytes) -> str:
+    """The format of an input from its name and first bytes."""
+    lower = name.lower()
+    if lower.startswith(("http://", "https://")):
+        return "oai-dc"
+    for suffix, fmt in ((".csv", "csv"), (".tsv", "csv"), (".jsonl", "jsonl"), (".ndjson", "jsonl"), (".xml", "oai-dc")):
+        if lower.endswith(suffix):
+            return fmt
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text.startswith(b"<"):
+        return "oai-dc"
+    if text.startswith((b"{", b"[")):
+        if b"iiif.io/api/presentation" in head or b'"Manifest"' in head:
+            return "iiif"
+        return "jsonl"
+    if lower.endswith(".json"):
+        return "iiif"
+    return "csv"
+
+
+def read_items(source: str, data: bytes | None, fmt: str, mapping: Mapping | None, encoding: str) -> Iterator[SourceItem]:
+    name = Path(source).name if not source.startswith("http") else source
+    if fmt == "oai-dc" and data is None:
+        return harvest(source)
+    assert data is not None
+    if fmt == "csv":
+        return read_csv(data, name, mapping, encoding)
+    if fmt == "jsonl":
+        return read_jsonl(data, name, mapping, encoding)
+    if fmt == "oai-dc":
+        return read_oai(data, name)
+    if fmt == "iiif":
+        return read_iiif(data, name)
+    raise IngestError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+def read_source(path: str) -> bytes | None:
+    """The bytes of a local file, or None for a URL to harvest."""
+    if path.startswith(("http://", "https://")):
+        return None
+    p = Path(path)
+    if p.is_dir():
+        raise IngestError(f"{path} is a folder; give one file (or a URL to harvest)")
+    try:
+        return p.read_bytes()
+    except OSError as exc:
+        raise IngestError(f"cannot read {path}: {exc.strerror}") from exc
+
+
+def ingest(
+    session: Session,
+    repo: Repo,
+    collection_slug: str,
+    source: str,
+    data: bytes | None = None,
+    fmt: str | None = None,
+    mapping: Mapping | None = None,
+    encoding: str = "utf-8",
+    dry_run: bool = False,
+    batch_size: int = 500,
+    progress: Callable[[int, int | None], None] | None = None,
+    collection_attrs: dict | None = None,
+) -> IngestReport:
+    """Read one input into a collection. Each batch is one transaction; bad records are reported and skipped.
+
+    `data` is the input's bytes (read from `source` when None and `source` is a path). Nothing is written
+    when `dry_run` is set. The report lists every rejected record with location, field and reason.
+    """
+    if data is None:
+        data = read_source(source)
+    fmt = fmt or sniff(source, (data or b"")[:4096])
+    if fmt not in FORMATS:
+        raise IngestError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    report = IngestReport(source=source, format=fmt, dry_run=dry_run)
+    items: Iterable[SourceItem] = read_items(source, data, fmt, mapping, encoding)
+    if data is not None:
+        items = list(items)  # parse the whole file first: a fatal error then stops before anything is stored
+    total = len(items) if isinstance(items, list) else None
+
+    collection = None if dry_run else repo.ensure_collection(collection_slug, **(collection_attrs or {}))
+    job = None
+    if not dry_run:
+        job = repo.create_job("ingest", collection, {"source": source, "format": fmt})
+        touch(job, status="running", total=total or 0)
+        session.commit()
+        report.job_id = job.id
+    default_rights = collection.default_rights if collection else None
+
+    seen: dict[str, str] = {}
+    batch: list[dict] = []
+
+    def flush() -> None:
+        if not batch:
+            return
+        if dry_run:
+            try:
+                existing = repo.existing_source_ids(repo.collection(collection_slug), [b["source_id"] for b in batch])
+            except LookupError:
+                existing = set()
+            report.created += sum(1 for b in batch if b["source_id"] not in existing)
+            report.updated += len(batch) - sum(1 for b in batch if b["source_id"] not in existing)
+        else:
+            result = repo.upsert_records(collection, batch)
+            report.created += result.created
+            report.updated += result.updated
+            report.unchanged += result.unchanged
+            touch(job, done=report.read)
+            session.commit()
+        batch.clear()
+
+    try:
+        for item in items:
+            report.read += 1
+            if item.deleted:
+                report.deleted += 1
+                continue
+            try:
+                record = validate(item, default_rights)
+                first = seen.get(record["source_id"])
+                if first:
+                    raise RecordInvalid("source_id", f"{record['source_id']!r} already appeared at {first}; "
+                                                     "this occurrence is skipped")
+                seen[record["source_id"]] = item.location
+                batch.append(record)
+            except RecordInvalid as exc:
+                report.rejected_count += 1
+                if len(report.rejected) < MAX_REPORTED_REJECTS:
+                    report.rejected.append(Reject(item.location, exc.field, str(exc)))
+            if len(batch) >= batch_size:
+                flush()
+            if progress:
+                progress(report.read, total)
+        flush()
+    except (IngestError, QuotaExceeded) as exc:
+        session.rollback()
+        report.error = str(exc)
+    finally:
+        if job is not None:
+            touch(job, status="failed" if report.error else "done", done=report.read, total=report.read,
+                  result=report.as_dict() | {"rejected": report.as_dict()["rejected"][:50]},
+                  error=report.error)
+            repo.audit("ingest", "collection", collection_slug, summary=report.summary())
+            session.commit()
+    return report

@@ -1,0 +1,134 @@
+"""Organisations, users, memberships and API keys: the operator-level side of the store."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from verrijk.domain import Role
+from verrijk.store.tables import ApiKey, AuditEntry, Membership, Organisation, User, utcnow
+
+KEY_PREFIX = "vk_"
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+class AccountError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated caller: a user acting in one organisation with one role."""
+
+    user_id: int
+    username: str
+    organisation_id: int
+    organisation_slug: str
+    role: str
+    key_id: int | None = None
+
+
+def check_slug(slug: str, what: str) -> str:
+    if not SLUG.match(slug):
+        raise AccountError(f"{what} {slug!r} must be lower-case letters, digits and hyphens (at most 63)")
+    return slug
+
+
+def ensure_organisation(session: Session, slug: str, name: str | None = None) -> Organisation:
+    check_slug(slug, "organisation")
+    org = session.scalar(select(Organisation).where(Organisation.slug == slug))
+    if org is None:
+        org = Organisation(slug=slug, name=name or slug, settings={})
+        session.add(org)
+        session.flush()
+        session.add(AuditEntry(organisation_id=org.id, action="organisation.create", target_type="organisation",
+                               target_id=str(org.id)))
+    return org
+
+
+def organisation_by_slug(session: Session, slug: str) -> Organisation:
+    org = session.scalar(select(Organisation).where(Organisation.slug == slug))
+    if org is None:
+        raise AccountError(f"organisation {slug!r} does not exist")
+    return org
+
+
+def ensure_user(session: Session, username: str, display_name: str = "") -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        user = User(username=username, display_name=display_name or username)
+        session.add(user)
+        session.flush()
+    return user
+
+
+def set_membership(session: Session, user: User, org: Organisation, role: str) -> Membership:
+    role = Role(role).value
+    member = session.scalar(
+        select(Membership).where(Membership.user_id == user.id, Membership.organisation_id == org.id)
+    )
+    if member is None:
+        member = Membership(user_id=user.id, organisation_id=org.id, role=role)
+        session.add(member)
+    else:
+        member.role = role
+    session.flush()
+    return member
+
+
+def hash_key(raw: str) -> str:
+    # API keys are 256-bit random tokens, so one SHA-256 is enough: there is nothing to brute-force.
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def create_api_key(
+    session: Session, org: Organisation, role: str, username: str | None = None, name: str = ""
+) -> tuple[str, ApiKey]:
+    """Make a key for a user (created when new) with a role in org; returns the raw key, shown once."""
+    try:
+        role = Role(role).value
+    except ValueError:
+        raise AccountError(f"role {role!r} is not one of {', '.join(r.value for r in Role)}") from None
+    user = ensure_user(session, username or f"{org.slug}-{role}")
+    set_membership(session, user, org, role)
+    raw = KEY_PREFIX + secrets.token_urlsafe(32)
+    key = ApiKey(prefix=raw[:10], key_hash=hash_key(raw), name=name, user_id=user.id,
+                 organisation_id=org.id, role=role)
+    session.add(key)
+    session.flush()
+    session.add(AuditEntry(organisation_id=org.id, user_id=user.id, action="api_key.create",
+                           target_type="api_key", target_id=str(key.id), detail={"role": role, "name": name}))
+    return raw, key
+
+
+def authenticate_key(session: Session, raw: str) -> Principal | None:
+    """The principal behind a raw API key, or None when it is unknown or revoked."""
+    if not raw.startswith(KEY_PREFIX):
+        return None
+    key = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(raw)))
+    if key is None or key.revoked_at is not None:
+        return None
+    return principal_for_key(session, key)
+
+
+def principal_for_key(session: Session, key: ApiKey) -> Principal | None:
+    if key.revoked_at is not None:
+        return None
+    user = session.get(User, key.user_id)
+    org = session.get(Organisation, key.organisation_id)
+    if user is None or org is None:
+        return None
+    key.last_used_at = utcnow()
+    return Principal(user.id, user.username, org.id, org.slug, key.role, key.id)
+
+
+def revoke_api_key(session: Session, key_id: int) -> None:
+    key = session.get(ApiKey, key_id)
+    if key is None:
+        raise AccountError(f"API key {key_id} does not exist")
+    key.revoked_at = utcnow()

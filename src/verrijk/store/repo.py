@@ -1,0 +1,371 @@
+"""The organisation-scoped repository: every read and write of an organisation's work goes through here.
+
+Routes and commands never query tables directly; they get a Repo bound to one organisation, so no
+code path can see or change another organisation's records, suggestions, jobs or audit entries.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Iterable, Sequence
+
+from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from verrijk.store.tables import (
+    AuditEntry,
+    Authority,
+    Collection,
+    Job,
+    Media,
+    Organisation,
+    Record,
+    Suggestion,
+    utcnow,
+)
+
+
+class NotFound(LookupError):
+    """Raised when a row does not exist in the caller's organisation."""
+
+
+class QuotaExceeded(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Who is acting: the organisation every query is bound to, the user and their role there."""
+
+    organisation_id: int
+    user_id: int | None = None
+    role: str = "admin"
+
+
+@dataclass
+class RecordFilter:
+    collection: str | None = None
+    q: str | None = None
+    creator: str | None = None
+    place: str | None = None
+    subject: str | None = None
+    type: str | None = None
+    language: str | None = None
+    rights: str | None = None
+    date_from: int | None = None
+    date_to: int | None = None
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    next_cursor: str | None
+    total: int
+
+
+@dataclass
+class UpsertResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    ids: list[int] = field(default_factory=list)
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"after": last_id}).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    """The id after which a page starts; ValueError when the cursor was not made by encode_cursor."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode()))["after"]
+    except Exception as exc:  # any corruption of the opaque token is the caller's mistake
+        raise ValueError(f"cursor {cursor!r} is not a cursor returned by this API") from exc
+    if not isinstance(value, int):
+        raise ValueError(f"cursor {cursor!r} is not a cursor returned by this API")
+    return value
+
+
+def content_hash(fields: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+# The fields of a record that an ingest sets; the hash over them decides whether a re-ingest changes anything.
+RECORD_COLUMNS = (
+    "uri", "title", "description", "creator", "date", "date_from", "date_to",
+    "place", "subject", "type", "rights", "language", "extra",
+)
+
+
+def _json_list_contains(column, value: str):
+    """Match one element of a JSON list column, on SQLite and PostgreSQL alike."""
+    return cast(column, String).contains(json.dumps(value, ensure_ascii=False))
+
+
+class Repo:
+    def __init__(self, session: Session, scope: Scope):
+        self.session = session
+        self.scope = scope
+        self.org_id = scope.organisation_id
+
+    # organisation -----------------------------------------------------------------------------
+    def organisation(self) -> Organisation:
+        org = self.session.get(Organisation, self.org_id)
+        if org is None:
+            raise NotFound(f"organisation {self.org_id} does not exist")
+        return org
+
+    # collections ------------------------------------------------------------------------------
+    def collections(self) -> list[tuple[Collection, int]]:
+        counts = (
+            select(Record.collection_id, func.count(Record.id).label("n"))
+            .where(Record.organisation_id == self.org_id)
+            .group_by(Record.collection_id)
+            .subquery()
+        )
+        rows = self.session.execute(
+            select(Collection, func.coalesce(counts.c.n, 0))
+            .outerjoin(counts, counts.c.collection_id == Collection.id)
+            .where(Collection.organisation_id == self.org_id)
+            .order_by(Collection.slug)
+        )
+        return [(c, n) for c, n in rows]
+
+    def collection(self, slug: str) -> Collection:
+        col = self.session.scalar(
+            select(Collection).where(Collection.organisation_id == self.org_id, Collection.slug == slug)
+        )
+        if col is None:
+            raise NotFound(f"collection {slug!r} does not exist in this organisation")
+        return col
+
+    def ensure_collection(self, slug: str, name: str | None = None, **attrs: Any) -> Collection:
+        try:
+            col = self.collection(slug)
+        except NotFound:
+            col = Collection(organisation_id=self.org_id, slug=slug, name=name or slug, **attrs)
+            self.session.add(col)
+            self.session.flush()
+            return col
+        for key, value in attrs.items():
+            if value is not None:
+                setattr(col, key, value)
+        if name:
+            col.name = name
+        return col
+
+    # records ----------------------------------------------------------------------------------
+    def _records_query(self, flt: RecordFilter):
+        stmt = select(Record).where(Record.organisation_id == self.org_id)
+        if flt.collection:
+            stmt = stmt.where(Record.collection_id == self.collection(flt.collection).id)
+        if flt.q:
+            like = f"%{flt.q.lower()}%"
+            stmt = stmt.where(or_(func.lower(Record.title).like(like), func.lower(Record.description).like(like)))
+        for name in ("creator", "place", "subject", "type"):
+            value = getattr(flt, name)
+            if value:
+                stmt = stmt.where(_json_list_contains(getattr(Record, name), value))
+        if flt.language:
+            stmt = stmt.where(Record.language == flt.language)
+        if flt.rights:
+            stmt = stmt.where(Record.rights == flt.rights)
+        if flt.date_from is not None:
+            stmt = stmt.where(func.coalesce(Record.date_to, Record.date_from) >= flt.date_from)
+        if flt.date_to is not None:
+            stmt = stmt.where(Record.date_from <= flt.date_to)
+        return stmt
+
+    def records(self, flt: RecordFilter, limit: int = 20, cursor: str | None = None) -> Page:
+        stmt = self._records_query(flt)
+        total = self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        if cursor:
+            stmt = stmt.where(Record.id > decode_cursor(cursor))
+        rows = list(
+            self.session.scalars(stmt.options(selectinload(Record.media)).order_by(Record.id).limit(limit + 1))
+        )
+        next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
+        return Page(rows[:limit], next_cursor, total)
+
+    def record(self, record_id: int) -> Record:
+        rec = self.session.scalar(
+            select(Record)
+            .options(selectinload(Record.media))
+            .where(Record.organisation_id == self.org_id, Record.id == record_id)
+        )
+        if rec is None:
+            raise NotFound(f"record {record_id} does not exist in this organisation")
+        return rec
+
+    def count_records(self) -> int:
+        return self.session.scalar(select(func.count(Record.id)).where(Record.organisation_id == self.org_id)) or 0
+
+    def existing_source_ids(self, collection: Collection, source_ids: Iterable[str]) -> set[str]:
+        ids = list(source_ids)
+        found: set[str] = set()
+        for i in range(0, len(ids), 500):
+            found.update(
+                self.session.scalars(
+                    select(Record.source_id).where(
+                        Record.collection_id == collection.id, Record.source_id.in_(ids[i : i + 500])
+                    )
+                )
+            )
+        return found
+
+    def upsert_records(self, collection: Collection, items: Sequence[dict[str, Any]]) -> UpsertResult:
+        """Insert new records, update changed ones in place (keeping their id, suggestions and decisions).
+
+        Each item has "source_id", the RECORD_COLUMNS, "raw" and "media" (list of dicts with "url", ...).
+        """
+        if collection.organisation_id != self.org_id:
+            raise NotFound("collection does not belong to this organisation")
+        result = UpsertResult()
+        by_source = {
+            r.source_id: r
+            for r in self.session.scalars(
+                select(Record)
+                .options(selectinload(Record.media))
+                .where(Record.collection_id == collection.id, Record.source_id.in_([i["source_id"] for i in items]))
+            )
+        }
+        new_count = sum(1 for i in items if i["source_id"] not in by_source)
+        quota = self.organisation().quota_records
+        if quota is not None and new_count and self.count_records() + new_count > quota:
+            raise QuotaExceeded(
+                f"storing {new_count} new records would pass this organisation's quota of {quota} records"
+            )
+        now = utcnow()
+        touched: list[Record] = []
+        for item in items:
+            fields = {k: item.get(k) for k in RECORD_COLUMNS}
+            media = item.get("media") or []
+            digest = content_hash({**fields, "media": media})
+            rec = by_source.get(item["source_id"])
+            if rec is not None and rec.content_hash == digest:
+                result.unchanged += 1
+                touched.append(rec)
+                continue
+            if rec is None:
+                rec = Record(organisation_id=self.org_id, collection_id=collection.id, source_id=item["source_id"])
+                self.session.add(rec)
+                by_source[item["source_id"]] = rec
+                result.created += 1
+            else:
+                result.updated += 1
+                rec.updated_at = now
+            for key, value in fields.items():
+                setattr(rec, key, value)
+            rec.raw = item.get("raw") or {}
+            rec.content_hash = digest
+            rec.media = [
+                Media(organisation_id=self.org_id, position=pos, **m) for pos, m in enumerate(media)
+            ]
+            touched.append(rec)
+        self.session.flush()
+        result.ids = [r.id for r in touched]
+        return result
+
+    # suggestions ------------------------------------------------------------------------------
+    def suggestions_for(self, record_id: int) -> list[Suggestion]:
+        return list(
+            self.session.scalars(
+                select(Suggestion)
+                .where(Suggestion.organisation_id == self.org_id, Suggestion.record_id == record_id)
+                .order_by(Suggestion.field, Suggestion.span_start, Suggestion.id)
+            )
+        )
+
+    # authorities ------------------------------------------------------------------------------
+    def authorities(self) -> list[Authority]:
+        """The organisation's own authorities and every shared one."""
+        return list(
+            self.session.scalars(
+                select(Authority)
+                .where(
+                    or_(
+                        Authority.organisation_id == self.org_id,
+                        Authority.organisation_id.is_(None),
+                        Authority.shared.is_(True),
+                    )
+                )
+                .order_by(Authority.name)
+            )
+        )
+
+    # jobs -------------------------------------------------------------------------------------
+    def create_job(self, kind: str, collection: Collection | None = None, params: dict | None = None) -> Job:
+        quota = self.organisation().quota_jobs
+        if quota is not None:
+            active = self.session.scalar(
+                select(func.count(Job.id)).where(
+                    Job.organisation_id == self.org_id, Job.status.in_(("queued", "running"))
+                )
+            )
+            if active >= quota:
+                raise QuotaExceeded(f"this organisation may run {quota} jobs at once; {active} are queued or running")
+        job = Job(
+            organisation_id=self.org_id,
+            kind=kind,
+            collection_id=collection.id if collection else None,
+            params=params or {},
+            created_by=self.scope.user_id,
+        )
+        self.session.add(job)
+        self.session.flush()
+        return job
+
+    def jobs(self, limit: int = 20, cursor: str | None = None, status: str | None = None) -> Page:
+        stmt = select(Job).where(Job.organisation_id == self.org_id)
+        if status:
+            stmt = stmt.where(Job.status == status)
+        total = self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        if cursor:
+            stmt = stmt.where(Job.id < decode_cursor(cursor))
+        rows = list(self.session.scalars(stmt.order_by(Job.id.desc()).limit(limit + 1)))
+        next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
+        return Page(rows[:limit], next_cursor, total)
+
+    def job(self, job_id: int) -> Job:
+        job = self.session.scalar(select(Job).where(Job.organisation_id == self.org_id, Job.id == job_id))
+        if job is None:
+            raise NotFound(f"job {job_id} does not exist in this organisation")
+        return job
+
+    # audit ------------------------------------------------------------------------------------
+    def audit(self, action: str, target_type: str = "", target_id: Any = "", **detail: Any) -> None:
+        self.session.add(
+            AuditEntry(
+                organisation_id=self.org_id,
+                user_id=self.scope.user_id,
+                action=action,
+                target_type=target_type,
+                target_id=str(target_id),
+                detail=detail,
+            )
+        )
+
+    def audit_entries(self, limit: int = 50) -> list[AuditEntry]:
+        return list(
+            self.session.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.organisation_id == self.org_id)
+                .order_by(AuditEntry.id.desc())
+                .limit(limit)
+            )
+        )
+
+
+def touch(job: Job, **changes: Any) -> None:
+    for key, value in changes.items():
+        setattr(job, key, value)
+    job.updated_at = utcnow()
+
+
+def as_utc(dt: datetime | None) -> str | None:
+    return dt.isoformat() if dt else None
