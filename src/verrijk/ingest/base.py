@@ -63,13 +63,13 @@ class Mapping:
 
     HEADER = ("field", "column", "separator", "default")
 
-    def __init__(self, rules: list[MappingRule]):
+    def __init__(self, rules: list[MappingRule], require_id: bool = True):
         for rule in rules:
             if rule.field not in RECORD_FIELDS and not rule.field.startswith("extra."):
                 raise IngestError(
                     f"mapping field {rule.field!r} is not a record field ({', '.join(RECORD_FIELDS)}) or extra.NAME"
                 )
-        if not any(r.field == "source_id" for r in rules):
+        if require_id and not any(r.field == "source_id" for r in rules):
             raise IngestError("the mapping has no row for source_id: which column identifies a record?")
         self.rules = rules
 
@@ -105,7 +105,7 @@ class Mapping:
     @classmethod
     def identity(cls, keys: list[str]) -> "Mapping":
         """Keys that are already verrijk field names map to themselves (JSONL written for verrijk)."""
-        return cls([MappingRule(k, k) for k in keys if k in RECORD_FIELDS or k.startswith("extra.")])
+        return cls([MappingRule(k, k) for k in keys if k in RECORD_FIELDS or k.startswith("extra.")], require_id=False)
 
     def check_columns(self, columns: list[str], source: str) -> None:
         missing = sorted({r.column for r in self.rules if r.column and r.column not in columns})
@@ -153,6 +153,7 @@ def _split(value: Any, separator: str) -> list[str]:
 
 
 YEAR = re.compile(r"^\s*(?:c(?:a|irca)?\.?\s*)?(-?\d{1,4})")
+YEAR_RANGE = re.compile(r"^\s*(\d{3,4})\s*[-–/]\s*(\d{3,4})\s*$")
 LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 MAX_TEXT = 200_000
 
@@ -205,10 +206,14 @@ def validate(item: SourceItem, default_rights: str | None = None) -> dict[str, A
     date_to = parse_year(f.get("date_to"), "date_to")
     date = str(f.get("date") or "").strip()
     if date and date_from is None:
-        try:
-            date_from = parse_year(date, "date")
-        except RecordInvalid:
-            pass  # free-text dates ("eerste helft 17de eeuw") are kept as text, just not filterable
+        span = YEAR_RANGE.match(date)
+        if span:
+            date_from, date_to = int(span.group(1)), int(span.group(2))
+        else:
+            try:
+                date_from = parse_year(date, "date")
+            except RecordInvalid:
+                pass  # free-text dates ("eerste helft 17de eeuw") are kept as text, just not filterable
     if not date and f.get("date_from"):
         start, end = str(f["date_from"]).strip(), str(f.get("date_to") or "").strip()
         date = start if not end or end == start else f"{start} – {end}"
@@ -222,7 +227,7 @@ def validate(item: SourceItem, default_rights: str | None = None) -> dict[str, A
             "rights", f"{rights!r} is not a rightsstatements.org or Creative Commons URI "
             "(e.g. http://rightsstatements.org/vocab/InC/1.0/)"
         )
-    language = str(f.get("language") or "").strip().lower() or None
+    language = str(f.get("language") or "").strip().lower().replace("_", "-") or None
     if language and not LANGUAGE.match(language):
         raise RecordInvalid("language", f"{language!r} is not a language code such as nl, fr or en")
     uri = str(f.get("uri") or "").strip() or None

@@ -10,7 +10,7 @@ import httpx
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from verrijk.ingest.base import IngestError, SourceItem
+from verrijk.ingest.base import LANGUAGE, IngestError, SourceItem
 
 NS = {
     "oai": "http://www.openarchives.org/OAI/2.0/",
@@ -76,6 +76,10 @@ def _dc_item(location: str, identifier: str, header: Element | None, dc: Element
              if k in ("publisher", "contributor", "format", "relation", "source", "identifier") and v}
     if len(values.get("title", [])) > 1:
         extra["title_alternatives"] = values["title"][1:]
+    codes = [c.lower().replace("_", "-") for c in values.get("language", [])]
+    languages = [c for c in codes if LANGUAGE.match(c)]
+    if codes and not languages:
+        extra["language_text"] = values["language"]  # free text such as "other" is kept, not filtered on
     if values.get("rights") and not rights:
         extra["rights_text"] = values["rights"]
     if header is not None:
@@ -94,7 +98,7 @@ def _dc_item(location: str, identifier: str, header: Element | None, dc: Element
         "subject": values.get("subject", []),
         "type": values.get("type", []),
         "rights": rights[0] if rights else None,
-        "language": (values.get("language") or [""])[0][:20] or None,
+        "language": languages[0] if languages else None,
         "media": media,
         "extra": extra,
     }

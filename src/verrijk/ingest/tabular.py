@@ -23,7 +23,11 @@ def read_csv(data: bytes, name: str, mapping: Mapping | None, encoding: str = "u
     if not columns:
         raise IngestError(f"{name}: the file is empty or has no header row")
     reader.fieldnames = columns
-    mapping = mapping or Mapping.identity(columns)
+    if mapping is None:
+        if "source_id" not in columns:
+            raise IngestError(f"{name}: no column is named source_id and no mapping was given; pass a mapping "
+                              f"(field,column,separator,default) that says which column identifies a record")
+        mapping = Mapping.identity(columns)
     mapping.check_columns(columns, name)
     for row in reader:
         raw = {k: v for k, v in row.items() if isinstance(k, str) and v not in (None, "")}
