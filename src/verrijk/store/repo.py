@@ -104,7 +104,7 @@ RECORD_COLUMNS = (
 
 def _json_list_contains(column, value: str):
     """Match one element of a JSON list column, on SQLite and PostgreSQL alike."""
-    return cast(column, String).contains(json.dumps(value, ensure_ascii=False))
+    return cast(column, String).contains(json.dumps(value, ensure_ascii=False), autoescape=True)
 
 
 class Repo:
@@ -165,8 +165,9 @@ class Repo:
         if flt.collection:
             stmt = stmt.where(Record.collection_id == self.collection(flt.collection).id)
         if flt.q:
-            like = f"%{flt.q.lower()}%"
-            stmt = stmt.where(or_(func.lower(Record.title).like(like), func.lower(Record.description).like(like)))
+            q = flt.q.lower()
+            stmt = stmt.where(or_(func.lower(Record.title).contains(q, autoescape=True),
+                                  func.lower(Record.description).contains(q, autoescape=True)))
         for name in ("creator", "place", "subject", "type"):
             value = getattr(flt, name)
             if value:
