@@ -1,0 +1,49 @@
+"""Start verrijk as a real uvicorn server in a subprocess, for browser and end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_env(db_url: str, data_dir: Path, port: int) -> dict[str, str]:
+    return os.environ | {"VERRIJK_DATABASE_URL": db_url, "VERRIJK_DATA_DIR": str(data_dir),
+                         "VERRIJK_BASE_URL": f"http://127.0.0.1:{port}", "VERRIJK_SECRET_KEY": "e2e"}
+
+
+def wait_until_up(proc: subprocess.Popen, base: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}: {proc.stdout.read() if proc.stdout else ''}")
+        try:
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise TimeoutError(f"{base} did not come up in {timeout} s")
+
+
+def start(args: list[str], env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "verrijk.cli", *args], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()

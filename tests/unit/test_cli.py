@@ -1,0 +1,83 @@
+"""The CLI as a user types it: exit codes, one readable error line, and the same store as the API."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import DEMO_DIR, FIXTURES
+from verrijk.cli import app
+from verrijk.store.accounts import authenticate_key
+from verrijk.store.db import make_engine, session_factory
+
+
+@pytest.fixture
+def cli(db_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("VERRIJK_DATABASE_URL", db_url)
+    monkeypatch.setenv("VERRIJK_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("VERRIJK_ORG", raising=False)
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(app, list(args), catch_exceptions=False)
+
+    assert invoke("init", "--org", "museum").exit_code == 0
+    return invoke
+
+
+def test_ingest_list_show_and_key(cli, db_url):
+    mapping = str(DEMO_DIR / "rijksmuseum_suriname.mapping.csv")
+    r = cli("ingest", str(DEMO_DIR / "rijksmuseum_suriname.csv"), "--collection", "suriname", "--mapping", mapping)
+    assert r.exit_code == 0 and "stored 3668 new" in r.output
+    again = cli("ingest", str(DEMO_DIR / "rijksmuseum_suriname.csv"), "-c", "suriname", "--mapping", mapping, "--json")
+    assert again.exit_code == 0 and json.loads(again.stdout)["unchanged"] == 3668
+    listed = cli("records", "list", "--collection", "suriname", "--limit", "3", "--json")
+    rows = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert [r["source_id"] for r in rows] == ["SK-A-1671", "SK-A-2630", "SK-A-2634"]
+    shown = json.loads(cli("records", "show", str(rows[0]["id"])).stdout)
+    assert shown["creator"] == ["anoniem"] and shown["extra"]["iconclass"] == ["61B2", "44B241"]
+    key = cli("keys", "create", "--role", "cataloger", "--user", "an").stdout.strip()
+    engine = make_engine(db_url)
+    with session_factory(engine)() as session:
+        principal = authenticate_key(session, key)
+        assert principal.role == "cataloger" and principal.organisation_slug == "museum"
+    engine.dispose()
+
+
+def test_rejected_records_exit_1_with_summary(cli, tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("source_id,title\nx1,Een\nx1,Twee\n,Drie\n")
+    r = cli("ingest", str(path), "-c", "x")
+    assert r.exit_code == 1
+    assert "x.csv:line 3, field 'source_id'" in r.output and "1 new" in r.output and "2 rejected" in r.output
+
+
+@pytest.mark.parametrize("args,message", [
+    (["ingest", "FIX/oai/ListRecords.xml", "-c", "x", "--format", "pdf"], "--format 'pdf' is not one of"),
+    (["ingest", "/nope/missing.csv", "-c", "x"], "cannot read /nope/missing.csv"),
+    (["ingest", "FIX/iiif/presentation2-0057-publishing-v2-and-v3.json", "-c", "x"], "Presentation 2"),
+    (["keys", "create", "--role", "boss"], "role 'boss' is not one of"),
+    (["records", "show", "9999"], "record 9999 does not exist"),
+    (["records", "list", "--org", "elsewhere"], "organisation 'elsewhere' does not exist"),
+])
+def test_bad_input_is_one_readable_line_exit_2(cli, args, message):
+    r = cli(*[a.replace("FIX", str(FIXTURES)) for a in args])
+    assert r.exit_code == 2, r.output
+    assert message in r.stderr and r.stderr.count("error:") == 1
+
+
+def test_dry_run_and_sniffed_formats(cli):
+    dry = cli("ingest", str(FIXTURES / "oai" / "pyoai-fake1-ListRecords.xml"), "-c", "oai", "--dry-run", "--json")
+    assert json.loads(dry.stdout)["created"] == 16
+    assert "0 records" in cli("records", "list").stdout
+    real = cli("ingest", str(FIXTURES / "oai" / "pyoai-fake1-ListRecords.xml"), "-c", "oai", "--json")
+    assert json.loads(real.stdout)["format"] == "oai-dc" and json.loads(real.stdout)["created"] == 16
+
+
+def test_several_organisations_need_org(cli):
+    assert cli("orgs", "create", "archief", "--quota-records", "10").exit_code == 0
+    r = cli("records", "list")
+    assert r.exit_code == 2 and "several organisations (archief, museum): pass --org" in r.stderr
+    assert cli("records", "list", "--org", "archief").exit_code == 0
