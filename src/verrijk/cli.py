@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from verrijk import __version__
 from verrijk.config import Settings
 from verrijk.domain import CC0, COPYRIGHT_NOT_EVALUATED
+from verrijk.enrich.service import create_enrich_job, execute
 from verrijk.ingest.base import IngestError, Mapping
 from verrijk.ingest.service import FORMATS, ingest
 from verrijk.store.accounts import AccountError, create_api_key, ensure_organisation, organisation_by_slug
@@ -192,6 +193,33 @@ def print_report(report, json_out: bool) -> None:
     (err if not report.ok else out).print(report.summary(), highlight=False, soft_wrap=True)
 
 
+@app.command("enrich")
+def enrich_cmd(
+    collection: Optional[str] = typer.Option(None, "--collection", "-c", help="collection slug"),
+    enricher: Optional[list[str]] = typer.Option(None, "--enricher", "-e", help="enricher name (repeatable)"),
+    resume: Optional[int] = typer.Option(None, help="job id to resume where it stopped"),
+    org: Optional[str] = OrgOption,
+) -> None:
+    """Run enrichers over a collection as a resumable job (re-running adds nothing already suggested)."""
+    if (collection is None) == (resume is None):
+        fail("give --collection to start a job, or --resume JOB to continue one")
+    settings = Settings()
+    with open_session() as session:
+        organisation = resolve_org(session, org)
+        repo = Repo(session, Scope(organisation.id))
+        try:
+            job = repo.job(resume) if resume else create_enrich_job(repo, collection, enricher or settings.enrichers)
+        except KeyError as exc:
+            fail(str(exc.args[0]))
+        with _progress() as progress:
+            task = progress.add_task(f"enrich ({', '.join(job.params['enrichers'])})", total=None)
+            job = execute(session, repo.scope, job.id, settings.enrich_batch_size,
+                          lambda done, total: progress.update(task, completed=done, total=total))
+        out.print(f"job {job.id} {job.status}: {job.result.get('created', 0)} new suggestions"
+                  + (f", skipped by rights policy: {job.result['skipped_by_rights']}"
+                     if job.result.get("skipped_by_rights") else ""), highlight=False)
+
+
 @records_app.command("list")
 def records_list(collection: Optional[str] = typer.Option(None, "--collection", "-c"),
                  q: Optional[str] = typer.Option(None, help="words in title or description"),
@@ -275,9 +303,9 @@ def demo(serve_after: bool = typer.Option(True, "--serve/--no-serve", help="serv
                 },
             )
         print_report(report, False)
-        out.print("enrichers: none installed yet; search index: none yet", highlight=False)
         raw, _ = create_api_key(session, organisation, "cataloger", "demo-cataloger", "make demo")
         session.commit()
+    enrich_cmd(collection=DEMO_COLLECTION, enricher=None, resume=None, org=DEMO_ORG)
     out.print(f"\n[bold]verrijk demo[/] on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
     out.print(f"cataloger API key: [bold]{raw}[/]", soft_wrap=True)
     out.print(f"try: curl -H 'X-API-Key: {raw}' 'http://{host}:{port}/records?limit=5'", soft_wrap=True,

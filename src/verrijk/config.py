@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     max_json_mb: float = 2.0
     ingest_batch_size: int = 500
     secret_key: str | None = None
+    enrichers: list[str] = ["link.creators"]
+    enrich_batch_size: int = 200
 
     @cached_property
     def db_url(self) -> str:

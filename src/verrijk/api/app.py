@@ -11,7 +11,7 @@ from verrijk import __version__
 from verrijk.api import errors
 from verrijk.api.deps import RateLimiter
 from verrijk.api.limits import BodySizeLimit
-from verrijk.api.routers import collections, health, jobs, records
+from verrijk.api.routers import collections, health, jobs, records, suggestions
 from verrijk.config import Settings
 from verrijk.store.db import make_engine, session_factory
 from verrijk.web import routes as web_routes
@@ -30,7 +30,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessions = session_factory(app.state.engine)
     app.state.rate_limiter = RateLimiter()
     errors.install(app)
-    for router in (health.router, collections.router, records.router, jobs.router, web_routes.router):
+    for router in (health.router, collections.router, records.router, jobs.router, suggestions.router,
+                   web_routes.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SessionMiddleware, secret_key=settings.session_secret, session_cookie="verrijk_session",

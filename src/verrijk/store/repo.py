@@ -20,6 +20,7 @@ from verrijk.store.tables import (
     AuditEntry,
     Authority,
     Collection,
+    Decision,
     Job,
     Media,
     Organisation,
@@ -281,6 +282,53 @@ class Repo:
                 .order_by(Suggestion.field, Suggestion.span_start, Suggestion.id)
             )
         )
+
+    def suggestions(self, record_id: int | None = None, status: str | None = None, enricher: str | None = None,
+                    limit: int = 50, cursor: str | None = None) -> Page:
+        stmt = select(Suggestion).where(Suggestion.organisation_id == self.org_id)
+        if record_id is not None:
+            stmt = stmt.where(Suggestion.record_id == record_id)
+        if status:
+            stmt = stmt.where(Suggestion.status == status)
+        if enricher:
+            stmt = stmt.where(Suggestion.enricher == enricher)
+        total = self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        if cursor:
+            stmt = stmt.where(Suggestion.id > decode_cursor(cursor))
+        rows = list(self.session.scalars(stmt.order_by(Suggestion.id).limit(limit + 1)))
+        next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
+        return Page(rows[:limit], next_cursor, total)
+
+    def suggestion(self, suggestion_id: int) -> Suggestion:
+        found = self.session.scalar(
+            select(Suggestion).where(Suggestion.organisation_id == self.org_id, Suggestion.id == suggestion_id)
+        )
+        if found is None:
+            raise NotFound(f"suggestion {suggestion_id} does not exist in this organisation")
+        return found
+
+    def decide(self, suggestion: Suggestion, status: str, label: str | None = None,
+               authority_uri: str | None = None, reason: str = "") -> Decision:
+        """Change a suggestion's state through an append-only decision row; any decision can be undone by another."""
+        if suggestion.organisation_id != self.org_id:
+            raise NotFound(f"suggestion {suggestion.id} does not exist in this organisation")
+        before = {"status": suggestion.status, "label": suggestion.label, "authority_uri": suggestion.authority_uri}
+        suggestion.status = status
+        if status == "edited":
+            suggestion.label = label or suggestion.label
+            suggestion.authority_uri = authority_uri if authority_uri is not None else suggestion.authority_uri
+        after = {"status": suggestion.status, "label": suggestion.label, "authority_uri": suggestion.authority_uri}
+        decision = Decision(organisation_id=self.org_id, suggestion_id=suggestion.id, user_id=self.scope.user_id,
+                            action=status, before=before, after=after, reason=reason)
+        self.session.add(decision)
+        self.session.flush()
+        self.audit(f"suggestion.{status}", "suggestion", suggestion.id, before=before, after=after)
+        return decision
+
+    def decisions_for(self, suggestion_id: int) -> list[Decision]:
+        return list(self.session.scalars(
+            select(Decision).where(Decision.organisation_id == self.org_id, Decision.suggestion_id == suggestion_id)
+            .order_by(Decision.id)))
 
     # authorities ------------------------------------------------------------------------------
     def authorities(self) -> list[Authority]:

@@ -1,19 +1,28 @@
-"""/jobs: the organisation's ingest and enrichment jobs with their progress."""
+"""/jobs: the organisation's ingest and enrichment jobs; start, cancel and resume enrichment."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
+from pydantic import BaseModel, Field
 
 from verrijk.api.deps import scoped
 from verrijk.api.errors import Problem
 from verrijk.api.schemas import JobOut, JobPage
 from verrijk.domain import JobStatus
+from verrijk.enrich.service import ENRICH, create_enrich_job, execute_in_background
 from verrijk.store.repo import Repo
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 READERS = ("admin", "cataloger", "client")
+RUNNERS = ("admin", "cataloger")
+
+
+class EnrichJobIn(BaseModel):
+    kind: str = Field(ENRICH, pattern=f"^{ENRICH}$", description="only enrichment jobs are started here")
+    collection: str
+    enrichers: list[str] | None = Field(None, description="enricher names; the configured set when left out")
 
 
 @router.get("", response_model=JobPage)
@@ -33,3 +42,42 @@ def list_jobs(
 @router.get("/{job_id}", response_model=JobOut)
 def get_job(job_id: int, repo: Repo = Depends(scoped(*READERS))) -> JobOut:
     return JobOut.of(repo.job(job_id))
+
+
+@router.post("", response_model=JobOut, status_code=202)
+def start_job(body: EnrichJobIn, request: Request, background: BackgroundTasks,
+              repo: Repo = Depends(scoped(*RUNNERS))) -> JobOut:
+    settings = request.app.state.settings
+    try:
+        job = create_enrich_job(repo, body.collection, body.enrichers or settings.enrichers)
+    except KeyError as exc:
+        raise Problem(422, f"body field 'enrichers': {exc.args[0]}") from exc
+    background.add_task(execute_in_background, request.app.state.sessions, repo.scope, job.id,
+                        settings.enrich_batch_size)
+    return JobOut.of(job)
+
+
+@router.post("/{job_id}/cancel", response_model=JobOut)
+def cancel_job(job_id: int, repo: Repo = Depends(scoped(*RUNNERS))) -> JobOut:
+    job = repo.job(job_id)
+    if job.status in ("done", "failed", "cancelled"):
+        raise Problem(409, f"job {job_id} is already {job.status}")
+    job.status = "cancelled"
+    repo.audit("job.cancel", "job", job_id)
+    repo.session.commit()
+    return JobOut.of(job)
+
+
+@router.post("/{job_id}/resume", response_model=JobOut, status_code=202)
+def resume_job(job_id: int, request: Request, background: BackgroundTasks,
+               repo: Repo = Depends(scoped(*RUNNERS))) -> JobOut:
+    job = repo.job(job_id)
+    if job.kind != ENRICH:
+        raise Problem(409, f"job {job_id} is an {job.kind} job; only enrichment jobs resume")
+    if job.status == "done":
+        raise Problem(409, f"job {job_id} is already done")
+    job.status = "queued"
+    repo.session.commit()
+    background.add_task(execute_in_background, request.app.state.sessions, repo.scope, job.id,
+                        request.app.state.settings.enrich_batch_size)
+    return JobOut.of(job)

@@ -1,0 +1,15 @@
+"""The enrichers verrijk ships, and the ones a deployment turns on (VERRIJK_ENRICHERS)."""
+
+from __future__ import annotations
+
+from verrijk.enrich import creators  # noqa: F401  (registers link.creators)
+from verrijk.enrich.base import REGISTRY, Enricher, create
+
+
+def available() -> list[str]:
+    return sorted(REGISTRY)
+
+
+def build(names: list[str]) -> list[Enricher]:
+    """Instantiate enrichers by name; KeyError names the unknown one."""
+    return [create(name) for name in names]

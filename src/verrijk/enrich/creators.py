@@ -1,0 +1,67 @@
+"""link.creators: links the names in a record's creator field to the shared creators authority (VKC, CC0)."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Sequence
+
+from verrijk.domain import SuggestionKind
+from verrijk.enrich.base import Enricher, Item, Proposal, register
+from verrijk.enrich.names import name_keys
+
+VKC_CSV = Path(__file__).parents[1] / "demo" / "vkc_creators.csv"
+
+
+@dataclass(frozen=True)
+class Creator:
+    label: str
+    uri: str
+
+
+@lru_cache(maxsize=4)
+def load_index(path: Path = VKC_CSV) -> dict[str, set[Creator]]:
+    """Folded name form -> creators with an authority URI (Wikidata first, then RKD, then VIAF)."""
+    index: dict[str, set[Creator]] = {}
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            uri = (row["wikidata_uri"].replace("/wiki/", "/entity/") or row["rkd_uri"] or row["viaf_uri"]).strip()
+            if not uri:
+                continue  # "anoniem", "anonieme meester, ...": name forms without an identity to link to
+            creator = Creator(row["display_name"].strip(), uri)
+            for form in (row["_id"], row["display_name"]):
+                for key in name_keys(form):
+                    index.setdefault(key, set()).add(creator)
+    return index
+
+
+@register
+class CreatorFieldLinker(Enricher):
+    """Exact match of a normalised creator name against the authority's local name forms.
+
+    One candidate: score 0.9 (exact name form); several identities share the form: 0.9 / n each, so a
+    cataloger sees the ambiguity. Only the structured creator field is read, never free text.
+    """
+
+    name = "link.creators"
+    version = "vkc-2018-05-25+names-1"
+    accepts = frozenset({"text"})
+
+    def __init__(self, path: Path = VKC_CSV):
+        self.index = load_index(path)
+
+    def _enrich(self, items: Sequence[Item]) -> list[list[Proposal]]:
+        results = []
+        for item in items:
+            proposals: list[Proposal] = []
+            if item.field.startswith("creator.") and item.text:
+                found: set[Creator] = set()
+                for key in name_keys(item.text):
+                    found |= self.index.get(key, set())
+                for creator in sorted(found, key=lambda c: c.uri):
+                    proposals.append(Proposal(SuggestionKind.link, creator.label, round(0.9 / len(found), 3),
+                                              0, len(item.text), creator.uri))
+            results.append(proposals)
+        return results

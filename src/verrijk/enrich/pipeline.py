@@ -1,0 +1,95 @@
+"""Running enrichers over a collection as a job: batched, rights-gated, idempotent, resumable, cancellable."""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from verrijk.enrich.base import Enricher, Item, permitted, suggestion_key
+from verrijk.store.repo import Repo, touch
+from verrijk.store.tables import Job, Record, Suggestion
+
+TEXT_FIELDS = ("title", "description")
+LIST_TEXT_FIELDS = ("creator", "place", "subject")
+
+
+def items_of(record: Record) -> list[Item]:
+    """The pieces of a record enrichers read, each with the rights statement that governs it."""
+    items = [Item(record.id, name, "text", text=getattr(record, name), language=record.language, rights=record.rights)
+             for name in TEXT_FIELDS if getattr(record, name)]
+    for name in LIST_TEXT_FIELDS:
+        items += [Item(record.id, f"{name}.{i}", "text", text=value, language=record.language, rights=record.rights)
+                  for i, value in enumerate(getattr(record, name))]
+    items += [Item(record.id, f"media.{m.position}", m.kind, url=m.url, rights=m.rights or record.rights)
+              for m in record.media]
+    return items
+
+
+def enrich_records(repo: Repo, records: Sequence[Record], enrichers: Sequence[Enricher],
+                   org_settings: dict) -> tuple[int, dict[str, int]]:
+    """Run enrichers over records and store new suggestions; returns (created, items skipped per enricher)."""
+    items = [item for record in records for item in items_of(record)]
+    rows: dict[str, Suggestion] = {}
+    skipped: dict[str, int] = {}
+    for enricher in enrichers:
+        mine = [i for i in items if i.kind in enricher.accepts]
+        allowed = [i for i in mine if permitted(enricher, i, org_settings)]
+        if len(allowed) < len(mine):
+            skipped[enricher.name] = len(mine) - len(allowed)
+        if not allowed:
+            continue
+        for item, proposals in zip(allowed, enricher.enrich(allowed)):
+            for p in proposals:
+                key = suggestion_key(item.record_id, item.field, enricher.name, p)
+                rows[key] = Suggestion(
+                    organisation_id=repo.org_id, record_id=item.record_id, key=key, field=item.field,
+                    span_start=p.start, span_end=p.end, region=p.region, time_start=p.time_start,
+                    time_end=p.time_end, kind=p.kind.value, label=p.label, authority_uri=p.authority_uri,
+                    score=p.score, enricher=enricher.name, enricher_version=enricher.version, status="suggested",
+                )
+    existing = set()
+    keys = list(rows)
+    for i in range(0, len(keys), 500):
+        existing.update(repo.session.scalars(select(Suggestion.key).where(Suggestion.key.in_(keys[i : i + 500]))))
+    repo.session.add_all(row for key, row in rows.items() if key not in existing)
+    repo.session.flush()
+    return len(rows) - len(existing), skipped
+
+
+def run_job(session: Session, repo: Repo, job: Job, enrichers: Sequence[Enricher], batch_size: int = 200,
+            progress: Callable[[int, int], None] | None = None) -> Job:
+    """Enrich the job's collection from where the job stopped; each batch commits with the job's position."""
+    collection_id = job.collection_id
+    base = select(Record).where(Record.organisation_id == repo.org_id, Record.collection_id == collection_id)
+    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    result = dict(job.result or {})
+    result.setdefault("created", 0)
+    result.setdefault("skipped_by_rights", {})
+    touch(job, status="running", total=total)
+    session.commit()
+    settings = repo.organisation().settings or {}
+    while True:
+        session.refresh(job)
+        if job.status == "cancelled":
+            return job
+        after = result.get("after_record_id", 0)
+        records = list(session.scalars(base.where(Record.id > after).options(selectinload(Record.media))
+                                       .order_by(Record.id).limit(batch_size)))
+        if not records:
+            break
+        created, skipped = enrich_records(repo, records, enrichers, settings)
+        result["created"] += created
+        for name, n in skipped.items():
+            result["skipped_by_rights"][name] = result["skipped_by_rights"].get(name, 0) + n
+        result["after_record_id"] = records[-1].id
+        done = session.scalar(select(func.count()).select_from(base.where(Record.id <= records[-1].id).subquery()))
+        touch(job, done=done, result=dict(result))
+        session.commit()
+        if progress:
+            progress(done, total)
+    touch(job, status="done", done=total, result=dict(result))
+    repo.audit("enrich", "job", job.id, created=result["created"], enrichers=[e.name for e in enrichers])
+    session.commit()
+    return job
