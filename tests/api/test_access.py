@@ -12,6 +12,8 @@ from conftest import snapshot
 from verrijk.api.app import create_app
 from verrijk.config import Settings
 from verrijk.domain import Role
+from verrijk.enrich.service import create_enrich_job, execute
+from verrijk.store.repo import Repo, Scope
 
 ROLES = [r.value for r in Role]
 
@@ -54,6 +56,10 @@ def _fill(path: str, ids: dict) -> str:
 def _body(route: APIRoute):
     if route.path == "/collections" and "POST" in route.methods:
         return {"json": {"slug": "new-one", "name": "New"}}
+    if route.path == "/jobs" and "POST" in route.methods:
+        return {"json": {"collection": "a-col"}}
+    if route.path.endswith("/decisions"):
+        return {"json": {"status": "accepted"}}
     if route.path.endswith("/ingest"):
         return {"files": {"file": ("x.csv", b"source_id,title\nz1,Zonder\n", "text/csv")}}
     if route.path == "/login":
@@ -62,13 +68,16 @@ def _body(route: APIRoute):
 
 
 @pytest.fixture
-def populated(client, org):
-    r = client.post("/collections/a-col/ingest", headers=org.headers(),
-                    files={"file": ("a.csv", b"source_id,title\na1,Alleen van A\na2,Ook van A\n", "text/csv")})
+def populated(client, org, session):
+    data = b"source_id,title,creator\na1,Alleen van A,\"Valck, Gerard\"\na2,Ook van A,\n"
+    r = client.post("/collections/a-col/ingest", headers=org.headers(), files={"file": ("a.csv", data, "text/csv")})
     assert r.json()["created"] == 2
+    repo = Repo(session, Scope(org.id))
+    execute(session, repo.scope, create_enrich_job(repo, "a-col", ["link.creators"]).id)
     record_id = client.get("/records", headers=org.headers()).json()["items"][0]["id"]
     job_id = client.get("/jobs", headers=org.headers()).json()["items"][0]["id"]
-    return {"record_id": record_id, "slug": "a-col", "job_id": job_id}
+    suggestion_id = client.get("/suggestions", headers=org.headers()).json()["items"][0]["id"]
+    return {"record_id": record_id, "slug": "a-col", "job_id": job_id, "suggestion_id": suggestion_id}
 
 
 def test_forbidden_roles_get_403_on_every_route(app, client, org, populated):
@@ -109,9 +118,9 @@ def test_organisations_never_see_each_other(app, client, session, org, other_org
             for role in sorted(roles):
                 r = client.request(method, _fill(route.path, populated), headers=other_org.headers(role),
                                    follow_redirects=False, **_body(route))
-                for marker in ("Alleen van A", "Ook van A", '"a1"', '"a2"', "a.csv"):
+                for marker in ("Alleen van A", "Ook van A", '"a1"', '"a2"', "a.csv", "Gerard Valck"):
                     assert marker not in r.text, (method, route.path, role, r.text[:300])
-                if ("{record_id}" in route.path or "{job_id}" in route.path) and method == "GET":
+                if any(f"{{{k}}}" in route.path for k in ("record_id", "job_id", "suggestion_id")):
                     assert r.status_code == 404, (method, route.path, role, r.status_code)
     # B's ingest into a collection named like A's made B's own collection; A's records are untouched
     assert snapshot(session, org.id) == a_before

@@ -61,6 +61,8 @@ def enrich_records(repo: Repo, records: Sequence[Record], enrichers: Sequence[En
 def run_job(session: Session, repo: Repo, job: Job, enrichers: Sequence[Enricher], batch_size: int = 200,
             progress: Callable[[int, int], None] | None = None) -> Job:
     """Enrich the job's collection from where the job stopped; each batch commits with the job's position."""
+    if job.status == "cancelled":
+        return job
     collection_id = job.collection_id
     base = select(Record).where(Record.organisation_id == repo.org_id, Record.collection_id == collection_id)
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0

@@ -1,0 +1,174 @@
+"""Enrichment jobs: rights gate, idempotency, resume after a crash, cancel, provenance, decisions."""
+
+from __future__ import annotations
+
+import time
+from typing import Sequence
+
+import pytest
+from sqlalchemy import func, select
+
+from verrijk.domain import SuggestionKind
+from verrijk.enrich.base import REGISTRY, Enricher, Item, Proposal, register
+from verrijk.enrich.pipeline import run_job
+from verrijk.enrich.service import create_enrich_job, execute
+from verrijk.ingest.service import ingest
+from verrijk.store.repo import Repo, Scope
+from verrijk.store.tables import Organisation, Suggestion
+
+INC = "http://rightsstatements.org/vocab/InC/1.0/"
+CC0 = "http://creativecommons.org/publicdomain/zero/1.0/"
+RECORDS = (
+    b'{"source_id": "open", "title": "Gezicht op Paramaribo", "rights": "' + CC0.encode() + b'",'
+    b' "media": ["https://x.org/open.mp3"], "creator": ["Valck, Gerard"]}\n'
+    b'{"source_id": "closed", "title": "Interview met een planter", "rights": "' + INC.encode() + b'",'
+    b' "media": ["https://x.org/closed.mp3"]}\n'
+    b'{"source_id": "unknown", "title": "Lied zonder rechten", "media": ["https://x.org/unknown.mp3"]}\n'
+)
+
+
+class Transcriber(Enricher):
+    """Stands in for speech to text: reads the content itself, and remembers every item it was given."""
+
+    name = "test.transcriber"
+    version = "1"
+    accepts = frozenset({"image", "audio"})
+    reads_protected_content = True
+    seen: list[Item] = []
+
+    def _enrich(self, items: Sequence[Item]) -> list[list[Proposal]]:
+        type(self).seen.extend(items)
+        return [[Proposal(SuggestionKind.transcript, f"transcript of {i.url}", 0.5)] for i in items]
+
+
+@pytest.fixture
+def transcriber():
+    register(Transcriber)
+    Transcriber.seen = []
+    yield Transcriber
+    REGISTRY.pop(Transcriber.name)
+
+
+@pytest.fixture
+def repo(session, org):
+    r = Repo(session, Scope(org.id))
+    assert ingest(session, r, "audio", "r.jsonl", data=RECORDS).created == 3
+    return r
+
+
+def _run(session, repo, names):
+    job = create_enrich_job(repo, "audio", names)
+    return execute(session, repo.scope, job.id, batch_size=2)
+
+
+def test_in_copyright_items_never_reach_a_content_reading_enricher(session, repo, transcriber):
+    job = _run(session, repo, ["test.transcriber"])
+    assert {i.url for i in transcriber.seen} == {"https://x.org/open.mp3", "https://x.org/unknown.mp3"}
+    assert job.result["skipped_by_rights"] == {"test.transcriber": 1}
+    org = repo.organisation()
+    org.settings = {"treat_unknown_rights_as_protected": True}
+    session.commit()
+    transcriber.seen.clear()
+    _run(session, repo, ["test.transcriber"])
+    assert {i.url for i in transcriber.seen} == {"https://x.org/open.mp3"}
+    org.settings = {"allow_in_copyright": ["test.transcriber"]}
+    session.commit()
+    transcriber.seen.clear()
+    _run(session, repo, ["test.transcriber"])
+    assert {i.url for i in transcriber.seen} == {"https://x.org/open.mp3", "https://x.org/closed.mp3",
+                                                 "https://x.org/unknown.mp3"}
+
+
+def test_metadata_enrichers_are_not_gated(session, repo):
+    job = _run(session, repo, ["link.creators"])
+    assert job.status == "done" and job.result["skipped_by_rights"] == {}
+    s = session.scalar(select(Suggestion).where(Suggestion.enricher == "link.creators"))
+    assert s.label == "Gerard Valck" and s.field == "creator.0" and (s.span_start, s.span_end) == (0, 13)
+    assert s.authority_uri.startswith(("http://www.wikidata.org/entity/Q", "https://rkd.nl/", "http://viaf.org/"))
+    assert s.enricher_version and 0 < s.score <= 1
+
+
+def test_rerun_adds_nothing_and_resume_continues_after_a_crash(session, repo, transcriber, monkeypatch):
+    first = _run(session, repo, ["test.transcriber"])
+    count = session.scalar(select(func.count(Suggestion.id)))
+    assert first.result["created"] == count == 2
+    assert _run(session, repo, ["test.transcriber"]).result["created"] == 0
+    assert session.scalar(select(func.count(Suggestion.id))) == count
+
+    session.execute(Suggestion.__table__.delete())
+    session.commit()
+    job = create_enrich_job(repo, "audio", ["test.transcriber"])
+    calls = {"n": 0}
+    original = Transcriber._enrich
+
+    def crash_on_second_batch(self, items):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("power cut")
+        return original(self, items)
+
+    monkeypatch.setattr(Transcriber, "_enrich", crash_on_second_batch)
+    with pytest.raises(RuntimeError):
+        execute(session, repo.scope, job.id, batch_size=2)
+    session.expire_all()
+    crashed = repo.job(job.id)
+    assert crashed.status == "failed" and "power cut" in crashed.error and crashed.done == 2
+    assert session.scalar(select(func.count(Suggestion.id))) == 1  # the first batch's, committed
+    monkeypatch.setattr(Transcriber, "_enrich", original)
+    transcriber.seen.clear()
+    resumed = execute(session, repo.scope, job.id, batch_size=2)
+    assert resumed.status == "done" and resumed.result["created"] == 2
+    assert [i.url for i in transcriber.seen] == ["https://x.org/unknown.mp3"]  # only what was left
+    assert session.scalar(select(func.count(Suggestion.id))) == 2
+
+
+def test_cancelled_job_stops(session, repo, transcriber):
+    job = create_enrich_job(repo, "audio", ["test.transcriber"])
+    job.status = "cancelled"
+    session.commit()
+    assert run_job(session, repo, job, [Transcriber()]).status == "cancelled"
+    assert transcriber.seen == []
+
+
+def test_enrich_over_the_api_with_decisions(client, org, session):
+    client.post("/collections/audio/ingest", headers=org.headers(), files={"file": ("r.jsonl", RECORDS)})
+    r = client.post("/jobs", json={"collection": "audio"}, headers=org.headers())
+    assert r.status_code == 202 and r.json()["kind"] == "enrich"
+    for _ in range(50):
+        job = client.get(f"/jobs/{r.json()['id']}", headers=org.headers()).json()
+        if job["status"] in ("done", "failed"):
+            break
+        time.sleep(0.1)
+    assert job["status"] == "done" and job["result"]["created"] == 1 and job["progress"] == 1.0
+    suggestions = client.get("/suggestions", headers=org.headers()).json()
+    assert suggestions["total"] == 1
+    sid = suggestions["items"][0]["id"]
+    assert suggestions["items"][0]["enricher"] == "link.creators"
+    d = client.post(f"/suggestions/{sid}/decisions", json={"status": "accepted"}, headers=org.headers())
+    assert d.status_code == 201 and d.json()["before"]["status"] == "suggested"
+    e = client.post(f"/suggestions/{sid}/decisions",
+                    json={"status": "edited", "label": "Gerard Valck (1652-1726)", "reason": "dates"},
+                    headers=org.headers())
+    assert e.json()["after"]["label"] == "Gerard Valck (1652-1726)"
+    bad = client.post(f"/suggestions/{sid}/decisions", json={"status": "edited"}, headers=org.headers())
+    assert bad.status_code == 422 and "an edit must change" in bad.json()["detail"]
+    history = client.get(f"/suggestions/{sid}/decisions", headers=org.headers()).json()
+    assert [h["action"] for h in history] == ["accepted", "edited"]
+    assert client.post(f"/suggestions/{sid}/decisions", json={"status": "accepted"},
+                       headers=org.headers("volunteer")).status_code == 403
+
+
+def test_bad_job_requests(client, org):
+    assert client.post("/jobs", json={"collection": "nope"}, headers=org.headers()).status_code == 404
+    r = client.post("/jobs", json={"collection": "nope", "enrichers": ["magic"]}, headers=org.headers())
+    assert r.status_code == 422 and "unknown enricher 'magic'" in r.json()["detail"]
+
+
+def test_jobs_quota(session, repo):
+    session.get(Organisation, repo.org_id).quota_jobs = 1
+    session.commit()
+    create_enrich_job(repo, "audio", ["link.creators"])
+    from verrijk.store.repo import QuotaExceeded
+
+    with pytest.raises(QuotaExceeded, match="1 jobs at once"):
+        create_enrich_job(repo, "audio", ["link.creators"])
