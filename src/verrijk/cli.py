@@ -300,6 +300,7 @@ def demo(serve_after: bool = typer.Option(True, "--serve/--no-serve", help="serv
                     "metadata_license": CC0,
                     "description": "Objecten uit het Rijksmuseum die met Suriname verbonden zijn.",
                     "attribution": "Metadata: Rijksmuseum, Amsterdam (CC0), via the Suriname Time Machine project.",
+                    "public": True,
                 },
             )
         print_report(report, False)

@@ -27,6 +27,7 @@ class SuggestionOut(BaseModel):
     start: int | None
     end: int | None
     kind: str
+    entity_type: str | None
     label: str
     authority_uri: str | None
     score: float
@@ -37,7 +38,7 @@ class SuggestionOut(BaseModel):
 
     @classmethod
     def of(cls, s: Suggestion) -> "SuggestionOut":
-        return cls(id=s.id, field=s.field, start=s.span_start, end=s.span_end, kind=s.kind, label=s.label,
+        return cls(id=s.id, field=s.field, start=s.span_start, end=s.span_end, kind=s.kind, entity_type=s.entity_type, label=s.label,
                    authority_uri=s.authority_uri, score=s.score, enricher=s.enricher,
                    enricher_version=s.enricher_version, status=s.status, created_at=s.created_at)
 
@@ -89,6 +90,12 @@ class RecordPage(PageOut):
     items: list[RecordOut]
 
 
+def _rights_uri(cls, value: str | None) -> str | None:
+    if value is not None and not is_valid_rights(value):
+        raise ValueError(f"{value!r} is not a rightsstatements.org or Creative Commons URI")
+    return value
+
+
 class CollectionIn(BaseModel):
     slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,99}$", description="lower-case letters, digits, hyphens")
     name: str = Field(min_length=1, max_length=300)
@@ -96,13 +103,20 @@ class CollectionIn(BaseModel):
     default_rights: str | None = None
     metadata_license: str | None = None
     attribution: str = ""
+    public: bool = Field(False, description="harvestable without a key (OAI-PMH, LDES), with accepted enrichments")
 
-    @field_validator("default_rights", "metadata_license")
-    @classmethod
-    def _rights(cls, value: str | None) -> str | None:
-        if value is not None and not is_valid_rights(value):
-            raise ValueError(f"{value!r} is not a rightsstatements.org or Creative Commons URI")
-        return value
+    _rights = field_validator("default_rights", "metadata_license")(_rights_uri)
+
+
+class CollectionPatch(BaseModel):
+    name: str | None = Field(None, min_length=1, max_length=300)
+    description: str | None = None
+    default_rights: str | None = None
+    metadata_license: str | None = None
+    attribution: str | None = None
+    public: bool | None = None
+
+    _rights = field_validator("default_rights", "metadata_license")(_rights_uri)
 
 
 class CollectionOut(BaseModel):
@@ -112,14 +126,15 @@ class CollectionOut(BaseModel):
     default_rights: str | None
     metadata_license: str | None
     attribution: str
+    public: bool
     records: int
     created_at: datetime
 
     @classmethod
     def of(cls, c: Collection, count: int) -> "CollectionOut":
         return cls(slug=c.slug, name=c.name, description=c.description, default_rights=c.default_rights,
-                   metadata_license=c.metadata_license, attribution=c.attribution, records=count,
-                   created_at=c.created_at)
+                   metadata_license=c.metadata_license, attribution=c.attribution, public=bool(c.public),
+                   records=count, created_at=c.created_at)
 
 
 class JobOut(BaseModel):

@@ -33,6 +33,7 @@ class Proposal:
     start: int | None = None
     end: int | None = None
     authority_uri: str | None = None
+    entity_type: str | None = None  # PER, LOC, ORG, MISC, DATE
     region: list[float] | None = None
     time_start: float | None = None
     time_end: float | None = None

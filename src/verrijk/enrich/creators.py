@@ -62,6 +62,6 @@ class CreatorFieldLinker(Enricher):
                     found |= self.index.get(key, set())
                 for creator in sorted(found, key=lambda c: c.uri):
                     proposals.append(Proposal(SuggestionKind.link, creator.label, round(0.9 / len(found), 3),
-                                              0, len(item.text), creator.uri))
+                                              0, len(item.text), creator.uri, entity_type="PER"))
             results.append(proposals)
         return results

@@ -46,7 +46,7 @@ def enrich_records(repo: Repo, records: Sequence[Record], enrichers: Sequence[En
                 rows[key] = Suggestion(
                     organisation_id=repo.org_id, record_id=item.record_id, key=key, field=item.field,
                     span_start=p.start, span_end=p.end, region=p.region, time_start=p.time_start,
-                    time_end=p.time_end, kind=p.kind.value, label=p.label, authority_uri=p.authority_uri,
+                    time_end=p.time_end, kind=p.kind.value, entity_type=p.entity_type, label=p.label, authority_uri=p.authority_uri,
                     score=p.score, enricher=enricher.name, enricher_version=enricher.version, status="suggested",
                 )
     existing = set()

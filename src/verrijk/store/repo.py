@@ -76,6 +76,9 @@ class UpsertResult:
     ids: list[int] = field(default_factory=list)
 
 
+PUBLISHED_STATES = ("accepted", "edited", "auto")
+
+
 def encode_cursor(last_id: int) -> str:
     return base64.urlsafe_b64encode(json.dumps({"after": last_id}).encode()).decode().rstrip("=")
 
@@ -320,6 +323,8 @@ class Repo:
         after = {"status": suggestion.status, "label": suggestion.label, "authority_uri": suggestion.authority_uri}
         decision = Decision(organisation_id=self.org_id, suggestion_id=suggestion.id, user_id=self.scope.user_id,
                             action=status, before=before, after=after, reason=reason)
+        record = self.session.get(Record, suggestion.record_id)
+        record.updated_at = utcnow()  # its published form changed: harvesters asking "from" must see it again
         self.session.add(decision)
         self.session.flush()
         self.audit(f"suggestion.{status}", "suggestion", suggestion.id, before=before, after=after)
@@ -329,6 +334,38 @@ class Repo:
         return list(self.session.scalars(
             select(Decision).where(Decision.organisation_id == self.org_id, Decision.suggestion_id == suggestion_id)
             .order_by(Decision.id)))
+
+    def accepted(self, record_ids: Sequence[int]) -> dict[int, list[Suggestion]]:
+        """Accepted, edited and auto-accepted suggestions of records: what gets published with them."""
+        found: dict[int, list[Suggestion]] = {}
+        for i in range(0, len(record_ids), 500):
+            for s in self.session.scalars(
+                select(Suggestion)
+                .where(Suggestion.organisation_id == self.org_id, Suggestion.record_id.in_(record_ids[i : i + 500]),
+                       Suggestion.status.in_(PUBLISHED_STATES))
+                .order_by(Suggestion.id)
+            ):
+                found.setdefault(s.record_id, []).append(s)
+        return found
+
+    def public_collections(self) -> list[Collection]:
+        return list(self.session.scalars(
+            select(Collection).where(Collection.organisation_id == self.org_id, Collection.public.is_(True))
+            .order_by(Collection.slug)))
+
+    def public_records(self, collection_slug: str | None = None, since: datetime | None = None,
+                       until: datetime | None = None, after_id: int = 0, limit: int = 100) -> tuple[list[Record], int]:
+        """Records of published collections, by id, with the total that matches."""
+        public = [c.id for c in self.public_collections() if collection_slug in (None, c.slug)]
+        stmt = select(Record).where(Record.organisation_id == self.org_id, Record.collection_id.in_(public))
+        if since:
+            stmt = stmt.where(Record.updated_at >= since)
+        if until:
+            stmt = stmt.where(Record.updated_at <= until)
+        total = self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        rows = self.session.scalars(stmt.where(Record.id > after_id).options(selectinload(Record.media))
+                                    .order_by(Record.id).limit(limit))
+        return list(rows), total
 
     # authorities ------------------------------------------------------------------------------
     def authorities(self) -> list[Authority]:

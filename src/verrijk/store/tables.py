@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -88,6 +89,8 @@ class Collection(Base):
     default_rights: Mapped[str | None] = mapped_column(String(200), default=None)
     metadata_license: Mapped[str | None] = mapped_column(String(200), default=None)
     attribution: Mapped[str] = mapped_column(Text, default="")
+    # published collections are harvestable without a key (OAI-PMH, LDES) with their accepted enrichments
+    public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -172,6 +175,7 @@ class Suggestion(Base):
     time_start: Mapped[float | None] = mapped_column(Float, default=None)
     time_end: Mapped[float | None] = mapped_column(Float, default=None)
     kind: Mapped[str] = mapped_column(String(20))
+    entity_type: Mapped[str | None] = mapped_column(String(20), default=None)  # PER, LOC, ORG, MISC, DATE
     label: Mapped[str] = mapped_column(Text)
     authority_uri: Mapped[str | None] = mapped_column(String(1000), default=None)
     score: Mapped[float] = mapped_column(Float)

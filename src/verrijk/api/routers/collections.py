@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from verrijk.api.deps import ALL_ROLES, scoped
 from verrijk.api.errors import Problem
-from verrijk.api.schemas import CollectionIn, CollectionOut, IngestReportOut
+from verrijk.api.schemas import CollectionIn, CollectionOut, CollectionPatch, IngestReportOut
 from verrijk.ingest.base import Mapping
 from verrijk.ingest.service import FORMATS, ingest
 from verrijk.store.repo import NotFound, Repo
@@ -39,6 +39,17 @@ def create_collection(body: CollectionIn, repo: Repo = Depends(scoped(*EDITORS))
         repo.session.commit()
         return CollectionOut.of(col, 0)
     raise Problem(409, f"collection {body.slug!r} already exists in this organisation")
+
+
+@router.patch("/{slug}", response_model=CollectionOut)
+def update_collection(slug: str, body: CollectionPatch, repo: Repo = Depends(scoped(*EDITORS))) -> CollectionOut:
+    col = repo.collection(slug)
+    changes = body.model_dump(exclude_unset=True)
+    for key, value in changes.items():
+        setattr(col, key, value)
+    repo.audit("collection.update", "collection", slug, changes=changes)
+    repo.session.commit()
+    return get_collection(slug, repo)
 
 
 @router.post("/{slug}/ingest", response_model=IngestReportOut)
