@@ -2,10 +2,11 @@
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
-    VERRIJK_DATA_DIR=/data
+    VERRIJK_DATA_DIR=/data VERRIJK_MODELS_DIR=/app/models
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY src ./src
+COPY models ./models
 RUN pip install '.[postgres]' && useradd --system --home /data verrijk && mkdir -p /data && chown verrijk /data
 USER verrijk
 VOLUME ["/data"]

@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     ingest_batch_size: int = 500
     secret_key: str | None = None
     enrichers: list[str] = ["link.creators"]
+    models_dir: Path = Path(__file__).parents[2] / "models"  # model cards, metrics and small artifacts
     enrich_batch_size: int = 200
 
     @cached_property

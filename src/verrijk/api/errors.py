@@ -15,7 +15,7 @@ from verrijk.store.repo import NotFound, QuotaExceeded
 
 PROBLEM = "application/problem+json"
 TITLES = {400: "Bad request", 401: "Not authenticated", 403: "Forbidden", 404: "Not found",
-          405: "Method not allowed", 409: "Conflict", 413: "Content too large", 415: "Unsupported media type",
+          405: "Method not allowed", 406: "Not acceptable", 409: "Conflict", 413: "Content too large", 415: "Unsupported media type",
           422: "Invalid request", 429: "Too many requests", 500: "Internal server error"}
 
 

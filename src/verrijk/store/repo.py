@@ -25,6 +25,7 @@ from verrijk.store.tables import (
     Media,
     Organisation,
     Record,
+    StreamMember,
     Suggestion,
     utcnow,
 )
@@ -247,6 +248,7 @@ class Repo:
             )
         now = utcnow()
         touched: list[Record] = []
+        versions: list[tuple[Record, dict[str, Any]]] = []
         for item in items:
             fields = {k: item.get(k) for k in RECORD_COLUMNS}
             media = item.get("media") or []
@@ -272,7 +274,13 @@ class Repo:
                 Media(organisation_id=self.org_id, position=pos, **m) for pos, m in enumerate(media)
             ]
             touched.append(rec)
+            versions.append((rec, {**fields, "source_id": item["source_id"], "media": media}))
         self.session.flush()
+        self.session.add_all(
+            StreamMember(organisation_id=self.org_id, collection_id=collection.id, record_id=rec.id, kind="record",
+                         snapshot=snapshot, created_at=now)
+            for rec, snapshot in versions
+        )
         result.ids = [r.id for r in touched]
         return result
 
@@ -325,6 +333,14 @@ class Repo:
                             action=status, before=before, after=after, reason=reason)
         record = self.session.get(Record, suggestion.record_id)
         record.updated_at = utcnow()  # its published form changed: harvesters asking "from" must see it again
+        self.session.add(StreamMember(
+            organisation_id=self.org_id, collection_id=record.collection_id, record_id=record.id,
+            suggestion_id=suggestion.id, kind="annotation", created_at=record.updated_at,
+            snapshot={"status": status, "field": suggestion.field, "start": suggestion.span_start,
+                      "end": suggestion.span_end, "kind": suggestion.kind, "entity_type": suggestion.entity_type,
+                      "label": suggestion.label, "authority_uri": suggestion.authority_uri, "score": suggestion.score,
+                      "enricher": suggestion.enricher, "enricher_version": suggestion.enricher_version,
+                      "decided_by": self.scope.user_id, "reason": reason}))
         self.session.add(decision)
         self.session.flush()
         self.audit(f"suggestion.{status}", "suggestion", suggestion.id, before=before, after=after)
@@ -348,6 +364,17 @@ class Repo:
                 found.setdefault(s.record_id, []).append(s)
         return found
 
+    def latest_decisions(self, suggestion_ids: Sequence[int]) -> dict[int, Decision]:
+        found: dict[int, Decision] = {}
+        for i in range(0, len(suggestion_ids), 500):
+            for d in self.session.scalars(
+                select(Decision).where(Decision.organisation_id == self.org_id,
+                                       Decision.suggestion_id.in_(suggestion_ids[i : i + 500]))
+                .order_by(Decision.id)
+            ):
+                found[d.suggestion_id] = d
+        return found
+
     def public_collections(self) -> list[Collection]:
         return list(self.session.scalars(
             select(Collection).where(Collection.organisation_id == self.org_id, Collection.public.is_(True))
@@ -366,6 +393,15 @@ class Repo:
         rows = self.session.scalars(stmt.where(Record.id > after_id).options(selectinload(Record.media))
                                     .order_by(Record.id).limit(limit))
         return list(rows), total
+
+    def stream_members(self, after_id: int = 0, limit: int = 100, since: datetime | None = None) -> list[StreamMember]:
+        """Members of the organisation's event stream in published collections, oldest first."""
+        public = [c.id for c in self.public_collections()]
+        stmt = select(StreamMember).where(StreamMember.organisation_id == self.org_id,
+                                          StreamMember.collection_id.in_(public), StreamMember.id > after_id)
+        if since is not None:
+            stmt = stmt.where(StreamMember.created_at >= since)
+        return list(self.session.scalars(stmt.order_by(StreamMember.id).limit(limit)))
 
     # authorities ------------------------------------------------------------------------------
     def authorities(self) -> list[Authority]:
@@ -445,6 +481,15 @@ class Repo:
                 .limit(limit)
             )
         )
+
+
+def public_owner(session: Session, record_id: int) -> Scope | None:
+    """The scope to read a record in without a key: only records of published collections have one."""
+    row = session.execute(
+        select(Record.organisation_id).join(Collection, Collection.id == Record.collection_id)
+        .where(Record.id == record_id, Collection.public.is_(True))
+    ).first()
+    return Scope(row[0], role="client") if row else None
 
 
 def touch(job: Job, **changes: Any) -> None:

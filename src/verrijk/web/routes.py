@@ -12,8 +12,10 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from verrijk.api.deps import ALL_ROLES, allow, get_session, scoped
-from verrijk.store.accounts import Principal, authenticate_key
-from verrijk.store.repo import RecordFilter, Repo
+from verrijk.api.errors import Problem
+from verrijk.store.accounts import AccountError, Principal, authenticate_key, organisation_by_slug
+from verrijk.store.repo import RecordFilter, Repo, Scope
+from verrijk.web.transparency import report
 from verrijk.web.i18n import MESSAGES, pick_language
 
 HERE = Path(__file__).parent
@@ -91,6 +93,22 @@ def record_page(
     return render(request, "record.html", principal, record=record, collection=collection,
                   suggestions=repo.suggestions_for(record.id),
                   persistent_uri=f"{request.app.state.settings.base_url}/records/{record.id}")
+
+
+@router.get("/about/{organisation}", response_class=HTMLResponse)
+def transparency_page(request: Request, organisation: str, session: Session = Depends(get_session),
+                      principal=Depends(allow(public=True))):
+    org, enrichers = transparency_of(request, organisation, session)
+    return render(request, "transparency.html", principal, organisation=org, enrichers=enrichers)
+
+
+def transparency_of(request: Request, slug: str, session: Session):
+    try:
+        org = organisation_by_slug(session, slug)
+    except AccountError as exc:
+        raise Problem(404, str(exc)) from exc
+    settings = request.app.state.settings
+    return org, report(Repo(session, Scope(org.id, role="client")), settings.enrichers, settings.models_dir)
 
 
 def _safe_next(target: str) -> str:

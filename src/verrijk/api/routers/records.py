@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import RedirectResponse
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse, RedirectResponse
+from sqlalchemy.orm import Session
 
-from verrijk.api.deps import ALL_ROLES, scoped
+from verrijk.api.deps import ALL_ROLES, allow, get_session, repo_for, scoped
 from verrijk.api.errors import Problem
+from verrijk.api.negotiate import MEDIA_TYPES, choose
 from verrijk.api.schemas import RecordOut, RecordPage, SuggestionOut
-from verrijk.store.repo import RecordFilter, Repo
+from verrijk.export.oslo import record_jsonld, to_turtle
+from verrijk.export.published import publish
+from verrijk.store.accounts import Principal
+from verrijk.store.repo import PUBLISHED_STATES, RecordFilter, Repo, public_owner
 
 router = APIRouter(prefix="/records", tags=["records"])
 
@@ -50,24 +55,46 @@ def list_records(
                       total=page.total, next_cursor=page.next_cursor)
 
 
-@router.get("/{record_id}", response_model=RecordOut)
+@router.get("/{record_id}", response_model=RecordOut,
+            responses={200: {"content": {"application/ld+json": {}, "text/turtle": {}}}},
+            description="JSON by default; `Accept: application/ld+json` or `?format=jsonld` gives OSLO Cultureel "
+                        "Erfgoed JSON-LD, `text/turtle` Turtle, `text/html` the web page. Records of published "
+                        "collections are readable without a key.")
 def get_record(
     record_id: int,
     request: Request,
     include_raw: bool = False,
-    repo: Repo = Depends(scoped(*ALL_ROLES)),
+    principal: Principal | None = Depends(allow(public=True)),
+    session: Session = Depends(get_session),
 ):
+    fmt = choose(request, ("html", "json", "jsonld", "turtle"))
+    if principal is not None:
+        repo = repo_for(principal, session)
+    else:
+        scope = public_owner(session, record_id)
+        if scope is None:
+            raise Problem(401, "this record needs an API key in the X-API-Key header (only records of published "
+                               "collections are open)")
+        repo = Repo(session, scope)
     record = repo.record(record_id)
-    if _prefers_html(request.headers.get("accept", "")):
+    headers = {"Vary": "Accept", "Link": ", ".join(
+        f'<{request.url.path}?format={f}>; rel="alternate"; type="{MEDIA_TYPES[f]}"' for f in ("jsonld", "turtle"))}
+    if fmt == "html":
         return RedirectResponse(f"/web/records/{record_id}", status_code=303)
-    slugs = {c.id: c.slug for c, _ in repo.collections()}
-    out = RecordOut.of(record, request.app.state.settings.base_url, slugs[record.collection_id])
-    out.suggestions = [SuggestionOut.of(s) for s in repo.suggestions_for(record.id)]
+    base = request.app.state.settings.base_url
+    collection = next(c for c, _ in repo.collections() if c.id == record.collection_id)
+    if fmt in ("jsonld", "turtle"):
+        accepted = repo.accepted([record.id]).get(record.id, [])
+        doc = record_jsonld(publish(record, collection, repo.organisation(), accepted, base),
+                            repo.latest_decisions([s.id for s in accepted]), base)
+        if fmt == "turtle":
+            return Response(to_turtle(doc), media_type="text/turtle; charset=utf-8", headers=headers)
+        return JSONResponse(doc, media_type="application/ld+json", headers=headers)
+    out = RecordOut.of(record, base, collection.slug)
+    suggestions = repo.suggestions_for(record.id)
+    if principal is None:
+        suggestions = [s for s in suggestions if s.status in PUBLISHED_STATES]
+    out.suggestions = [SuggestionOut.of(s) for s in suggestions]
     if include_raw:
         out.raw = record.raw
-    return out
-
-
-def _prefers_html(accept: str) -> bool:
-    types = [part.split(";")[0].strip() for part in accept.split(",")]
-    return bool(types) and types[0] == "text/html"
+    return JSONResponse(out.model_dump(mode="json"), headers=headers)

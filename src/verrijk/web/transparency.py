@@ -1,0 +1,52 @@
+"""What an organisation publishes about its use of machine suggestions: enrichers, model cards, decisions."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from verrijk.enrich.catalog import available
+from verrijk.store.repo import Repo
+from verrijk.store.tables import Suggestion
+
+
+@dataclass
+class EnricherReport:
+    name: str
+    versions: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    card: str = ""
+    metrics: dict = field(default_factory=dict)
+
+    @property
+    def decided(self) -> int:
+        return sum(v for k, v in self.counts.items() if k != "suggested")
+
+    @property
+    def acceptance_rate(self) -> float | None:
+        accepted = self.counts.get("accepted", 0) + self.counts.get("edited", 0) + self.counts.get("auto", 0)
+        return round(accepted / self.decided, 3) if self.decided else None
+
+
+def report(repo: Repo, configured: list[str], models_dir: Path) -> list[EnricherReport]:
+    rows = repo.session.execute(
+        select(Suggestion.enricher, Suggestion.enricher_version, Suggestion.status, func.count(Suggestion.id))
+        .where(Suggestion.organisation_id == repo.org_id)
+        .group_by(Suggestion.enricher, Suggestion.enricher_version, Suggestion.status)
+    )
+    reports: dict[str, EnricherReport] = {n: EnricherReport(n) for n in configured if n in available()}
+    for name, version, status, count in rows:
+        r = reports.setdefault(name, EnricherReport(name))
+        if version not in r.versions:
+            r.versions.append(version)
+        r.counts[status] = r.counts.get(status, 0) + count
+    for r in reports.values():
+        folder = models_dir / r.name
+        if (folder / "card.md").exists():
+            r.card = (folder / "card.md").read_text(encoding="utf-8")
+        if (folder / "metrics.json").exists():
+            r.metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+    return sorted(reports.values(), key=lambda r: r.name)
