@@ -46,7 +46,8 @@ def test_every_route_declares_its_roles(tmp_path):
     undeclared = [f"{sorted(r.methods)} {r.path}" for r in api_routes(app) if declared_roles(r) is None]
     assert undeclared == []
     public = sorted(r.path for r in api_routes(app) if declared_roles(r)[1])
-    assert public == ["/about/{organisation}", "/annotations/{suggestion_id}", "/health", "/login", "/login",
+    assert public == ["/about/{organisation}", "/annotations/{suggestion_id}", "/health", "/ldes/{organisation}",
+                      "/ldes/{organisation}/members/{member_id}", "/ldes/{organisation}/pages/{after}", "/login", "/login",
                       "/logout", "/oai/{organisation}", "/oai/{organisation}", "/organisations/{organisation}/transparency",
                       "/records/{record_id}"]
 
@@ -80,7 +81,7 @@ def populated(client, org, session):
     job_id = client.get("/jobs", headers=org.headers()).json()["items"][0]["id"]
     suggestion_id = client.get("/suggestions", headers=org.headers()).json()["items"][0]["id"]
     return {"record_id": record_id, "slug": "a-col", "job_id": job_id, "suggestion_id": suggestion_id,
-            "organisation": org.slug}
+            "organisation": org.slug, "after": 0, "member_id": 1}
 
 
 def test_forbidden_roles_get_403_on_every_route(app, client, org, populated):

@@ -11,7 +11,17 @@ from verrijk import __version__
 from verrijk.api import errors
 from verrijk.api.deps import RateLimiter
 from verrijk.api.limits import BodySizeLimit
-from verrijk.api.routers import annotations, collections, health, jobs, oai, organisations, records, suggestions
+from verrijk.api.routers import (
+    annotations,
+    collections,
+    health,
+    jobs,
+    ldes,
+    oai,
+    organisations,
+    records,
+    suggestions,
+)
 from verrijk.config import Settings
 from verrijk.store.db import make_engine, session_factory
 from verrijk.web import routes as web_routes
@@ -31,7 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.rate_limiter = RateLimiter()
     errors.install(app)
     for router in (health.router, collections.router, records.router, jobs.router, suggestions.router, oai.router,
-                   organisations.router, annotations.router,
+                   organisations.router, annotations.router, ldes.router,
                    web_routes.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -10,11 +10,13 @@ from sqlalchemy.orm import Session
 
 from verrijk.ingest.base import IngestError, Mapping, RecordInvalid, Reject, SourceItem, validate
 from verrijk.ingest.iiif import read_iiif
+from verrijk.ingest.ldes import LdesReader
 from verrijk.ingest.oai import harvest, read_oai
 from verrijk.ingest.tabular import read_csv, read_jsonl
 from verrijk.store.repo import QuotaExceeded, Repo, touch
 
-FORMATS = ("csv", "jsonl", "oai-dc", "iiif")
+FORMATS = ("csv", "jsonl", "oai-dc", "iiif", "ldes")
+STREAMED = ("ldes",)  # formats whose later versions of a record replace earlier ones
 MAX_REPORTED_REJECTS = 1000
 
 
@@ -59,7 +61,7 @@ def sniff(name: str, head: bytes) -> str:
     """The format of an input from its name and first bytes."""
     lower = name.lower()
     if lower.startswith(("http://", "https://")):
-        return "oai-dc"
+        return "ldes" if "ldes" in lower or "eventstream" in lower else "oai-dc"
     for suffix, fmt in ((".csv", "csv"), (".tsv", "csv"), (".jsonl", "jsonl"), (".ndjson", "jsonl"), (".xml", "oai-dc")):
         if lower.endswith(suffix):
             return fmt
@@ -75,10 +77,15 @@ def sniff(name: str, head: bytes) -> str:
     return "csv"
 
 
-def read_items(source: str, data: bytes | None, fmt: str, mapping: Mapping | None, encoding: str) -> Iterator[SourceItem]:
+def read_items(source: str, data: bytes | None, fmt: str, mapping: Mapping | None, encoding: str,
+               state: dict) -> Iterator[SourceItem]:
     name = Path(source).name if not source.startswith("http") else source
     if fmt == "oai-dc" and data is None:
         return harvest(source)
+    if fmt == "ldes":
+        if data is not None:
+            raise IngestError("an event stream is read from its URL, not from a file")
+        return LdesReader(source, state).items()
     assert data is not None
     if fmt == "csv":
         return read_csv(data, name, mapping, encoding)
@@ -89,6 +96,15 @@ def read_items(source: str, data: bytes | None, fmt: str, mapping: Mapping | Non
     if fmt == "iiif":
         return read_iiif(data, name)
     raise IngestError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+def resume_state(repo: Repo, collection_slug: str, source: str) -> dict:
+    """Where the last read of this stream into this collection stopped (empty for a first read)."""
+    for job in repo.jobs(limit=100).items:
+        if job.kind == "ingest" and job.params.get("source") == source and "stream_state" in (job.result or {}):
+            if job.params.get("collection") in (None, collection_slug):
+                return dict(job.result["stream_state"])
+    return {}
 
 
 def read_source(path: str) -> bytes | None:
@@ -123,13 +139,14 @@ def ingest(
     `data` is the input's bytes (read from `source` when None and `source` is a path). Nothing is written
     when `dry_run` is set. The report lists every rejected record with location, field and reason.
     """
-    if data is None:
+    if data is None and fmt != "ldes":
         data = read_source(source)
     fmt = fmt or sniff(source, (data or b"")[:4096])
     if fmt not in FORMATS:
         raise IngestError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     report = IngestReport(source=source, format=fmt, dry_run=dry_run)
-    items: Iterable[SourceItem] = read_items(source, data, fmt, mapping, encoding)
+    state = resume_state(repo, collection_slug, source) if fmt in STREAMED else {}
+    items: Iterable[SourceItem] = read_items(source, data, fmt, mapping, encoding, state)
     if data is not None:
         items = list(items)  # parse the whole file first: a fatal error then stops before anything is stored
     total = len(items) if isinstance(items, list) else None
@@ -137,7 +154,7 @@ def ingest(
     collection = None if dry_run else repo.ensure_collection(collection_slug, **(collection_attrs or {}))
     job = None
     if not dry_run:
-        job = repo.create_job("ingest", collection, {"source": source, "format": fmt})
+        job = repo.create_job("ingest", collection, {"source": source, "format": fmt, "collection": collection_slug})
         touch(job, status="running", total=total or 0)
         session.commit()
         report.job_id = job.id
@@ -161,7 +178,7 @@ def ingest(
             report.created += result.created
             report.updated += result.updated
             report.unchanged += result.unchanged
-            touch(job, done=report.read)
+            touch(job, done=report.read, result={"stream_state": dict(state)} if state else job.result)
             session.commit()
         batch.clear()
 
@@ -174,7 +191,9 @@ def ingest(
             try:
                 record = validate(item, default_rights)
                 first = seen.get(record["source_id"])
-                if first:
+                if first and fmt in STREAMED:  # a newer version: it replaces the one waiting in this batch
+                    batch[:] = [b for b in batch if b["source_id"] != record["source_id"]]
+                elif first:
                     raise RecordInvalid("source_id", f"{record['source_id']!r} already appeared at {first}; "
                                                      "this occurrence is skipped")
                 seen[record["source_id"]] = item.location
@@ -194,7 +213,8 @@ def ingest(
     finally:
         if job is not None:
             touch(job, status="failed" if report.error else "done", done=report.read, total=report.read,
-                  result=report.as_dict() | {"rejected": report.as_dict()["rejected"][:50]},
+                  result=report.as_dict() | {"rejected": report.as_dict()["rejected"][:50]}
+                  | ({"stream_state": state} if state else {}),
                   error=report.error)
             repo.audit("ingest", "collection", collection_slug, summary=report.summary())
             session.commit()

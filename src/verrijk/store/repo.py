@@ -403,6 +403,15 @@ class Repo:
             stmt = stmt.where(StreamMember.created_at >= since)
         return list(self.session.scalars(stmt.order_by(StreamMember.id).limit(limit)))
 
+    def stream_page_start_before(self, after: int, page_size: int) -> int:
+        """The `after` of the page that precedes the page starting after member `after` (0 for the first)."""
+        public = [c.id for c in self.public_collections()]
+        earlier = list(self.session.scalars(
+            select(StreamMember.id).where(StreamMember.organisation_id == self.org_id,
+                                          StreamMember.collection_id.in_(public), StreamMember.id <= after)
+            .order_by(StreamMember.id.desc()).limit(page_size + 1)))
+        return earlier[page_size] if len(earlier) > page_size else 0
+
     # authorities ------------------------------------------------------------------------------
     def authorities(self) -> list[Authority]:
         """The organisation's own authorities and every shared one."""
