@@ -32,6 +32,8 @@ records_app = typer.Typer(help="List and show records.", no_args_is_help=True)
 keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 orgs_app = typer.Typer(help="Manage organisations.", no_args_is_help=True)
 jobs_app = typer.Typer(help="List jobs.", no_args_is_help=True)
+authorities_app = typer.Typer(help="Register vocabularies to link to.", no_args_is_help=True)
+app.add_typer(authorities_app, name="authorities")
 app.add_typer(records_app, name="records")
 app.add_typer(keys_app, name="keys")
 app.add_typer(orgs_app, name="orgs")
@@ -105,6 +107,21 @@ def register_shared_authorities(session: Session) -> None:
     if exists is None:
         session.add(Authority(name="vkc-creators", label="Vlaamse Kunstcollectie – vervaardigers", shared=True,
                               source=str(DEMO_DIR / "vkc_creators.csv"), license=CC0))
+
+
+@authorities_app.command("add")
+def authorities_add(name: str, file: Path, label: str = typer.Option("", help="display name"),
+                    license: Optional[str] = typer.Option(None, help="licence URI of the vocabulary"),
+                    shared: bool = typer.Option(False, "--shared", help="let every organisation read it"),
+                    org: Optional[str] = OrgOption) -> None:
+    """Register an organisation's own vocabulary file (SKOS, CSV, ...); private unless --shared."""
+    if not file.is_file():
+        fail(f"{file} is not a file")
+    with open_session() as session:
+        repo = Repo(session, Scope(resolve_org(session, org).id))
+        repo.add_authority(name, label or name, str(file.resolve()), license, shared)
+        session.commit()
+        out.print(f"authority {name} registered ({'shared' if shared else 'private'})")
 
 
 @orgs_app.command("create")

@@ -165,3 +165,17 @@ def test_requests_per_minute_quota(client, session, org):
     session.commit()
     codes = [client.get("/records", headers=org.headers()).status_code for _ in range(7)]
     assert codes[:5] == [200] * 5 and codes[5:] == [429, 429]
+
+
+def test_shared_and_private_authorities(client, session, org, other_org, tmp_path):
+    from verrijk.cli import register_shared_authorities
+
+    register_shared_authorities(session)
+    Repo(session, Scope(org.id)).add_authority("eigen-thesaurus", "Eigen thesaurus", "thes.ttl")
+    Repo(session, Scope(org.id)).add_authority("gedeelde-lijst", "Gedeelde lijst", "list.csv", shared=True)
+    session.commit()
+    mine = {a["name"]: a for a in client.get("/authorities", headers=org.headers()).json()}
+    theirs = {a["name"]: a for a in client.get("/authorities", headers=other_org.headers("volunteer")).json()}
+    assert set(mine) == {"vkc-creators", "eigen-thesaurus", "gedeelde-lijst"}
+    assert set(theirs) == {"vkc-creators", "gedeelde-lijst"}
+    assert theirs["gedeelde-lijst"]["owner"] == "another organisation" and mine["eigen-thesaurus"]["owner"] == "museum-a"

@@ -104,6 +104,18 @@ def test_sign_in_browse_search_and_read_a_record(browser, server, request):
     shot(page, f"record-en-{backend}")
 
 
+def test_public_transparency_page(browser, server, request):
+    base, _ = server
+    page = browser.new_page(locale="nl-BE")
+    page.goto(f"{base}/about/demo")
+    assert page.get_by_role("heading", level=1).inner_text() == "Transparantie: Demo"
+    section = page.locator("section.enricher", has_text="link.creators")
+    assert section.locator("td[data-status=suggested]").inner_text() == "0"
+    section.get_by_text("Gemeten kwaliteit").click()
+    assert "precision" in section.inner_text()
+    shot(page, f"transparency-{request.node.callspec.params['db_url']}")
+
+
 def test_keyboard_reaches_the_skip_link_first(browser, server):
     base, key = server
     page = browser.new_page()

@@ -81,3 +81,20 @@ def test_several_organisations_need_org(cli):
     r = cli("records", "list")
     assert r.exit_code == 2 and "several organisations (archief, museum): pass --org" in r.stderr
     assert cli("records", "list", "--org", "archief").exit_code == 0
+
+
+def test_one_user_in_two_organisations(cli, db_url, tmp_path):
+    assert cli("orgs", "create", "archief").exit_code == 0
+    key_museum = cli("keys", "create", "--role", "cataloger", "--user", "an", "--org", "museum").stdout.strip()
+    key_archief = cli("keys", "create", "--role", "volunteer", "--user", "an", "--org", "archief").stdout.strip()
+    engine = make_engine(db_url)
+    with session_factory(engine)() as session:
+        a, b = authenticate_key(session, key_museum), authenticate_key(session, key_archief)
+        assert a.user_id == b.user_id
+        assert (a.organisation_slug, a.role) == ("museum", "cataloger")
+        assert (b.organisation_slug, b.role) == ("archief", "volunteer")
+    engine.dispose()
+    (tmp_path / "t.ttl").write_text("")
+    r = cli("authorities", "add", "eigen", str(tmp_path / "t.ttl"), "--org", "archief")
+    assert r.exit_code == 0 and "private" in r.output
+    assert cli("authorities", "add", "x", str(tmp_path / "missing.ttl"), "--org", "archief").exit_code == 2

@@ -13,6 +13,7 @@ from verrijk.api.deps import RateLimiter
 from verrijk.api.limits import BodySizeLimit
 from verrijk.api.routers import (
     annotations,
+    authorities,
     collections,
     health,
     jobs,
@@ -41,7 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.rate_limiter = RateLimiter()
     errors.install(app)
     for router in (health.router, collections.router, records.router, jobs.router, suggestions.router, oai.router,
-                   organisations.router, annotations.router, ldes.router,
+                   organisations.router, annotations.router, ldes.router, authorities.router,
                    web_routes.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -413,6 +413,18 @@ class Repo:
         return earlier[page_size] if len(earlier) > page_size else 0
 
     # authorities ------------------------------------------------------------------------------
+    def add_authority(self, name: str, label: str, source: str, license: str | None = None,
+                      shared: bool = False) -> Authority:
+        """Register this organisation's own vocabulary; private unless shared."""
+        existing = self.session.scalar(select(Authority).where(Authority.organisation_id == self.org_id,
+                                                               Authority.name == name))
+        authority = existing or Authority(organisation_id=self.org_id, name=name)
+        authority.label, authority.source, authority.license, authority.shared = label, source, license, shared
+        self.session.add(authority)
+        self.session.flush()
+        self.audit("authority.register", "authority", name, shared=shared)
+        return authority
+
     def authorities(self) -> list[Authority]:
         """The organisation's own authorities and every shared one."""
         return list(
