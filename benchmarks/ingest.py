@@ -1,4 +1,4 @@
-"""Ingest throughput benchmark: the demo collection ×N on SQLite vs PostgreSQL, first ingest and idempotent re-ingest."""
+"""Ingest throughput: the demo collection ×N on SQLite vs PostgreSQL, first ingest and idempotent re-ingest."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from sqlalchemy import create_engine, text
 
@@ -39,7 +39,7 @@ def demo_copies(copies: int) -> tuple[bytes, int]:
     writer.writerow(header)
     for n in range(copies):
         for row in rows:
-            writer.writerow(row if n == 0 else [*row[:key], f"{row[key]}-copy{n}", *row[key + 1:]])
+            writer.writerow(row if n == 0 else [*row[:key], f"{row[key]}-copy{n}", *row[key + 1 :]])
     return out.getvalue().encode("utf-8-sig"), len(rows) * copies
 
 
@@ -72,12 +72,20 @@ def run_once(url: str, data: bytes, expected: int, mapping: Mapping, batch_size:
         org_id = ensure_organisation(session, "bench", "benchmark").id
         session.commit()
     seconds = {}
-    for name, counter in zip(PASSES, ("created", "unchanged")):
+    for name, counter in zip(PASSES, ("created", "unchanged"), strict=True):
         with sessions() as session:  # a new session per pass, as a nightly re-harvest would have
             start = time.perf_counter()
-            report = ingest(session, Repo(session, Scope(org_id)), "demo", "demo.csv", data=data, fmt="csv",
-                            mapping=mapping, batch_size=batch_size,
-                            collection_attrs={"default_rights": COPYRIGHT_NOT_EVALUATED})
+            report = ingest(
+                session,
+                Repo(session, Scope(org_id)),
+                "demo",
+                "demo.csv",
+                data=data,
+                fmt="csv",
+                mapping=mapping,
+                batch_size=batch_size,
+                collection_attrs={"default_rights": COPYRIGHT_NOT_EVALUATED},
+            )
             seconds[name] = time.perf_counter() - start
         if report.error or report.rejected_count or getattr(report, counter) != expected:
             sys.exit(f"{name} on {url}: expected {expected} {counter}, got {report.summary()}")
@@ -89,16 +97,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--copies", type=int, default=10, help="how many times to repeat the demo collection")
     parser.add_argument("--repeat", type=int, default=3, help="repetitions per backend (fresh database each)")
-    parser.add_argument("--pg-url", default=os.environ.get("VERRIJK_BENCH_DATABASE_URL"),
-                        help="PostgreSQL server URL (default: $VERRIJK_BENCH_DATABASE_URL)")
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get("VERRIJK_BENCH_DATABASE_URL"),
+        help="PostgreSQL server URL (default: $VERRIJK_BENCH_DATABASE_URL)",
+    )
     parser.add_argument("--batch-size", type=int, default=500)
     args = parser.parse_args()
 
     data, records = demo_copies(args.copies)
     mapping = Mapping.load(DEMO / "rijksmuseum_suriname.mapping.csv")
     backends = ["sqlite"] + (["postgresql"] if args.pg_url else [])
-    print(f"{records} records (demo ×{args.copies}, {len(data) / 1e6:.1f} MB), batch size {args.batch_size}, "
-          f"{args.repeat} repetitions, Python {sys.version.split()[0]}")
+    print(
+        f"{records} records (demo ×{args.copies}, {len(data) / 1e6:.1f} MB), batch size {args.batch_size}, "
+        f"{args.repeat} repetitions, Python {sys.version.split()[0]}"
+    )
     if not args.pg_url:
         print("no --pg-url or VERRIJK_BENCH_DATABASE_URL: SQLite only")
 
@@ -109,14 +122,15 @@ def main() -> None:
                 seconds = run_once(url, data, records, mapping, args.batch_size)
             for name in PASSES:
                 rates[backend, name].append(records / seconds[name])
-            print(f"  run {i + 1} {backend:<10} " + "  ".join(f"{p} {seconds[p]:6.2f} s" for p in PASSES),
-                  flush=True)
+            print(f"  run {i + 1} {backend:<10} " + "  ".join(f"{p} {seconds[p]:6.2f} s" for p in PASSES), flush=True)
 
     print(f"\n{'backend':<11}{'pass':<11}{'median rec/s':>13}{'min':>9}{'max':>9}{'spread':>8}")
     for (backend, name), values in rates.items():
         median = statistics.median(values)
-        print(f"{backend:<11}{name:<11}{median:>13,.0f}{min(values):>9,.0f}{max(values):>9,.0f}"
-              f"{(max(values) - min(values)) / median:>8.1%}")
+        print(
+            f"{backend:<11}{name:<11}{median:>13,.0f}{min(values):>9,.0f}{max(values):>9,.0f}"
+            f"{(max(values) - min(values)) / median:>8.1%}"
+        )
     if args.pg_url:
         for name in PASSES:
             ratio = statistics.median(rates["postgresql", name]) / statistics.median(rates["sqlite", name])

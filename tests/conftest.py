@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, text
 from verrijk.api.app import create_app
 from verrijk.config import Settings
 from verrijk.store.accounts import create_api_key, ensure_organisation
-from verrijk.store.db import make_engine, migrate, session_factory
+from verrijk.store.db import make_engine, migrate
 from verrijk.store.tables import Base
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -77,8 +77,9 @@ def db_url(request, tmp_path) -> str:
 
 @pytest.fixture
 def settings(db_url, tmp_path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", database_url=db_url, secret_key="test-secret",
-                    base_url="http://testserver")
+    return Settings(
+        data_dir=tmp_path / "data", database_url=db_url, secret_key="test-secret", base_url="http://testserver"
+    )
 
 
 @pytest.fixture
@@ -107,8 +108,10 @@ class Org:
 
 def make_org(session, slug: str) -> Org:
     org = ensure_organisation(session, slug, slug.title())
-    keys = {role: create_api_key(session, org, role, f"{slug}-{role}")[0]
-            for role in ("admin", "cataloger", "volunteer", "client")}
+    keys = {
+        role: create_api_key(session, org, role, f"{slug}-{role}")[0]
+        for role in ("admin", "cataloger", "volunteer", "client")
+    }
     session.commit()
     return Org(org.id, org.slug, keys)
 

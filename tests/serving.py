@@ -7,6 +7,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -19,8 +21,12 @@ def free_port() -> int:
 
 
 def server_env(db_url: str, data_dir: Path, port: int) -> dict[str, str]:
-    return os.environ | {"VERRIJK_DATABASE_URL": db_url, "VERRIJK_DATA_DIR": str(data_dir),
-                         "VERRIJK_BASE_URL": f"http://127.0.0.1:{port}", "VERRIJK_SECRET_KEY": "e2e"}
+    return os.environ | {
+        "VERRIJK_DATABASE_URL": db_url,
+        "VERRIJK_DATA_DIR": str(data_dir),
+        "VERRIJK_BASE_URL": f"http://127.0.0.1:{port}",
+        "VERRIJK_SECRET_KEY": "e2e",
+    }
 
 
 def wait_until_up(proc: subprocess.Popen, base: str, timeout: float = 60) -> None:
@@ -37,8 +43,26 @@ def wait_until_up(proc: subprocess.Popen, base: str, timeout: float = 60) -> Non
 
 
 def start(args: list[str], env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "verrijk.cli", *args], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "verrijk.cli", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+@contextmanager
+def serving(db_url: str, data_dir: Path) -> Iterator[str]:
+    """`verrijk serve` on a free port against the given database; yields its base URL."""
+    port = free_port()
+    proc = start(["serve", "--port", str(port)], server_env(db_url, data_dir, port))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(proc, base)
+        yield base
+    finally:
+        stop(proc)
 
 
 def stop(proc: subprocess.Popen) -> None:

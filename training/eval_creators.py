@@ -13,8 +13,8 @@ import json
 import sys
 from pathlib import Path
 
-from verrijk.enrich.creators import VKC_CSV, CreatorFieldLinker
 from verrijk.enrich.base import Item
+from verrijk.enrich.creators import VKC_CSV, CreatorFieldLinker
 
 OUT = Path(__file__).parents[1] / "models" / "link.creators" / "metrics.json"
 

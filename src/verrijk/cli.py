@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Optional
 
 import typer
 from rich.console import Console
@@ -26,8 +26,9 @@ from verrijk.store.db import make_engine, migrate, session_factory
 from verrijk.store.repo import NotFound, RecordFilter, Repo, Scope
 from verrijk.store.tables import Authority, Organisation
 
-app = typer.Typer(help="verrijk: metadata enrichment for heritage collections.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="verrijk: metadata enrichment for heritage collections.", no_args_is_help=True, pretty_exceptions_enable=False
+)
 records_app = typer.Typer(help="List and show records.", no_args_is_help=True)
 keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 orgs_app = typer.Typer(help="Manage organisations.", no_args_is_help=True)
@@ -90,8 +91,10 @@ def version() -> None:
 
 
 @app.command()
-def init(org: str = typer.Option(DEMO_ORG, "--org", help="organisation to create"),
-         name: str = typer.Option("", help="organisation's display name")) -> None:
+def init(
+    org: str = typer.Option(DEMO_ORG, "--org", help="organisation to create"),
+    name: str = typer.Option("", help="organisation's display name"),
+) -> None:
     """Create or upgrade the database in the data directory and make sure an organisation exists."""
     with open_session(create=True) as session:
         organisation = ensure_organisation(session, org, name or None)
@@ -102,18 +105,30 @@ def init(org: str = typer.Option(DEMO_ORG, "--org", help="organisation to create
 
 def register_shared_authorities(session: Session) -> None:
     """The authorities every organisation may read: shipped with verrijk, registered once."""
-    exists = session.scalar(select(Authority).where(Authority.name == "vkc-creators",
-                                                    Authority.organisation_id.is_(None)))
+    exists = session.scalar(
+        select(Authority).where(Authority.name == "vkc-creators", Authority.organisation_id.is_(None))
+    )
     if exists is None:
-        session.add(Authority(name="vkc-creators", label="Vlaamse Kunstcollectie – vervaardigers", shared=True,
-                              source=str(DEMO_DIR / "vkc_creators.csv"), license=CC0))
+        session.add(
+            Authority(
+                name="vkc-creators",
+                label="Vlaamse Kunstcollectie – vervaardigers",
+                shared=True,
+                source=str(DEMO_DIR / "vkc_creators.csv"),
+                license=CC0,
+            )
+        )
 
 
 @authorities_app.command("add")
-def authorities_add(name: str, file: Path, label: str = typer.Option("", help="display name"),
-                    license: Optional[str] = typer.Option(None, help="licence URI of the vocabulary"),
-                    shared: bool = typer.Option(False, "--shared", help="let every organisation read it"),
-                    org: Optional[str] = OrgOption) -> None:
+def authorities_add(
+    name: str,
+    file: Path,
+    label: str = typer.Option("", help="display name"),
+    license: str | None = typer.Option(None, help="licence URI of the vocabulary"),
+    shared: bool = typer.Option(False, "--shared", help="let every organisation read it"),
+    org: str | None = OrgOption,
+) -> None:
     """Register an organisation's own vocabulary file (SKOS, CSV, ...); private unless --shared."""
     if not file.is_file():
         fail(f"{file} is not a file")
@@ -125,10 +140,13 @@ def authorities_add(name: str, file: Path, label: str = typer.Option("", help="d
 
 
 @orgs_app.command("create")
-def orgs_create(slug: str, name: str = typer.Option("", help="display name"),
-                quota_records: Optional[int] = typer.Option(None, help="most records it may store"),
-                quota_jobs: Optional[int] = typer.Option(None, help="most jobs queued or running at once"),
-                quota_rpm: Optional[int] = typer.Option(None, help="most API requests a minute")) -> None:
+def orgs_create(
+    slug: str,
+    name: str = typer.Option("", help="display name"),
+    quota_records: int | None = typer.Option(None, help="most records it may store"),
+    quota_jobs: int | None = typer.Option(None, help="most jobs queued or running at once"),
+    quota_rpm: int | None = typer.Option(None, help="most API requests a minute"),
+) -> None:
     """Create an organisation (or update its quotas)."""
     with open_session(create=True) as session:
         org = ensure_organisation(session, slug, name or None)
@@ -143,16 +161,24 @@ def orgs_list() -> None:
     with open_session() as session:
         table = Table("slug", "name", "quota records", "quota jobs", "quota rpm")
         for o in session.scalars(select(Organisation).order_by(Organisation.slug)):
-            table.add_row(o.slug, o.name, *(str(v) if v is not None else "–" for v in
-                                             (o.quota_records, o.quota_jobs, o.quota_requests_per_minute)))
+            table.add_row(
+                o.slug,
+                o.name,
+                *(
+                    str(v) if v is not None else "–"
+                    for v in (o.quota_records, o.quota_jobs, o.quota_requests_per_minute)
+                ),
+            )
         out.print(table)
 
 
 @keys_app.command("create")
-def keys_create(role: str = typer.Option(..., help="admin, cataloger, volunteer or client"),
-                org: Optional[str] = OrgOption,
-                user: Optional[str] = typer.Option(None, help="user name (created when new)"),
-                name: str = typer.Option("", help="what the key is for")) -> None:
+def keys_create(
+    role: str = typer.Option(..., help="admin, cataloger, volunteer or client"),
+    org: str | None = OrgOption,
+    user: str | None = typer.Option(None, help="user name (created when new)"),
+    name: str = typer.Option("", help="what the key is for"),
+) -> None:
     """Create an API key and print it (it is shown once; only its hash is stored)."""
     with open_session() as session:
         raw, _ = create_api_key(session, resolve_org(session, org), role, user, name)
@@ -161,21 +187,29 @@ def keys_create(role: str = typer.Option(..., help="admin, cataloger, volunteer 
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                    console=err, transient=False)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=False,
+    )
 
 
 @app.command("ingest")
 def ingest_cmd(
     path: str = typer.Argument(..., help="a file (CSV/TSV, JSONL, OAI-PMH XML, IIIF manifest) or an OAI-PMH base URL"),
     collection: str = typer.Option(..., "--collection", "-c", help="collection slug (created when new)"),
-    format: Optional[str] = typer.Option(None, "--format", "-f", help=f"one of {', '.join(FORMATS)}; sniffed when left out"),
-    mapping: Optional[Path] = typer.Option(None, help="CSV mapping of columns to fields (field,column,separator,default)"),
+    format: str | None = typer.Option(
+        None, "--format", "-f", help=f"one of {', '.join(FORMATS)}; sniffed when left out"
+    ),
+    mapping: Path | None = typer.Option(None, help="CSV mapping of columns to fields (field,column,separator,default)"),
     encoding: str = typer.Option("utf-8", help="text encoding of CSV/JSONL input"),
     dry_run: bool = typer.Option(False, "--dry-run", help="read and check everything, store nothing"),
     name: str = typer.Option("", help="collection display name when it is created"),
-    default_rights: Optional[str] = typer.Option(None, help="rights statement URI for records that carry none"),
-    org: Optional[str] = OrgOption,
+    default_rights: str | None = typer.Option(None, help="rights statement URI for records that carry none"),
+    org: str | None = OrgOption,
     json_out: bool = typer.Option(False, "--json", help="print the report as JSON"),
 ) -> None:
     """Ingest records into a collection: idempotent, batched, bad records reported and skipped."""
@@ -190,10 +224,19 @@ def ingest_cmd(
             attrs["name"] = name
         with _progress() as progress:
             task = progress.add_task(f"ingest {Path(path).name}", total=None)
-            report = ingest(session, repo, collection, path, fmt=format, mapping=rules, encoding=encoding,
-                            dry_run=dry_run, batch_size=Settings().ingest_batch_size,
-                            progress=lambda done, total: progress.update(task, completed=done, total=total),
-                            collection_attrs=attrs)
+            report = ingest(
+                session,
+                repo,
+                collection,
+                path,
+                fmt=format,
+                mapping=rules,
+                encoding=encoding,
+                dry_run=dry_run,
+                batch_size=Settings().ingest_batch_size,
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
+                collection_attrs=attrs,
+            )
     print_report(report, json_out)
     if not report.ok:
         raise typer.Exit(1)
@@ -212,10 +255,10 @@ def print_report(report, json_out: bool) -> None:
 
 @app.command("enrich")
 def enrich_cmd(
-    collection: Optional[str] = typer.Option(None, "--collection", "-c", help="collection slug"),
-    enricher: Optional[list[str]] = typer.Option(None, "--enricher", "-e", help="enricher name (repeatable)"),
-    resume: Optional[int] = typer.Option(None, help="job id to resume where it stopped"),
-    org: Optional[str] = OrgOption,
+    collection: str | None = typer.Option(None, "--collection", "-c", help="collection slug"),
+    enricher: list[str] | None = typer.Option(None, "--enricher", "-e", help="enricher name (repeatable)"),
+    resume: int | None = typer.Option(None, help="job id to resume where it stopped"),
+    org: str | None = OrgOption,
 ) -> None:
     """Run enrichers over a collection as a resumable job (re-running adds nothing already suggested)."""
     if (collection is None) == (resume is None):
@@ -230,20 +273,33 @@ def enrich_cmd(
             fail(str(exc.args[0]))
         with _progress() as progress:
             task = progress.add_task(f"enrich ({', '.join(job.params['enrichers'])})", total=None)
-            job = execute(session, repo.scope, job.id, settings.enrich_batch_size,
-                          lambda done, total: progress.update(task, completed=done, total=total))
-        out.print(f"job {job.id} {job.status}: {job.result.get('created', 0)} new suggestions"
-                  + (f", skipped by rights policy: {job.result['skipped_by_rights']}"
-                     if job.result.get("skipped_by_rights") else ""), highlight=False)
+            job = execute(
+                session,
+                repo.scope,
+                job.id,
+                settings.enrich_batch_size,
+                lambda done, total: progress.update(task, completed=done, total=total),
+            )
+        out.print(
+            f"job {job.id} {job.status}: {job.result.get('created', 0)} new suggestions"
+            + (
+                f", skipped by rights policy: {job.result['skipped_by_rights']}"
+                if job.result.get("skipped_by_rights")
+                else ""
+            ),
+            highlight=False,
+        )
 
 
 @records_app.command("list")
-def records_list(collection: Optional[str] = typer.Option(None, "--collection", "-c"),
-                 q: Optional[str] = typer.Option(None, help="words in title or description"),
-                 limit: int = typer.Option(20, min=1, max=1000),
-                 cursor: Optional[str] = None,
-                 org: Optional[str] = OrgOption,
-                 json_out: bool = typer.Option(False, "--json", help="print JSON lines")) -> None:
+def records_list(
+    collection: str | None = typer.Option(None, "--collection", "-c"),
+    q: str | None = typer.Option(None, help="words in title or description"),
+    limit: int = typer.Option(20, min=1, max=1000),
+    cursor: str | None = None,
+    org: str | None = OrgOption,
+    json_out: bool = typer.Option(False, "--json", help="print JSON lines"),
+) -> None:
     """List records, newest id last, with a cursor for the next page."""
     with open_session() as session:
         repo = Repo(session, Scope(resolve_org(session, org).id))
@@ -264,7 +320,7 @@ def records_list(collection: Optional[str] = typer.Option(None, "--collection", 
 
 
 @records_app.command("show")
-def records_show(record_id: int, org: Optional[str] = OrgOption) -> None:
+def records_show(record_id: int, org: str | None = OrgOption) -> None:
     """Show one record as JSON."""
     with open_session() as session:
         repo = Repo(session, Scope(resolve_org(session, org).id))
@@ -272,19 +328,36 @@ def records_show(record_id: int, org: Optional[str] = OrgOption) -> None:
 
 
 def _record_dict(r) -> dict:
-    keys = ("id", "source_id", "uri", "title", "description", "creator", "date", "date_from", "date_to",
-            "place", "subject", "type", "rights", "language", "extra")
+    keys = (
+        "id",
+        "source_id",
+        "uri",
+        "title",
+        "description",
+        "creator",
+        "date",
+        "date_from",
+        "date_to",
+        "place",
+        "subject",
+        "type",
+        "rights",
+        "language",
+        "extra",
+    )
     return {k: getattr(r, k) for k in keys} | {"media": [m.url for m in r.media]}
 
 
 @jobs_app.command("list")
-def jobs_list(org: Optional[str] = OrgOption, limit: int = 20) -> None:
+def jobs_list(org: str | None = OrgOption, limit: int = 20) -> None:
     """List recent jobs."""
     with open_session() as session:
         repo = Repo(session, Scope(resolve_org(session, org).id))
         table = Table("id", "kind", "status", "done", "total", "updated")
         for j in repo.jobs(limit=limit).items:
-            table.add_row(str(j.id), j.kind, j.status, str(j.done), str(j.total), j.updated_at.isoformat(timespec="seconds"))
+            table.add_row(
+                str(j.id), j.kind, j.status, str(j.done), str(j.total), j.updated_at.isoformat(timespec="seconds")
+            )
         out.print(table)
 
 
@@ -299,8 +372,11 @@ def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = False) -> No
 
 
 @app.command()
-def demo(serve_after: bool = typer.Option(True, "--serve/--no-serve", help="serve the API and web UI afterwards"),
-         host: str = "127.0.0.1", port: int = 8000) -> None:
+def demo(
+    serve_after: bool = typer.Option(True, "--serve/--no-serve", help="serve the API and web UI afterwards"),
+    host: str = "127.0.0.1",
+    port: int = 8000,
+) -> None:
     """Set up the demo: organisation, the Rijksmuseum Suriname collection, enrichers, a cataloger key; then serve."""
     init(org=DEMO_ORG, name="verrijk demo")
     with open_session() as session:
@@ -309,11 +385,16 @@ def demo(serve_after: bool = typer.Option(True, "--serve/--no-serve", help="serv
         with _progress() as progress:
             task = progress.add_task("ingest demo collection", total=None)
             report = ingest(
-                session, repo, DEMO_COLLECTION, str(DEMO_DIR / "rijksmuseum_suriname.csv"), fmt="csv",
+                session,
+                repo,
+                DEMO_COLLECTION,
+                str(DEMO_DIR / "rijksmuseum_suriname.csv"),
+                fmt="csv",
                 mapping=Mapping.load(DEMO_DIR / "rijksmuseum_suriname.mapping.csv"),
                 progress=lambda done, total: progress.update(task, completed=done, total=total),
                 collection_attrs={
-                    "name": "Rijksmuseum – Suriname", "default_rights": COPYRIGHT_NOT_EVALUATED,
+                    "name": "Rijksmuseum – Suriname",
+                    "default_rights": COPYRIGHT_NOT_EVALUATED,
                     "metadata_license": CC0,
                     "description": "Objecten uit het Rijksmuseum die met Suriname verbonden zijn.",
                     "attribution": "Metadata: Rijksmuseum, Amsterdam (CC0), via the Suriname Time Machine project.",
@@ -326,8 +407,9 @@ def demo(serve_after: bool = typer.Option(True, "--serve/--no-serve", help="serv
     enrich_cmd(collection=DEMO_COLLECTION, enricher=None, resume=None, org=DEMO_ORG)
     out.print(f"\n[bold]verrijk demo[/] on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
     out.print(f"cataloger API key: [bold]{raw}[/]", soft_wrap=True)
-    out.print(f"try: curl -H 'X-API-Key: {raw}' 'http://{host}:{port}/records?limit=5'", soft_wrap=True,
-              highlight=False)
+    out.print(
+        f"try: curl -H 'X-API-Key: {raw}' 'http://{host}:{port}/records?limit=5'", soft_wrap=True, highlight=False
+    )
     sys.stdout.flush()
     if serve_after:
         serve(host=host, port=port, reload=False)

@@ -43,9 +43,13 @@ LIST_FIELDS = ("creator", "place", "subject", "type", "media")
 RECORD_FIELDS = SINGLE_FIELDS + LIST_FIELDS
 
 _RIGHTS_PATTERNS = (
-    re.compile(r"^https?://rightsstatements\.org/vocab/(InC|InC-OW-EU|InC-EDU|InC-NC|InC-RUU|NoC-CR|NoC-NC|NoC-OKLR|NoC-US|CNE|UND|NKC)/1\.0/?$"),
+    re.compile(
+        r"^https?://rightsstatements\.org/vocab/(InC|InC-OW-EU|InC-EDU|InC-NC|InC-RUU|NoC-CR|NoC-NC|NoC-OKLR|NoC-US|CNE|UND|NKC)/1\.0/?$"
+    ),
     re.compile(r"^https?://creativecommons\.org/publicdomain/(zero/1\.0|mark/1\.0)/?$"),
-    re.compile(r"^https?://creativecommons\.org/licenses/(by|by-sa|by-nd|by-nc|by-nc-sa|by-nc-nd)/(1\.0|2\.0|2\.5|3\.0|4\.0)(/[a-z]{2})?/?$"),
+    re.compile(
+        r"^https?://creativecommons\.org/licenses/(by|by-sa|by-nd|by-nc|by-nc-sa|by-nc-nd)/(1\.0|2\.0|2\.5|3\.0|4\.0)(/[a-z]{2})?/?$"
+    ),
 )
 
 CC0 = "http://creativecommons.org/publicdomain/zero/1.0/"

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import snapshot
 from fastapi.routing import APIRoute
 
-from conftest import snapshot
 from verrijk.api.app import create_app
 from verrijk.config import Settings
 from verrijk.domain import Role
@@ -46,10 +46,21 @@ def test_every_route_declares_its_roles(tmp_path):
     undeclared = [f"{sorted(r.methods)} {r.path}" for r in api_routes(app) if declared_roles(r) is None]
     assert undeclared == []
     public = sorted(r.path for r in api_routes(app) if declared_roles(r)[1])
-    assert public == ["/about/{organisation}", "/annotations/{suggestion_id}", "/health", "/ldes/{organisation}",
-                      "/ldes/{organisation}/members/{member_id}", "/ldes/{organisation}/pages/{after}", "/login", "/login",
-                      "/logout", "/oai/{organisation}", "/oai/{organisation}", "/organisations/{organisation}/transparency",
-                      "/records/{record_id}"]
+    assert public == [
+        "/about/{organisation}",
+        "/annotations/{suggestion_id}",
+        "/health",
+        "/ldes/{organisation}",
+        "/ldes/{organisation}/members/{member_id}",
+        "/ldes/{organisation}/pages/{after}",
+        "/login",
+        "/login",
+        "/logout",
+        "/oai/{organisation}",
+        "/oai/{organisation}",
+        "/organisations/{organisation}/transparency",
+        "/records/{record_id}",
+    ]
 
 
 def _fill(path: str, ids: dict) -> str:
@@ -72,7 +83,7 @@ def _body(route: APIRoute):
 
 @pytest.fixture
 def populated(client, org, session):
-    data = b"source_id,title,creator\na1,Alleen van A,\"Valck, Gerard\"\na2,Ook van A,\n"
+    data = b'source_id,title,creator\na1,Alleen van A,"Valck, Gerard"\na2,Ook van A,\n'
     r = client.post("/collections/a-col/ingest", headers=org.headers(), files={"file": ("a.csv", data, "text/csv")})
     assert r.json()["created"] == 2
     repo = Repo(session, Scope(org.id))
@@ -80,8 +91,15 @@ def populated(client, org, session):
     record_id = client.get("/records", headers=org.headers()).json()["items"][0]["id"]
     job_id = client.get("/jobs", headers=org.headers()).json()["items"][0]["id"]
     suggestion_id = client.get("/suggestions", headers=org.headers()).json()["items"][0]["id"]
-    return {"record_id": record_id, "slug": "a-col", "job_id": job_id, "suggestion_id": suggestion_id,
-            "organisation": org.slug, "after": 0, "member_id": 1}
+    return {
+        "record_id": record_id,
+        "slug": "a-col",
+        "job_id": job_id,
+        "suggestion_id": suggestion_id,
+        "organisation": org.slug,
+        "after": 0,
+        "member_id": 1,
+    }
 
 
 def test_forbidden_roles_get_403_on_every_route(app, client, org, populated):
@@ -98,8 +116,11 @@ def test_forbidden_roles_get_403_on_every_route(app, client, org, populated):
                 assert r.status_code == 403, (method, route.path, role, r.status_code)
                 assert role in r.json()["detail"]
                 checked.add((method, route.path, role))
-    assert {("POST", "/collections", "volunteer"), ("POST", "/collections/{slug}/ingest", "client"),
-            ("GET", "/jobs", "volunteer")} <= checked
+    assert {
+        ("POST", "/collections", "volunteer"),
+        ("POST", "/collections/{slug}/ingest", "client"),
+        ("GET", "/jobs", "volunteer"),
+    } <= checked
 
 
 def test_allowed_roles_are_admitted(app, client, org, populated):
@@ -107,8 +128,13 @@ def test_allowed_roles_are_admitted(app, client, org, populated):
         roles, public = declared_roles(route)
         for method in route.methods - {"HEAD"}:
             for role in sorted(roles):
-                r = client.request(method, _fill(route.path, populated), headers=org.headers(role),
-                                   follow_redirects=False, **_body(route))
+                r = client.request(
+                    method,
+                    _fill(route.path, populated),
+                    headers=org.headers(role),
+                    follow_redirects=False,
+                    **_body(route),
+                )
                 assert r.status_code not in (401, 403), (method, route.path, role, r.status_code)
 
 
@@ -118,8 +144,13 @@ def test_organisations_never_see_each_other(app, client, session, org, other_org
         roles, public = declared_roles(route)
         for method in route.methods - {"HEAD"}:
             for role in ROLES if public else sorted(roles):
-                r = client.request(method, _fill(route.path, populated), headers=other_org.headers(role),
-                                   follow_redirects=False, **_body(route))
+                r = client.request(
+                    method,
+                    _fill(route.path, populated),
+                    headers=other_org.headers(role),
+                    follow_redirects=False,
+                    **_body(route),
+                )
                 for marker in ("Alleen van A", "Ook van A", '"a1"', '"a2"', "a.csv", "Gerard Valck"):
                     assert marker not in r.text, (method, route.path, role, r.text[:300])
                 if any(f"{{{k}}}" in route.path for k in ("record_id", "job_id", "suggestion_id")):
@@ -138,7 +169,9 @@ def test_organisations_never_see_each_other(app, client, session, org, other_org
 def test_web_pages_redirect_to_sign_in_and_are_scoped(client, org, other_org, populated):
     r = client.get("/", headers={"Accept": "text/html"}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/login?next=/"
-    assert client.post("/login", data={"api_key": other_org.keys["cataloger"]}, follow_redirects=False).status_code == 303
+    assert (
+        client.post("/login", data={"api_key": other_org.keys["cataloger"]}, follow_redirects=False).status_code == 303
+    )
     page = client.get(f"/web/records/{populated['record_id']}", headers={"Accept": "text/html"})
     assert page.status_code == 404
     assert "a-col" not in client.get("/", headers={"Accept": "text/html"}).text
@@ -149,11 +182,15 @@ def test_record_quota(client, session, org):
 
     session.get(Organisation, org.id).quota_records = 3
     session.commit()
-    ok = client.post("/collections/q/ingest", headers=org.headers(),
-                     files={"file": ("a.csv", b"source_id,title\nq1,Een\nq2,Twee\n")})
+    ok = client.post(
+        "/collections/q/ingest", headers=org.headers(), files={"file": ("a.csv", b"source_id,title\nq1,Een\nq2,Twee\n")}
+    )
     assert ok.json()["created"] == 2
-    over = client.post("/collections/q/ingest", headers=org.headers(),
-                       files={"file": ("b.csv", b"source_id,title\nq3,Drie\nq4,Vier\n")})
+    over = client.post(
+        "/collections/q/ingest",
+        headers=org.headers(),
+        files={"file": ("b.csv", b"source_id,title\nq3,Drie\nq4,Vier\n")},
+    )
     assert over.json()["error"] and "quota of 3 records" in over.json()["error"]
     assert len(snapshot(session, org.id)) == 2
 
@@ -178,4 +215,6 @@ def test_shared_and_private_authorities(client, session, org, other_org, tmp_pat
     theirs = {a["name"]: a for a in client.get("/authorities", headers=other_org.headers("volunteer")).json()}
     assert set(mine) == {"vkc-creators", "eigen-thesaurus", "gedeelde-lijst"}
     assert set(theirs) == {"vkc-creators", "gedeelde-lijst"}
-    assert theirs["gedeelde-lijst"]["owner"] == "another organisation" and mine["eigen-thesaurus"]["owner"] == "museum-a"
+    assert (
+        theirs["gedeelde-lijst"]["owner"] == "another organisation" and mine["eigen-thesaurus"]["owner"] == "museum-a"
+    )

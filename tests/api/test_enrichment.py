@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Sequence
+from collections.abc import Sequence
 
 import pytest
 from sqlalchemy import func, select
@@ -75,8 +75,11 @@ def test_in_copyright_items_never_reach_a_content_reading_enricher(session, repo
     session.commit()
     transcriber.seen.clear()
     _run(session, repo, ["test.transcriber"])
-    assert {i.url for i in transcriber.seen} == {"https://x.org/open.mp3", "https://x.org/closed.mp3",
-                                                 "https://x.org/unknown.mp3"}
+    assert {i.url for i in transcriber.seen} == {
+        "https://x.org/open.mp3",
+        "https://x.org/closed.mp3",
+        "https://x.org/unknown.mp3",
+    }
 
 
 def test_metadata_enrichers_are_not_gated(session, repo):
@@ -146,16 +149,22 @@ def test_enrich_over_the_api_with_decisions(client, org, session):
     assert suggestions["items"][0]["enricher"] == "link.creators"
     d = client.post(f"/suggestions/{sid}/decisions", json={"status": "accepted"}, headers=org.headers())
     assert d.status_code == 201 and d.json()["before"]["status"] == "suggested"
-    e = client.post(f"/suggestions/{sid}/decisions",
-                    json={"status": "edited", "label": "Gerard Valck (1652-1726)", "reason": "dates"},
-                    headers=org.headers())
+    e = client.post(
+        f"/suggestions/{sid}/decisions",
+        json={"status": "edited", "label": "Gerard Valck (1652-1726)", "reason": "dates"},
+        headers=org.headers(),
+    )
     assert e.json()["after"]["label"] == "Gerard Valck (1652-1726)"
     bad = client.post(f"/suggestions/{sid}/decisions", json={"status": "edited"}, headers=org.headers())
     assert bad.status_code == 422 and "an edit must change" in bad.json()["detail"]
     history = client.get(f"/suggestions/{sid}/decisions", headers=org.headers()).json()
     assert [h["action"] for h in history] == ["accepted", "edited"]
-    assert client.post(f"/suggestions/{sid}/decisions", json={"status": "accepted"},
-                       headers=org.headers("volunteer")).status_code == 403
+    assert (
+        client.post(
+            f"/suggestions/{sid}/decisions", json={"status": "accepted"}, headers=org.headers("volunteer")
+        ).status_code
+        == 403
+    )
 
 
 def test_bad_job_requests(client, org):

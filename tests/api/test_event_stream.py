@@ -8,9 +8,9 @@ from collections import deque
 
 import httpx
 import pytest
-
 from conftest import FIXTURES
-from serving import free_port, server_env, start, stop, wait_until_up
+from serving import serving
+
 from verrijk.enrich.service import create_enrich_job, execute
 from verrijk.ingest.ldes import member_item
 from verrijk.ingest.service import ingest
@@ -19,17 +19,28 @@ from verrijk.store.tables import Organisation
 
 
 def records(n: int, start: int = 0) -> bytes:
-    lines = [json.dumps({"source_id": f"obj-{i}", "title": f"Prent nummer {i}", "creator": ["Valck, Gerard"],
-                         "date": str(1700 + i % 50), "language": "nl",
-                         "rights": "http://creativecommons.org/publicdomain/mark/1.0/"})
-             for i in range(start, start + n)]
+    lines = [
+        json.dumps(
+            {
+                "source_id": f"obj-{i}",
+                "title": f"Prent nummer {i}",
+                "creator": ["Valck, Gerard"],
+                "date": str(1700 + i % 50),
+                "language": "nl",
+                "rights": "http://creativecommons.org/publicdomain/mark/1.0/",
+            }
+        )
+        for i in range(start, start + n)
+    ]
     return ("\n".join(lines) + "\n").encode()
 
 
 @pytest.fixture
 def published(session, org):
     repo = Repo(session, Scope(org.id))
-    assert ingest(session, repo, "prenten", "p.jsonl", data=records(230), collection_attrs={"public": True}).created == 230
+    assert (
+        ingest(session, repo, "prenten", "p.jsonl", data=records(230), collection_attrs={"public": True}).created == 230
+    )
     ingest(session, repo, "intern", "i.jsonl", data=b'{"source_id": "x", "title": "Niet gepubliceerd"}\n')
     execute(session, repo.scope, create_enrich_job(repo, "prenten", ["link.creators"]).id)
     for s in repo.suggestions(limit=30).items:
@@ -90,7 +101,9 @@ def test_full_pages_are_immutable_and_members_resolve(client, published):
     last_url = node["tree:relation"][0]["tree:node"]
     while True:
         page = client.get(last_url.removeprefix("http://testserver"))
-        forward = [r for r in page.json()["@graph"][0]["tree:relation"] if r["@type"].endswith("GreaterThanOrEqualToRelation")]
+        forward = [
+            r for r in page.json()["@graph"][0]["tree:relation"] if r["@type"].endswith("GreaterThanOrEqualToRelation")
+        ]
         if not forward:
             break
         last_url = forward[0]["tree:node"]
@@ -125,12 +138,8 @@ def test_antwerp_heritage_member_maps_to_a_record():
 
 @pytest.fixture
 def stream_server(db_url, tmp_path, published):
-    port = free_port()
-    proc = start(["serve", "--port", str(port)], server_env(db_url, tmp_path / "srv", port))
-    base = f"http://127.0.0.1:{port}"
-    wait_until_up(proc, base)
-    yield base
-    stop(proc)
+    with serving(db_url, tmp_path / "srv") as base:
+        yield base
 
 
 def test_reading_a_stream_back_and_resuming(session, published, other_org, stream_server):

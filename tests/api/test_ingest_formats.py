@@ -10,9 +10,9 @@ from urllib.parse import parse_qs, urlparse
 from xml.etree import ElementTree as ET
 
 import pytest
+from conftest import DEMO_DIR, FIXTURES, snapshot
 from sqlalchemy import func, select
 
-from conftest import DEMO_DIR, FIXTURES, snapshot
 from verrijk.ingest.base import IngestError, Mapping
 from verrijk.ingest.service import ingest
 from verrijk.store.repo import Repo, Scope
@@ -49,15 +49,28 @@ def test_updated_record_keeps_id_suggestions_and_decisions(session, org, tmp_pat
     mapping = Mapping.parse(b"field,column,separator,default\nsource_id,id,,\ntitle,title,,\ncreator,creator,$,\n", "m")
     run(session, org, path, mapping=mapping)
     rec = session.scalar(select(Record).where(Record.source_id == "a1"))
-    sug = Suggestion(organisation_id=org.id, record_id=rec.id, key="k1", field="title", span_start=12, span_end=22,
-                     kind="link", label="Paramaribo", authority_uri="https://sws.geonames.org/3383330/", score=0.93,
-                     enricher="link.geonames", enricher_version="1")
+    sug = Suggestion(
+        organisation_id=org.id,
+        record_id=rec.id,
+        key="k1",
+        field="title",
+        span_start=12,
+        span_end=22,
+        kind="link",
+        label="Paramaribo",
+        authority_uri="https://sws.geonames.org/3383330/",
+        score=0.93,
+        enricher="link.geonames",
+        enricher_version="1",
+    )
     session.add(sug)
     session.flush()
     session.add(Decision(organisation_id=org.id, suggestion_id=sug.id, action="accepted"))
     session.commit()
-    path.write_text("\n".join([rows[0], "a1;Gezicht op Paramaribo vanaf de rivier;Benoit, Pierre Jacques", rows[2]]),
-                    encoding="utf-8")
+    path.write_text(
+        "\n".join([rows[0], "a1;Gezicht op Paramaribo vanaf de rivier;Benoit, Pierre Jacques", rows[2]]),
+        encoding="utf-8",
+    )
     report = run(session, org, path, mapping=mapping)
     assert (report.created, report.updated, report.unchanged) == (0, 1, 1)
     session.expire_all()
@@ -69,8 +82,14 @@ def test_updated_record_keeps_id_suggestions_and_decisions(session, org, tmp_pat
 
 def test_jsonl(session, org, tmp_path):
     lines = [
-        {"source_id": "j1", "title": "Portret van een vrouw", "creator": ["Anspach, Johan"], "date": "1802",
-         "rights": "http://creativecommons.org/publicdomain/mark/1.0/", "media": ["https://example.org/j1.jpg"]},
+        {
+            "source_id": "j1",
+            "title": "Portret van een vrouw",
+            "creator": ["Anspach, Johan"],
+            "date": "1802",
+            "rights": "http://creativecommons.org/publicdomain/mark/1.0/",
+            "media": ["https://example.org/j1.jpg"],
+        },
         {"source_id": "j2", "title": "Kaart van Suriname", "date": "1700-1750", "language": "nl"},
         "not an object",
         {"title": "no id"},
@@ -174,12 +193,15 @@ def _cookbook(name: str) -> bytes:
     return text.encode()
 
 
-@pytest.mark.parametrize("name,canvases,kind", [
-    ("0001-mvm-image.json", 1, "image"),
-    ("0002-mvm-audio.json", 1, "audio"),
-    ("0009-book-1.json", 5, "image"),
-    ("0029-metadata-anywhere.json", 2, "image"),
-])
+@pytest.mark.parametrize(
+    "name,canvases,kind",
+    [
+        ("0001-mvm-image.json", 1, "image"),
+        ("0002-mvm-audio.json", 1, "audio"),
+        ("0009-book-1.json", 5, "image"),
+        ("0029-metadata-anywhere.json", 2, "image"),
+    ],
+)
 def test_iiif_presentation3_manifests(session, org, name, canvases, kind):
     report = run(session, org, name, data=_cookbook(name))
     assert report.format == "iiif" and report.created == 1 and report.ok, report.as_dict()
@@ -203,8 +225,13 @@ def test_iiif_summary_and_rights(session, org):
 
 def test_iiif_presentation2_is_refused_clearly(session, org):
     with pytest.raises(IngestError, match="Presentation 2"):
-        run(session, org, "v2.json", data=(FIXTURES / "iiif" / "presentation2-0057-publishing-v2-and-v3.json").read_bytes(),
-            fmt="iiif")
+        run(
+            session,
+            org,
+            "v2.json",
+            data=(FIXTURES / "iiif" / "presentation2-0057-publishing-v2-and-v3.json").read_bytes(),
+            fmt="iiif",
+        )
     assert snapshot(session, org.id) == {}
 
 
@@ -227,12 +254,16 @@ def test_malformed_xml_stops_before_storing(session, org, seeded):
     assert snapshot(session, org.id) == seeded
 
 
-@pytest.mark.parametrize("payload", [
-    b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-    b'<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><ListRecords>&x;</ListRecords></OAI-PMH>',
-    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;">'
-    b'<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]><OAI-PMH>&lol3;</OAI-PMH>',
-], ids=["xxe", "billion-laughs"])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        b'<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><ListRecords>&x;</ListRecords></OAI-PMH>',
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;">'
+        b'<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]><OAI-PMH>&lol3;</OAI-PMH>',
+    ],
+    ids=["xxe", "billion-laughs"],
+)
 def test_xml_entities_are_refused(session, org, seeded, payload):
     with pytest.raises(IngestError, match="DTD or entity declaration"):
         run(session, org, "evil.xml", data=payload)
@@ -253,8 +284,15 @@ def test_wrong_encoding_rejects_only_the_damaged_records(session, org, seeded):
 
 def test_missing_mapped_column_stops_before_storing(session, org, seeded):
     with pytest.raises(IngestError, match=r"column\(s\) 'beschrijving', 'titel' that are not in the header"):
-        run(session, org, "other.csv", data=b"objectnummer;title\nx1;Iets\n",
-            mapping=Mapping.parse(b"field,column\nsource_id,objectnummer\ntitle,titel\ndescription,beschrijving\n", "m"))
+        run(
+            session,
+            org,
+            "other.csv",
+            data=b"objectnummer;title\nx1;Iets\n",
+            mapping=Mapping.parse(
+                b"field,column\nsource_id,objectnummer\ntitle,titel\ndescription,beschrijving\n", "m"
+            ),
+        )
     assert snapshot(session, org.id) == seeded
 
 
@@ -268,14 +306,16 @@ def test_duplicate_ids_in_one_file(session, org, seeded):
 
 
 def test_invalid_fields_are_named(session, org, seeded):
-    data = (b"source_id,title,rights,date,language,media\n"
-            b"b1,Goed,http://rightsstatements.org/vocab/InC/1.0/,1890,nl,https://x.org/a.jpg\n"
-            b"b2,Rechten,all rights reserved,,,\n"
-            b"b3,Datum,,onbekend?,,\n"
-            b"b4,Taal,,,Nederlands,\n"
-            b"b5,Media,,,,ftp://x.org/a.jpg\n"
-            b",Geen id,,,,\n"
-            b"b7,,,,,\n")
+    data = (
+        b"source_id,title,rights,date,language,media\n"
+        b"b1,Goed,http://rightsstatements.org/vocab/InC/1.0/,1890,nl,https://x.org/a.jpg\n"
+        b"b2,Rechten,all rights reserved,,,\n"
+        b"b3,Datum,,onbekend?,,\n"
+        b"b4,Taal,,,Nederlands,\n"
+        b"b5,Media,,,,ftp://x.org/a.jpg\n"
+        b",Geen id,,,,\n"
+        b"b7,,,,,\n"
+    )
     report = run(session, org, "bad.csv", data=data)
     fields = {r.location.split()[-1]: r.field for r in report.rejected}
     assert report.created == 2  # b1, and b3 whose free-text date is kept as text
@@ -295,7 +335,12 @@ def test_too_many_cells_is_reported(session, org):
 
 
 def test_media_rows_follow_record_update(session, org):
-    run(session, org, "m.jsonl", data=b'{"source_id": "m1", "title": "A", "media": ["https://x.org/1.jpg", "https://x.org/2.jpg"]}')
+    run(
+        session,
+        org,
+        "m.jsonl",
+        data=b'{"source_id": "m1", "title": "A", "media": ["https://x.org/1.jpg", "https://x.org/2.jpg"]}',
+    )
     run(session, org, "m.jsonl", data=b'{"source_id": "m1", "title": "A", "media": ["https://x.org/2.jpg"]}')
     assert session.scalars(select(Media.url)).all() == ["https://x.org/2.jpg"]
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import FIXTURES
 from rdflib import Graph, Literal, URIRef
 
-from conftest import FIXTURES
 from verrijk.enrich.service import create_enrich_job, execute
 from verrijk.export.oslo import EVENT_CONTEXT, OBJECT_CONTEXT, inline_contexts
 from verrijk.ingest.service import ingest
@@ -26,8 +26,14 @@ RECORDS = (
 @pytest.fixture
 def linked(session, org):
     repo = Repo(session, Scope(org.id, user_id=None))
-    ingest(session, repo, "prenten", "p.jsonl", data=RECORDS.encode(), collection_attrs={
-        "metadata_license": "http://creativecommons.org/publicdomain/zero/1.0/"})
+    ingest(
+        session,
+        repo,
+        "prenten",
+        "p.jsonl",
+        data=RECORDS.encode(),
+        collection_attrs={"metadata_license": "http://creativecommons.org/publicdomain/zero/1.0/"},
+    )
     execute(session, repo.scope, create_enrich_job(repo, "prenten", ["link.creators"]).id)
     suggestion = repo.suggestions().items[0]
     repo.decide(suggestion, "accepted")
@@ -87,7 +93,9 @@ def test_oslo_jsonld_uses_only_official_terms_and_parses(client, org, linked):
     assert URIRef(linked["uri"]) in agents and len(agents) == 2  # the accepted link, and "anoniem" as a name
     time = graph.value(production, URIRef(CRM + "P4_has_time-span"))
     assert str(time) == "1700/1750" and str(time.datatype) == "http://id.loc.gov/datatypes/edtf/EDTF"
-    rights = [graph.value(r, URIRef(CRM + "P2_has_type")) for r in graph.objects(subject, URIRef(CRM + "P104_is_subject_to"))]
+    rights = [
+        graph.value(r, URIRef(CRM + "P2_has_type")) for r in graph.objects(subject, URIRef(CRM + "P104_is_subject_to"))
+    ]
     assert rights == [URIRef("http://creativecommons.org/publicdomain/mark/1.0/")]
     assignment = URIRef(f"http://testserver/annotations/{linked['suggestion']}")
     assert (subject, URIRef(CRM + "P140i_was_attributed_by"), assignment) in graph
@@ -100,8 +108,11 @@ def test_turtle_and_negotiation(client, org, linked):
     assert ttl.headers["content-type"].startswith("text/turtle")
     graph = Graph().parse(data=ttl.text, format="turtle")
     assert (None, URIRef(CRM + "P102_has_title"), None) in graph
-    assert client.get(path + "?format=jsonld", headers=org.headers()).headers["content-type"].startswith(
-        "application/ld+json")
+    assert (
+        client.get(path + "?format=jsonld", headers=org.headers())
+        .headers["content-type"]
+        .startswith("application/ld+json")
+    )
     plain = client.get(path, headers=org.headers() | {"Accept": "application/json"})
     assert plain.json()["title"] == "Gezicht op Paramaribo" and plain.headers["vary"] == "Accept"
     weighted = client.get(path, headers=org.headers() | {"Accept": "text/turtle;q=0.5, application/ld+json"})
@@ -127,7 +138,20 @@ def test_published_records_and_annotations_are_open(client, org, linked):
     assert anno["generator"]["type"] == "Software" and "link.creators" in anno["generator"]["name"]
     assert anno["verrijk:status"] == "accepted" and 0 < anno["verrijk:score"] <= 1
     assert anno["rights"] == "http://creativecommons.org/publicdomain/mark/1.0/"
-    graph = Graph().parse(data=json.dumps({**anno, "@context": [{
-        "@vocab": "http://www.w3.org/ns/oa#", "id": "@id", "type": "@type", "verrijk": "https://w3id.org/verrijk/ns#"}]}),
-        format="json-ld")
+    graph = Graph().parse(
+        data=json.dumps(
+            {
+                **anno,
+                "@context": [
+                    {
+                        "@vocab": "http://www.w3.org/ns/oa#",
+                        "id": "@id",
+                        "type": "@type",
+                        "verrijk": "https://w3id.org/verrijk/ns#",
+                    }
+                ],
+            }
+        ),
+        format="json-ld",
+    )
     assert len(graph) > 5

@@ -6,11 +6,11 @@ from __future__ import annotations
 from xml.etree import ElementTree as ET
 
 import pytest
+from conftest import DEMO_DIR
+from serving import serving
 from sickle import Sickle
 from sickle.oaiexceptions import CannotDisseminateFormat, IdDoesNotExist, NoRecordsMatch
 
-from conftest import DEMO_DIR
-from serving import free_port, server_env, start, stop, wait_until_up
 from verrijk.enrich.service import create_enrich_job, execute
 from verrijk.export.oai import NS
 from verrijk.ingest.base import Mapping
@@ -22,10 +22,18 @@ DC = "{http://purl.org/dc/elements/1.1/}"
 
 def _load(session, org, public: bool):
     repo = Repo(session, Scope(org.id))
-    ingest(session, repo, "suriname", str(DEMO_DIR / "rijksmuseum_suriname.csv"),
-           mapping=Mapping.load(DEMO_DIR / "rijksmuseum_suriname.mapping.csv"),
-           collection_attrs={"public": public, "name": "Suriname",
-                             "default_rights": "http://rightsstatements.org/vocab/CNE/1.0/"})
+    ingest(
+        session,
+        repo,
+        "suriname",
+        str(DEMO_DIR / "rijksmuseum_suriname.csv"),
+        mapping=Mapping.load(DEMO_DIR / "rijksmuseum_suriname.mapping.csv"),
+        collection_attrs={
+            "public": public,
+            "name": "Suriname",
+            "default_rights": "http://rightsstatements.org/vocab/CNE/1.0/",
+        },
+    )
     ingest(session, repo, "private", "p.jsonl", data=b'{"source_id": "secret", "title": "Intern document"}')
     return repo
 
@@ -37,14 +45,16 @@ def oai_server(db_url, tmp_path, session, org, other_org):
     for s in repo.suggestions(limit=5).items:
         repo.decide(s, "accepted")
     session.commit()
-    ingest(session, Repo(session, Scope(other_org.id)), "kaarten", "b.jsonl", collection_attrs={"public": True},
-           data=b'{"source_id": "b1", "title": "Kaart van B"}\n{"source_id": "b2", "title": "Atlas van B"}\n')
-    port = free_port()
-    proc = start(["serve", "--port", str(port)], server_env(db_url, tmp_path / "srv", port))
-    base = f"http://127.0.0.1:{port}"
-    wait_until_up(proc, base)
-    yield base
-    stop(proc)
+    ingest(
+        session,
+        Repo(session, Scope(other_org.id)),
+        "kaarten",
+        "b.jsonl",
+        collection_attrs={"public": True},
+        data=b'{"source_id": "b1", "title": "Kaart van B"}\n{"source_id": "b2", "title": "Atlas van B"}\n',
+    )
+    with serving(db_url, tmp_path / "srv") as base:
+        yield base
 
 
 def test_sickle_harvest_gets_every_record_once(oai_server):
@@ -63,8 +73,14 @@ def test_sickle_harvest_gets_every_record_once(oai_server):
 def test_get_record_with_accepted_enrichments_in_edm(oai_server):
     sickle = Sickle(f"{oai_server}/oai/museum-a", max_retries=0)
     dc_records = list(sickle.ListRecords(metadataPrefix="oai_dc"))
-    linked = [r for r in dc_records if any(c.startswith(("http://www.wikidata.org/", "https://rkd.nl/", "http://viaf"))
-                                           for c in r.metadata.get("creator", []))]
+    linked = [
+        r
+        for r in dc_records
+        if any(
+            c.startswith(("http://www.wikidata.org/", "https://rkd.nl/", "http://viaf"))
+            for c in r.metadata.get("creator", [])
+        )
+    ]
     assert 1 <= len(linked) <= 5
     record = sickle.GetRecord(identifier=linked[0].header.identifier, metadataPrefix="edm")
     rdf = record.xml.find(".//{http://www.w3.org/1999/02/22-rdf-syntax-ns#}RDF")
@@ -87,8 +103,10 @@ def test_errors_and_isolation(oai_server):
     assert 'code="badVerb"' in httpx.get(f"{oai_server}/oai/museum-a", params={"verb": "Dance"}).text
     with pytest.raises(CannotDisseminateFormat):
         list(sickle.ListRecords(metadataPrefix="marc21"))
-    assert 'code="badArgument">missing argument(s): metadataPrefix' in httpx.get(
-        f"{oai_server}/oai/museum-a", params={"verb": "ListRecords"}).text
+    assert (
+        'code="badArgument">missing argument(s): metadataPrefix'
+        in httpx.get(f"{oai_server}/oai/museum-a", params={"verb": "ListRecords"}).text
+    )
     with pytest.raises(IdDoesNotExist):
         sickle.GetRecord(identifier="oai:verrijk:archive-b:1", metadataPrefix="oai_dc")
     with pytest.raises(NoRecordsMatch):
@@ -104,8 +122,9 @@ def test_errors_and_isolation(oai_server):
     with pytest.raises(IdDoesNotExist):  # museum-a's record number asked of archive-b
         other.GetRecord(identifier=a_first.replace("museum-a", "archive-b"), metadataPrefix="oai_dc")
     assert httpx.get(f"{oai_server}/oai/nobody", params={"verb": "Identify"}).status_code == 404
-    text = httpx.get(f"{oai_server}/oai/museum-a", params={"verb": "ListRecords", "metadataPrefix": "oai_dc",
-                                                            "set": "suriname"}).text
+    text = httpx.get(
+        f"{oai_server}/oai/museum-a", params={"verb": "ListRecords", "metadataPrefix": "oai_dc", "set": "suriname"}
+    ).text
     assert "Intern document" not in text
     ET.fromstring(text.encode())
 

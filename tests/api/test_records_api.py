@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 
 import pytest
-
 from conftest import DEMO_DIR, snapshot
+
 from verrijk.ingest.base import Mapping
 from verrijk.ingest.service import ingest
 from verrijk.store.repo import Repo, Scope
@@ -17,8 +17,13 @@ PROBLEM = "application/problem+json"
 @pytest.fixture
 def demo(session, org):
     repo = Repo(session, Scope(org.id))
-    report = ingest(session, repo, "suriname", str(DEMO_DIR / "rijksmuseum_suriname.csv"),
-                    mapping=Mapping.load(DEMO_DIR / "rijksmuseum_suriname.mapping.csv"))
+    report = ingest(
+        session,
+        repo,
+        "suriname",
+        str(DEMO_DIR / "rijksmuseum_suriname.csv"),
+        mapping=Mapping.load(DEMO_DIR / "rijksmuseum_suriname.mapping.csv"),
+    )
     assert report.created == 3668
     return org
 
@@ -68,8 +73,13 @@ def test_filters_match_a_brute_force_check(client, demo):
             want = [i for i in everything if value in i[name]]
         assert [i["id"] for i in got] == [i["id"] for i in want] and total == len(want), (name, value)
     got, _, _ = all_pages(client, demo.headers(), date_from=1900, date_to=1910)
-    want = [i for i in everything if i["date_from"] is not None and i["date_from"] <= 1910
-            and (i["date_to"] if i["date_to"] is not None else i["date_from"]) >= 1900]
+    want = [
+        i
+        for i in everything
+        if i["date_from"] is not None
+        and i["date_from"] <= 1910
+        and (i["date_to"] if i["date_to"] is not None else i["date_from"]) >= 1900
+    ]
     assert [i["id"] for i in got] == [i["id"] for i in want] and want
 
 
@@ -77,23 +87,27 @@ def test_record_detail_and_html_negotiation(client, demo):
     listing = client.get("/records?limit=1", headers=demo.headers()).json()["items"][0]
     r = client.get(f"/records/{listing['id']}?include_raw=true", headers=demo.headers())
     assert r.status_code == 200 and r.json()["suggestions"] == [] and r.json()["raw"]["objectnummer"] == "SK-A-1671"
-    html = client.get(f"/records/{listing['id']}", headers=demo.headers() | {"Accept": "text/html"},
-                      follow_redirects=False)
+    html = client.get(
+        f"/records/{listing['id']}", headers=demo.headers() | {"Accept": "text/html"}, follow_redirects=False
+    )
     assert html.status_code == 303 and html.headers["location"] == f"/web/records/{listing['id']}"
 
 
-@pytest.mark.parametrize("path,status,fragment", [
-    ("/records?limit=1000", 422, "query parameter 'limit'"),
-    ("/records?limit=0", 422, "query parameter 'limit'"),
-    ("/records?cursor=garbage", 400, "query parameter 'cursor'"),
-    ("/records?date_from=1900&date_to=1800", 422, "'date_to' (1800) lies before 'date_from' (1900)"),
-    ("/records?collection=nope", 404, "collection 'nope' does not exist"),
-    ("/records/999999", 404, "record 999999 does not exist"),
-    ("/records/abc", 422, "path parameter 'record_id'"),
-    ("/jobs/424242", 404, "job 424242 does not exist"),
-    ("/jobs?status=sleeping", 422, "query parameter 'status'"),
-    ("/nowhere", 404, "no route GET /nowhere"),
-])
+@pytest.mark.parametrize(
+    "path,status,fragment",
+    [
+        ("/records?limit=1000", 422, "query parameter 'limit'"),
+        ("/records?limit=0", 422, "query parameter 'limit'"),
+        ("/records?cursor=garbage", 400, "query parameter 'cursor'"),
+        ("/records?date_from=1900&date_to=1800", 422, "'date_to' (1800) lies before 'date_from' (1900)"),
+        ("/records?collection=nope", 404, "collection 'nope' does not exist"),
+        ("/records/999999", 404, "record 999999 does not exist"),
+        ("/records/abc", 422, "path parameter 'record_id'"),
+        ("/jobs/424242", 404, "job 424242 does not exist"),
+        ("/jobs?status=sleeping", 422, "query parameter 'status'"),
+        ("/nowhere", 404, "no route GET /nowhere"),
+    ],
+)
 def test_errors_are_problem_details(client, org, path, status, fragment):
     r = client.get(path, headers=org.headers())
     assert r.status_code == status and r.headers["content-type"].startswith(PROBLEM)
@@ -116,12 +130,16 @@ def test_create_collection_and_upload(client, org, session):
     bad = client.post("/collections", json=body | {"slug": "x2", "default_rights": "mine"}, headers=org.headers())
     assert bad.status_code == 422 and "body field 'default_rights'" in bad.json()["detail"]
     data = b"source_id,title\nb1,Brief aan de gouverneur\nb2,Brief uit Paramaribo\nb1,dubbel\n"
-    r = client.post("/collections/brieven/ingest", files={"file": ("brieven.csv", data, "text/csv")},
-                    headers=org.headers())
+    r = client.post(
+        "/collections/brieven/ingest", files={"file": ("brieven.csv", data, "text/csv")}, headers=org.headers()
+    )
     report = r.json()
     assert r.status_code == 200 and report["created"] == 2 and report["rejected_count"] == 1
-    assert report["rejected"][0] == {"location": "brieven.csv:line 4", "field": "source_id",
-                                     "message": report["rejected"][0]["message"]}
+    assert report["rejected"][0] == {
+        "location": "brieven.csv:line 4",
+        "field": "source_id",
+        "message": report["rejected"][0]["message"],
+    }
     records = client.get("/records?collection=brieven", headers=org.headers()).json()["items"]
     assert {r["rights"] for r in records} == {"http://rightsstatements.org/vocab/InC/1.0/"}
     jobs = client.get("/jobs", headers=org.headers()).json()
@@ -132,15 +150,19 @@ def test_create_collection_and_upload(client, org, session):
 def test_upload_with_mapping_file(client, org):
     mapping = (DEMO_DIR / "rijksmuseum_suriname.mapping.csv").read_bytes()
     data = (DEMO_DIR / "rijksmuseum_suriname.csv").read_bytes()
-    r = client.post("/collections/s/ingest?dry_run=true", headers=org.headers(),
-                    files={"file": ("export.csv", data, "text/csv"), "mapping": ("m.csv", mapping, "text/csv")})
+    r = client.post(
+        "/collections/s/ingest?dry_run=true",
+        headers=org.headers(),
+        files={"file": ("export.csv", data, "text/csv"), "mapping": ("m.csv", mapping, "text/csv")},
+    )
     assert r.status_code == 200 and r.json()["created"] == 3668 and r.json()["dry_run"]
     assert client.get("/records", headers=org.headers()).json()["total"] == 0
 
 
 def test_upload_of_50_mb_is_refused_and_nothing_changes(client, org, session):
-    ok = client.post("/collections/c/ingest", files={"file": ("a.csv", b"source_id,title\nk1,Kept\n")},
-                     headers=org.headers())
+    ok = client.post(
+        "/collections/c/ingest", files={"file": ("a.csv", b"source_id,title\nk1,Kept\n")}, headers=org.headers()
+    )
     assert ok.json()["created"] == 1
     before = snapshot(session, org.id)
     big = b"source_id,title\n" + b"x,y" * (50 * 1024 * 1024 // 3)
@@ -151,16 +173,20 @@ def test_upload_of_50_mb_is_refused_and_nothing_changes(client, org, session):
 
 
 def test_malformed_upload_gets_400(client, org):
-    r = client.post("/collections/c/ingest", files={"file": ("x.xml", b"<OAI-PMH><unclosed></OAI-PMH>")},
-                    headers=org.headers())
+    r = client.post(
+        "/collections/c/ingest", files={"file": ("x.xml", b"<OAI-PMH><unclosed></OAI-PMH>")}, headers=org.headers()
+    )
     assert r.status_code == 400 and "malformed XML at line 1" in r.json()["detail"]
     r = client.post("/collections/c/ingest?format=pdf", files={"file": ("x.pdf", b"%PDF")}, headers=org.headers())
     assert r.status_code == 422 and "'format'" in r.json()["detail"]
 
 
 def test_oversized_json_body_is_refused(client, org):
-    r = client.post("/collections", content=b"{" + b" " * 3_000_000 + b"}",
-                    headers=org.headers() | {"Content-Type": "application/json"})
+    r = client.post(
+        "/collections",
+        content=b"{" + b" " * 3_000_000 + b"}",
+        headers=org.headers() | {"Content-Type": "application/json"},
+    )
     assert r.status_code == 413
 
 

@@ -7,9 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import DEMO_DIR
-from serving import free_port, server_env, start, stop, wait_until_up
+from serving import serving
+
 from verrijk.ingest.base import Mapping
 from verrijk.ingest.service import ingest
 from verrijk.store.accounts import create_api_key, ensure_organisation
@@ -19,8 +19,15 @@ from verrijk.store.repo import Repo, Scope
 pytestmark = pytest.mark.browser
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture
@@ -42,20 +49,20 @@ def server(db_url, tmp_path):
     engine = make_engine(db_url)
     with session_factory(engine)() as session:
         org = ensure_organisation(session, "demo", "Demo")
-        report = ingest(session, Repo(session, Scope(org.id)), "rijksmuseum-suriname",
-                        str(DEMO_DIR / "rijksmuseum_suriname.csv"),
-                        mapping=Mapping.load(DEMO_DIR / "rijksmuseum_suriname.mapping.csv"),
-                        collection_attrs={"name": "Rijksmuseum – Suriname"})
+        report = ingest(
+            session,
+            Repo(session, Scope(org.id)),
+            "rijksmuseum-suriname",
+            str(DEMO_DIR / "rijksmuseum_suriname.csv"),
+            mapping=Mapping.load(DEMO_DIR / "rijksmuseum_suriname.mapping.csv"),
+            collection_attrs={"name": "Rijksmuseum – Suriname"},
+        )
         assert report.created == 3668
         key, _ = create_api_key(session, org, "cataloger", "tester")
         session.commit()
     engine.dispose()
-    port = free_port()
-    proc = start(["serve", "--port", str(port)], server_env(db_url, tmp_path / "data", port))
-    base = f"http://127.0.0.1:{port}"
-    wait_until_up(proc, base)
-    yield base, key
-    stop(proc)
+    with serving(db_url, tmp_path / "data") as base:
+        yield base, key
 
 
 def shot(page, name: str) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import httpx
-
 from serving import free_port, server_env, start, stop, wait_until_up
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import DEMO_DIR, FIXTURES
 from typer.testing import CliRunner
 
-from conftest import DEMO_DIR, FIXTURES
 from verrijk.cli import app
 from verrijk.store.accounts import authenticate_key
 from verrijk.store.db import make_engine, session_factory
@@ -54,14 +54,17 @@ def test_rejected_records_exit_1_with_summary(cli, tmp_path):
     assert "x.csv:line 3, field 'source_id'" in r.output and "1 new" in r.output and "2 rejected" in r.output
 
 
-@pytest.mark.parametrize("args,message", [
-    (["ingest", "FIX/oai/ListRecords.xml", "-c", "x", "--format", "pdf"], "--format 'pdf' is not one of"),
-    (["ingest", "/nope/missing.csv", "-c", "x"], "cannot read /nope/missing.csv"),
-    (["ingest", "FIX/iiif/presentation2-0057-publishing-v2-and-v3.json", "-c", "x"], "Presentation 2"),
-    (["keys", "create", "--role", "boss"], "role 'boss' is not one of"),
-    (["records", "show", "9999"], "record 9999 does not exist"),
-    (["records", "list", "--org", "elsewhere"], "organisation 'elsewhere' does not exist"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["ingest", "FIX/oai/ListRecords.xml", "-c", "x", "--format", "pdf"], "--format 'pdf' is not one of"),
+        (["ingest", "/nope/missing.csv", "-c", "x"], "cannot read /nope/missing.csv"),
+        (["ingest", "FIX/iiif/presentation2-0057-publishing-v2-and-v3.json", "-c", "x"], "Presentation 2"),
+        (["keys", "create", "--role", "boss"], "role 'boss' is not one of"),
+        (["records", "show", "9999"], "record 9999 does not exist"),
+        (["records", "list", "--org", "elsewhere"], "organisation 'elsewhere' does not exist"),
+    ],
+)
 def test_bad_input_is_one_readable_line_exit_2(cli, args, message):
     r = cli(*[a.replace("FIX", str(FIXTURES)) for a in args])
     assert r.exit_code == 2, r.output

@@ -41,16 +41,37 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessions = session_factory(app.state.engine)
     app.state.rate_limiter = RateLimiter()
     errors.install(app)
-    for router in (health.router, collections.router, records.router, jobs.router, suggestions.router, oai.router,
-                   organisations.router, annotations.router, ldes.router, authorities.router,
-                   web_routes.router):
+    for router in (
+        health.router,
+        collections.router,
+        records.router,
+        jobs.router,
+        suggestions.router,
+        oai.router,
+        organisations.router,
+        annotations.router,
+        ldes.router,
+        authorities.router,
+        web_routes.router,
+    ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.add_middleware(SessionMiddleware, secret_key=settings.session_secret, session_cookie="verrijk_session",
-                       same_site="lax", https_only=settings.base_url.startswith("https://"))
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.session_secret,
+        session_cookie="verrijk_session",
+        same_site="lax",
+        https_only=settings.base_url.startswith("https://"),
+    )
     if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
-                           allow_headers=["*"], expose_headers=["*"])
-    app.add_middleware(BodySizeLimit, max_upload=int(settings.max_upload_mb * 1e6),
-                       max_other=int(settings.max_json_mb * 1e6))
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["*"],
+        )
+    app.add_middleware(
+        BodySizeLimit, max_upload=int(settings.max_upload_mb * 1e6), max_other=int(settings.max_json_mb * 1e6)
+    )
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict, deque
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
@@ -63,8 +63,11 @@ def current_principal(request: Request, session: Session = Depends(get_session))
         if org and org.quota_requests_per_minute:
             wait = request.app.state.rate_limiter.hit(org.id, org.quota_requests_per_minute)
             if wait is not None:
-                raise Problem(429, f"organisation {org.slug!r} may make {org.quota_requests_per_minute} requests "
-                                   f"a minute; retry in {wait:.0f} s")
+                raise Problem(
+                    429,
+                    f"organisation {org.slug!r} may make {org.quota_requests_per_minute} requests "
+                    f"a minute; retry in {wait:.0f} s",
+                )
     return principal
 
 

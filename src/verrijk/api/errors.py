@@ -14,9 +14,24 @@ from verrijk.store.accounts import AccountError
 from verrijk.store.repo import NotFound, QuotaExceeded
 
 PROBLEM = "application/problem+json"
-TITLES = {400: "Bad request", 401: "Not authenticated", 403: "Forbidden", 404: "Not found",
-          405: "Method not allowed", 406: "Not acceptable", 409: "Conflict", 413: "Content too large", 415: "Unsupported media type",
-          422: "Invalid request", 429: "Too many requests", 500: "Internal server error"}
+TITLES = {
+    400: "Bad request",
+    401: "Not authenticated",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    409: "Conflict",
+    413: "Content too large",
+    415: "Unsupported media type",
+    422: "Invalid request",
+    429: "Too many requests",
+    500: "Internal server error",
+}
+
+
+# Errors the store and services raise, and the HTTP status each means to a client.
+DOMAIN_ERRORS: dict[type[Exception], int] = {NotFound: 404, QuotaExceeded: 429, IngestError: 400, AccountError: 400}
 
 
 class Problem(Exception):
@@ -25,7 +40,9 @@ class Problem(Exception):
         self.status, self.detail, self.extra = status, detail, extra
 
 
-def problem_response(status: int, detail: str, instance: str = "", headers: dict | None = None, **extra: Any) -> JSONResponse:
+def problem_response(
+    status: int, detail: str, instance: str = "", headers: dict | None = None, **extra: Any
+) -> JSONResponse:
     body = {"type": "about:blank", "title": TITLES.get(status, "Error"), "status": status, "detail": detail}
     if instance:
         body["instance"] = instance
@@ -37,7 +54,9 @@ def _where(loc: tuple) -> str:
     parts = [str(p) for p in loc]
     if parts and parts[0] in ("query", "path", "header", "body", "cookie"):
         head, rest = parts[0], parts[1:]
-        return f"{head} parameter {'.'.join(rest)!r}" if head != "body" else f"body field {'.'.join(rest) or '(root)'!r}"
+        return (
+            f"{head} parameter {'.'.join(rest)!r}" if head != "body" else f"body field {'.'.join(rest) or '(root)'!r}"
+        )
     return ".".join(parts)
 
 
@@ -68,18 +87,12 @@ def install(app: FastAPI) -> None:
         detail = "; ".join(f"{e['where']}: {e['message']}" for e in errors)
         return problem_response(422, detail, request.url.path, errors=errors)
 
-    @app.exception_handler(NotFound)
-    async def _not_found(request: Request, exc: NotFound):
-        return problem_response(404, str(exc), request.url.path)
+    for error_type, status in DOMAIN_ERRORS.items():
+        app.add_exception_handler(error_type, _domain_handler(status))
 
-    @app.exception_handler(QuotaExceeded)
-    async def _quota(request: Request, exc: QuotaExceeded):
-        return problem_response(429, str(exc), request.url.path)
 
-    @app.exception_handler(IngestError)
-    async def _ingest(request: Request, exc: IngestError):
-        return problem_response(400, str(exc), request.url.path)
+def _domain_handler(status: int):
+    async def handler(request: Request, exc: Exception):
+        return problem_response(status, str(exc), request.url.path)
 
-    @app.exception_handler(AccountError)
-    async def _account(request: Request, exc: AccountError):
-        return problem_response(400, str(exc), request.url.path)
+    return handler

@@ -53,13 +53,24 @@ class BodySizeLimit:
 
     @staticmethod
     async def _refuse(send: Send, scope: Scope, size: int, limit: int) -> None:
-        body = json.dumps({
-            "type": "about:blank", "title": "Content too large", "status": 413,
-            "detail": f"the request body is at least {size / 1e6:.1f} MB; this endpoint accepts at most "
-                      f"{limit / 1e6:.1f} MB (set VERRIJK_MAX_UPLOAD_MB to change the upload limit)",
-            "instance": scope.get("path", ""),
-        }).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/problem+json"),
-                                (b"content-length", str(len(body)).encode())]})
+        body = json.dumps(
+            {
+                "type": "about:blank",
+                "title": "Content too large",
+                "status": 413,
+                "detail": f"the request body is at least {size / 1e6:.1f} MB; this endpoint accepts at most "
+                f"{limit / 1e6:.1f} MB (set VERRIJK_MAX_UPLOAD_MB to change the upload limit)",
+                "instance": scope.get("path", ""),
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/problem+json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})

@@ -12,9 +12,16 @@ MEDIA_TYPES = {
     "jsonld": "application/ld+json",
     "turtle": "text/turtle",
 }
-ACCEPTED = {"text/html": "html", "application/xhtml+xml": "html", "application/json": "json",
-            "application/ld+json": "jsonld", "text/turtle": "turtle", "application/x-turtle": "turtle",
-            "*/*": "json", "application/*": "json"}
+ACCEPTED = {
+    "text/html": "html",
+    "application/xhtml+xml": "html",
+    "application/json": "json",
+    "application/ld+json": "jsonld",
+    "text/turtle": "turtle",
+    "application/x-turtle": "turtle",
+    "*/*": "json",
+    "application/*": "json",
+}
 
 
 def choose(request: Request, offered: tuple[str, ...]) -> str:
@@ -35,8 +42,9 @@ def choose(request: Request, offered: tuple[str, ...]) -> str:
         fmt = ACCEPTED.get(media)
         if fmt in offered:
             return fmt
-    raise Problem(406, f"none of the accepted types ({header}) is offered; offered: "
-                       + ", ".join(MEDIA_TYPES[f] for f in offered))
+    raise Problem(
+        406, f"none of the accepted types ({header}) is offered; offered: " + ", ".join(MEDIA_TYPES[f] for f in offered)
+    )
 
 
 def _is_float(text: str) -> bool:

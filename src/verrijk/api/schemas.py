@@ -37,10 +37,22 @@ class SuggestionOut(BaseModel):
     created_at: datetime
 
     @classmethod
-    def of(cls, s: Suggestion) -> "SuggestionOut":
-        return cls(id=s.id, field=s.field, start=s.span_start, end=s.span_end, kind=s.kind, entity_type=s.entity_type, label=s.label,
-                   authority_uri=s.authority_uri, score=s.score, enricher=s.enricher,
-                   enricher_version=s.enricher_version, status=s.status, created_at=s.created_at)
+    def of(cls, s: Suggestion) -> SuggestionOut:
+        return cls(
+            id=s.id,
+            field=s.field,
+            start=s.span_start,
+            end=s.span_end,
+            kind=s.kind,
+            entity_type=s.entity_type,
+            label=s.label,
+            authority_uri=s.authority_uri,
+            score=s.score,
+            enricher=s.enricher,
+            enricher_version=s.enricher_version,
+            status=s.status,
+            created_at=s.created_at,
+        )
 
 
 class RecordOut(BaseModel):
@@ -68,15 +80,39 @@ class RecordOut(BaseModel):
     raw: dict[str, Any] | None = None
 
     @classmethod
-    def of(cls, r: Record, base_url: str, collection_slug: str) -> "RecordOut":
+    def of(cls, r: Record, base_url: str, collection_slug: str) -> RecordOut:
         return cls(
-            id=r.id, uri=f"{base_url}/records/{r.id}", source_uri=r.uri, collection=collection_slug,
-            source_id=r.source_id, title=r.title, description=r.description, creator=r.creator, date=r.date,
-            date_from=r.date_from, date_to=r.date_to, place=r.place, subject=r.subject, type=r.type,
-            rights=r.rights, language=r.language, extra=r.extra,
-            media=[MediaOut(url=m.url, kind=m.kind, label=m.label, width=m.width, height=m.height,
-                            duration=m.duration, rights=m.rights) for m in r.media],
-            created_at=r.created_at, updated_at=r.updated_at,
+            id=r.id,
+            uri=f"{base_url}/records/{r.id}",
+            source_uri=r.uri,
+            collection=collection_slug,
+            source_id=r.source_id,
+            title=r.title,
+            description=r.description,
+            creator=r.creator,
+            date=r.date,
+            date_from=r.date_from,
+            date_to=r.date_to,
+            place=r.place,
+            subject=r.subject,
+            type=r.type,
+            rights=r.rights,
+            language=r.language,
+            extra=r.extra,
+            media=[
+                MediaOut(
+                    url=m.url,
+                    kind=m.kind,
+                    label=m.label,
+                    width=m.width,
+                    height=m.height,
+                    duration=m.duration,
+                    rights=m.rights,
+                )
+                for m in r.media
+            ],
+            created_at=r.created_at,
+            updated_at=r.updated_at,
         )
 
 
@@ -131,10 +167,18 @@ class CollectionOut(BaseModel):
     created_at: datetime
 
     @classmethod
-    def of(cls, c: Collection, count: int) -> "CollectionOut":
-        return cls(slug=c.slug, name=c.name, description=c.description, default_rights=c.default_rights,
-                   metadata_license=c.metadata_license, attribution=c.attribution, public=bool(c.public),
-                   records=count, created_at=c.created_at)
+    def of(cls, c: Collection, count: int) -> CollectionOut:
+        return cls(
+            slug=c.slug,
+            name=c.name,
+            description=c.description,
+            default_rights=c.default_rights,
+            metadata_license=c.metadata_license,
+            attribution=c.attribution,
+            public=bool(c.public),
+            records=count,
+            created_at=c.created_at,
+        )
 
 
 class JobOut(BaseModel):
@@ -151,10 +195,20 @@ class JobOut(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, j: Job) -> "JobOut":
-        return cls(id=j.id, kind=j.kind, status=j.status, params=j.params, total=j.total, done=j.done,
-                   progress=(j.done / j.total) if j.total else (1.0 if j.status == "done" else 0.0),
-                   result=j.result, error=j.error, created_at=j.created_at, updated_at=j.updated_at)
+    def of(cls, j: Job) -> JobOut:
+        return cls(
+            id=j.id,
+            kind=j.kind,
+            status=j.status,
+            params=j.params,
+            total=j.total,
+            done=j.done,
+            progress=(j.done / j.total) if j.total else (1.0 if j.status == "done" else 0.0),
+            result=j.result,
+            error=j.error,
+            created_at=j.created_at,
+            updated_at=j.updated_at,
+        )
 
 
 class JobPage(PageOut):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar, Sequence
+from typing import Any, ClassVar
 
 from verrijk.domain import SuggestionKind, is_in_copyright
 
@@ -95,6 +96,17 @@ def permitted(enricher: Enricher, item: Item, org_settings: dict[str, Any]) -> b
 
 def suggestion_key(record_id: int, field: str, enricher: str, p: Proposal) -> str:
     """Idempotency key: the same enricher suggesting the same thing at the same place is stored once."""
-    parts = [record_id, field, enricher, p.kind, p.label, p.authority_uri, p.start, p.end, p.region,
-             p.time_start, p.time_end]
+    parts = [
+        record_id,
+        field,
+        enricher,
+        p.kind,
+        p.label,
+        p.authority_uri,
+        p.start,
+        p.end,
+        p.region,
+        p.time_start,
+        p.time_end,
+    ]
     return hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()

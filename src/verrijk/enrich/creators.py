@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
 
 from verrijk.domain import SuggestionKind
 from verrijk.enrich.base import Enricher, Item, Proposal, register
@@ -61,7 +61,16 @@ class CreatorFieldLinker(Enricher):
                 for key in name_keys(item.text):
                     found |= self.index.get(key, set())
                 for creator in sorted(found, key=lambda c: c.uri):
-                    proposals.append(Proposal(SuggestionKind.link, creator.label, round(0.9 / len(found), 3),
-                                              0, len(item.text), creator.uri, entity_type="PER"))
+                    proposals.append(
+                        Proposal(
+                            SuggestionKind.link,
+                            creator.label,
+                            round(0.9 / len(found), 3),
+                            0,
+                            len(item.text),
+                            creator.uri,
+                            entity_type="PER",
+                        )
+                    )
             results.append(proposals)
         return results

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -17,18 +17,26 @@ LIST_TEXT_FIELDS = ("creator", "place", "subject")
 
 def items_of(record: Record) -> list[Item]:
     """The pieces of a record enrichers read, each with the rights statement that governs it."""
-    items = [Item(record.id, name, "text", text=getattr(record, name), language=record.language, rights=record.rights)
-             for name in TEXT_FIELDS if getattr(record, name)]
+    items = [
+        Item(record.id, name, "text", text=getattr(record, name), language=record.language, rights=record.rights)
+        for name in TEXT_FIELDS
+        if getattr(record, name)
+    ]
     for name in LIST_TEXT_FIELDS:
-        items += [Item(record.id, f"{name}.{i}", "text", text=value, language=record.language, rights=record.rights)
-                  for i, value in enumerate(getattr(record, name))]
-    items += [Item(record.id, f"media.{m.position}", m.kind, url=m.url, rights=m.rights or record.rights)
-              for m in record.media]
+        items += [
+            Item(record.id, f"{name}.{i}", "text", text=value, language=record.language, rights=record.rights)
+            for i, value in enumerate(getattr(record, name))
+        ]
+    items += [
+        Item(record.id, f"media.{m.position}", m.kind, url=m.url, rights=m.rights or record.rights)
+        for m in record.media
+    ]
     return items
 
 
-def enrich_records(repo: Repo, records: Sequence[Record], enrichers: Sequence[Enricher],
-                   org_settings: dict) -> tuple[int, dict[str, int]]:
+def enrich_records(
+    repo: Repo, records: Sequence[Record], enrichers: Sequence[Enricher], org_settings: dict
+) -> tuple[int, dict[str, int]]:
     """Run enrichers over records and store new suggestions; returns (created, items skipped per enricher)."""
     items = [item for record in records for item in items_of(record)]
     rows: dict[str, Suggestion] = {}
@@ -40,14 +48,27 @@ def enrich_records(repo: Repo, records: Sequence[Record], enrichers: Sequence[En
             skipped[enricher.name] = len(mine) - len(allowed)
         if not allowed:
             continue
-        for item, proposals in zip(allowed, enricher.enrich(allowed)):
+        for item, proposals in zip(allowed, enricher.enrich(allowed), strict=True):
             for p in proposals:
                 key = suggestion_key(item.record_id, item.field, enricher.name, p)
                 rows[key] = Suggestion(
-                    organisation_id=repo.org_id, record_id=item.record_id, key=key, field=item.field,
-                    span_start=p.start, span_end=p.end, region=p.region, time_start=p.time_start,
-                    time_end=p.time_end, kind=p.kind.value, entity_type=p.entity_type, label=p.label, authority_uri=p.authority_uri,
-                    score=p.score, enricher=enricher.name, enricher_version=enricher.version, status="suggested",
+                    organisation_id=repo.org_id,
+                    record_id=item.record_id,
+                    key=key,
+                    field=item.field,
+                    span_start=p.start,
+                    span_end=p.end,
+                    region=p.region,
+                    time_start=p.time_start,
+                    time_end=p.time_end,
+                    kind=p.kind.value,
+                    entity_type=p.entity_type,
+                    label=p.label,
+                    authority_uri=p.authority_uri,
+                    score=p.score,
+                    enricher=enricher.name,
+                    enricher_version=enricher.version,
+                    status="suggested",
                 )
     existing = set()
     keys = list(rows)
@@ -58,8 +79,14 @@ def enrich_records(repo: Repo, records: Sequence[Record], enrichers: Sequence[En
     return len(rows) - len(existing), skipped
 
 
-def run_job(session: Session, repo: Repo, job: Job, enrichers: Sequence[Enricher], batch_size: int = 200,
-            progress: Callable[[int, int], None] | None = None) -> Job:
+def run_job(
+    session: Session,
+    repo: Repo,
+    job: Job,
+    enrichers: Sequence[Enricher],
+    batch_size: int = 200,
+    progress: Callable[[int, int], None] | None = None,
+) -> Job:
     """Enrich the job's collection from where the job stopped; each batch commits with the job's position."""
     if job.status == "cancelled":
         return job
@@ -77,8 +104,11 @@ def run_job(session: Session, repo: Repo, job: Job, enrichers: Sequence[Enricher
         if job.status == "cancelled":
             return job
         after = result.get("after_record_id", 0)
-        records = list(session.scalars(base.where(Record.id > after).options(selectinload(Record.media))
-                                       .order_by(Record.id).limit(batch_size)))
+        records = list(
+            session.scalars(
+                base.where(Record.id > after).options(selectinload(Record.media)).order_by(Record.id).limit(batch_size)
+            )
+        )
         if not records:
             break
         created, skipped = enrich_records(repo, records, enrichers, settings)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -16,15 +16,21 @@ ENRICH = "enrich"
 
 def create_enrich_job(repo: Repo, collection_slug: str, enrichers: list[str]) -> Job:
     build(enrichers)  # fail now, not in the background, on an unknown enricher name
-    job = repo.create_job(ENRICH, repo.collection(collection_slug),
-                          {"collection": collection_slug, "enrichers": enrichers})
+    job = repo.create_job(
+        ENRICH, repo.collection(collection_slug), {"collection": collection_slug, "enrichers": enrichers}
+    )
     repo.audit("job.create", "job", job.id, kind=ENRICH, collection=collection_slug)
     repo.session.commit()
     return job
 
 
-def execute(session: Session, scope: Scope, job_id: int, batch_size: int = 200,
-            progress: Callable[[int, int], None] | None = None) -> Job:
+def execute(
+    session: Session,
+    scope: Scope,
+    job_id: int,
+    batch_size: int = 200,
+    progress: Callable[[int, int], None] | None = None,
+) -> Job:
     """Run (or resume) an enrichment job to its end; a failure is kept on the job."""
     repo = Repo(session, scope)
     job = repo.job(job_id)

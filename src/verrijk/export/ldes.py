@@ -3,7 +3,7 @@ in time-ordered TREE pages; full pages never change, so clients and caches can k
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from verrijk.export.oslo import record_jsonld
@@ -31,7 +31,7 @@ CONTEXT = {
 
 
 def _iso(dt: datetime) -> str:
-    return (dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)).astimezone(timezone.utc).isoformat()
+    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
 
 
 class Stream:
@@ -44,16 +44,17 @@ class Stream:
     def _since(self) -> datetime | None:
         if not self.retention_days:
             return None
-        return datetime.now(timezone.utc) - timedelta(days=int(self.retention_days))
+        return datetime.now(UTC) - timedelta(days=int(self.retention_days))
 
     def event_stream(self) -> dict[str, Any]:
         view: dict[str, Any] = {"@id": self.page_url(0)}
         if self.retention_days:
             view["tree:viewDescription"] = {
                 "@type": "tree:ViewDescription",
-                "ldes:retentionPolicy": {"@type": "ldes:DurationAgoPolicy",
-                                         "tree:value": {"@value": f"P{int(self.retention_days)}D",
-                                                        "@type": "xsd:duration"}},
+                "ldes:retentionPolicy": {
+                    "@type": "ldes:DurationAgoPolicy",
+                    "tree:value": {"@value": f"P{int(self.retention_days)}D", "@type": "xsd:duration"},
+                },
             }
         return {
             "@context": CONTEXT,
@@ -74,20 +75,24 @@ class Stream:
         full = len(members) == PAGE_SIZE
         node: dict[str, Any] = {"@id": self.page_url(after), "@type": "tree:Node", "tree:relation": []}
         if full:
-            node["tree:relation"].append({
-                "@type": "tree:GreaterThanOrEqualToRelation",
-                "tree:path": "prov:generatedAtTime",
-                "tree:value": {"@value": _iso(members[-1].created_at), "@type": "xsd:dateTime"},
-                "tree:node": self.page_url(members[-1].id),
-            })
+            node["tree:relation"].append(
+                {
+                    "@type": "tree:GreaterThanOrEqualToRelation",
+                    "tree:path": "prov:generatedAtTime",
+                    "tree:value": {"@value": _iso(members[-1].created_at), "@type": "xsd:dateTime"},
+                    "tree:node": self.page_url(members[-1].id),
+                }
+            )
         previous = self.repo.stream_page_start_before(after, PAGE_SIZE) if after else None
         if previous is not None and members:
-            node["tree:relation"].append({
-                "@type": "tree:LessThanRelation",
-                "tree:path": "prov:generatedAtTime",
-                "tree:value": {"@value": _iso(members[0].created_at), "@type": "xsd:dateTime"},
-                "tree:node": self.page_url(previous),
-            })
+            node["tree:relation"].append(
+                {
+                    "@type": "tree:LessThanRelation",
+                    "tree:path": "prov:generatedAtTime",
+                    "tree:value": {"@value": _iso(members[0].created_at), "@type": "xsd:dateTime"},
+                    "tree:node": self.page_url(previous),
+                }
+            )
         stream = {"@id": self.url, "@type": "ldes:EventStream", "tree:member": [self.member(m) for m in members]}
         return {"@context": CONTEXT, "@graph": [node, stream]}, full
 
@@ -114,8 +119,11 @@ class Stream:
         target: dict[str, Any] = {"oa:hasSource": {"@id": f"{self.base_url}/records/{m.record_id}#{s['field']}"}}
         if s.get("start") is not None:
             target["oa:hasSelector"] = {"@type": "oa:TextPositionSelector", "oa:start": s["start"], "oa:end": s["end"]}
-        body = ({"@id": s["authority_uri"]} if s.get("authority_uri")
-                else {"@type": "oa:TextualBody", "rdf:value": s["label"]})
+        body = (
+            {"@id": s["authority_uri"]}
+            if s.get("authority_uri")
+            else {"@type": "oa:TextualBody", "rdf:value": s["label"]}
+        )
         return {
             "@type": "oa:Annotation",
             "dcterms:isVersionOf": f"{self.base_url}/annotations/{m.suggestion_id}",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
 from xml.etree.ElementTree import Element, SubElement, register_namespace, tostring
 
 from verrijk.export.published import Published, publish
@@ -46,14 +46,14 @@ def q(prefix: str, name: str) -> str:
 
 def stamp(dt: datetime) -> str:
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_stamp(value: str, name: str) -> datetime:
     for fmt in ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d"):
         try:
-            return datetime.strptime(value, fmt).replace(tzinfo=timezone.utc)
+            return datetime.strptime(value, fmt).replace(tzinfo=UTC)
         except ValueError:
             continue
     raise OaiError("badArgument", f"'{name}' must be YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ, not {value!r}")
@@ -67,15 +67,18 @@ class Provider:
 
     def respond(self, args: dict[str, str]) -> bytes:
         root = Element(q("oai", "OAI-PMH"))
-        root.set(q("xsi", "schemaLocation"),
-                 f"{NS['oai']} http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd")
-        SubElement(root, q("oai", "responseDate")).text = stamp(datetime.now(timezone.utc))
+        root.set(q("xsi", "schemaLocation"), f"{NS['oai']} http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd")
+        SubElement(root, q("oai", "responseDate")).text = stamp(datetime.now(UTC))
         request = SubElement(root, q("oai", "request"))
         request.text = self.endpoint
         verb = args.get("verb", "")
         handlers: dict[str, Callable[[Element, dict[str, str]], None]] = {
-            "Identify": self.identify, "ListMetadataFormats": self.list_formats, "ListSets": self.list_sets,
-            "ListIdentifiers": self.list_identifiers, "ListRecords": self.list_records, "GetRecord": self.get_record,
+            "Identify": self.identify,
+            "ListMetadataFormats": self.list_formats,
+            "ListSets": self.list_sets,
+            "ListIdentifiers": self.list_identifiers,
+            "ListRecords": self.list_records,
+            "GetRecord": self.get_record,
         }
         try:
             if verb not in handlers:
@@ -102,11 +105,15 @@ class Provider:
         node = SubElement(root, q("oai", "Identify"))
         records, _ = self.repo.public_records(limit=1)
         earliest = min((r.updated_at for r in records), default=self.org.created_at)
-        for name, value in (("repositoryName", f"{self.org.name} (verrijk)"), ("baseURL", self.endpoint),
-                            ("protocolVersion", "2.0"),
-                            ("adminEmail", (self.org.settings or {}).get("contact_email", "admin@example.org")),
-                            ("earliestDatestamp", stamp(earliest)), ("deletedRecord", "no"),
-                            ("granularity", "YYYY-MM-DDThh:mm:ssZ")):
+        for name, value in (
+            ("repositoryName", f"{self.org.name} (verrijk)"),
+            ("baseURL", self.endpoint),
+            ("protocolVersion", "2.0"),
+            ("adminEmail", (self.org.settings or {}).get("contact_email", "admin@example.org")),
+            ("earliestDatestamp", stamp(earliest)),
+            ("deletedRecord", "no"),
+            ("granularity", "YYYY-MM-DDThh:mm:ssZ"),
+        ):
             SubElement(node, q("oai", name)).text = value
 
     def list_formats(self, root: Element, args: dict[str, str]) -> None:
@@ -139,11 +146,18 @@ class Provider:
             state = self._decode(args["resumptionToken"])
         else:
             self._allowed(args, {"metadataPrefix", "from", "until", "set"}, {"metadataPrefix"})
-            state = {"prefix": args["metadataPrefix"], "set": args.get("set"), "from": args.get("from"),
-                     "until": args.get("until"), "after": 0, "cursor": 0}
+            state = {
+                "prefix": args["metadataPrefix"],
+                "set": args.get("set"),
+                "from": args.get("from"),
+                "until": args.get("until"),
+                "after": 0,
+                "cursor": 0,
+            }
         if state["prefix"] not in FORMATS:
-            raise OaiError("cannotDisseminateFormat", f"metadataPrefix {state['prefix']!r} is not one of "
-                                                      f"{', '.join(FORMATS)}")
+            raise OaiError(
+                "cannotDisseminateFormat", f"metadataPrefix {state['prefix']!r} is not one of {', '.join(FORMATS)}"
+            )
         if state["set"] and state["set"] not in {c.slug for c in self.repo.public_collections()}:
             raise OaiError("noRecordsMatch", f"set {state['set']!r} is not published here")
         since = parse_stamp(state["from"], "from") if state["from"] else None
@@ -157,7 +171,9 @@ class Provider:
 
     def _token(self, parent: Element, state: dict, records: list[Record], total: int) -> None:
         shown = state["cursor"] + len(records)
-        token = SubElement(parent, q("oai", "resumptionToken"), completeListSize=str(total), cursor=str(state["cursor"]))
+        token = SubElement(
+            parent, q("oai", "resumptionToken"), completeListSize=str(total), cursor=str(state["cursor"])
+        )
         if shown < total:
             token.text = self._encode(state | {"after": records[-1].id, "cursor": shown})
 

@@ -15,10 +15,14 @@ from verrijk.export.published import Link, Published
 from verrijk.store.tables import Decision
 
 CONTEXTS = Path(__file__).parent / "contexts"
-EVENT_CONTEXT = ("https://data.vlaanderen.be/doc/applicatieprofiel/cultureel-erfgoed-event/erkendestandaard/"
-                 "2021-04-22/context/cultureel-erfgoed-event-ap.jsonld")
-OBJECT_CONTEXT = ("https://data.vlaanderen.be/doc/applicatieprofiel/cultureel-erfgoed-object/erkendestandaard/"
-                  "2021-04-22/context/cultureel-erfgoed-object-ap.jsonld")
+EVENT_CONTEXT = (
+    "https://data.vlaanderen.be/doc/applicatieprofiel/cultureel-erfgoed-event/erkendestandaard/"
+    "2021-04-22/context/cultureel-erfgoed-event-ap.jsonld"
+)
+OBJECT_CONTEXT = (
+    "https://data.vlaanderen.be/doc/applicatieprofiel/cultureel-erfgoed-object/erkendestandaard/"
+    "2021-04-22/context/cultureel-erfgoed-object-ap.jsonld"
+)
 VERRIJK_NS = "https://w3id.org/verrijk/ns#"
 # The event context comes first and the object context last, so the object profile's definitions win
 # where the two disagree (Entiteit.beschrijving); the third entry adds verrijk's own small extension.
@@ -64,13 +68,16 @@ def record_jsonld(p: Published, decisions: dict[int, Decision], base_url: str) -
         "@context": CONTEXT,
         "@id": p.uri,
         "@type": "MensgemaaktObject",
-        "Entiteit.identificator": [{
-            "@type": "Identificator",
-            "Identificator.identificator": {"@value": r.source_id, "@type": RDFS_LITERAL},
-            "Identificator.toegekendDoor": {"@id": org_uri},
-        }],
-        "MaterieelDing.beheerder": [{"@id": org_uri, "@type": "Organisatie",
-                                     "Organisatie.voorkeursnaam": _lang(p.organisation.name, "nl")}],
+        "Entiteit.identificator": [
+            {
+                "@type": "Identificator",
+                "Identificator.identificator": {"@value": r.source_id, "@type": RDFS_LITERAL},
+                "Identificator.toegekendDoor": {"@id": org_uri},
+            }
+        ],
+        "MaterieelDing.beheerder": [
+            {"@id": org_uri, "@type": "Organisatie", "Organisatie.voorkeursnaam": _lang(p.organisation.name, "nl")}
+        ],
     }
     if r.title:
         doc["MensgemaaktObject.titel"] = [_lang(r.title, lang)]
@@ -103,9 +110,13 @@ def record_jsonld(p: Published, decisions: dict[int, Decision], base_url: str) -
     if r.rights:
         doc["WettelijkObject.isOnderworpenAan"] = _rights(r.rights)
     if p.collection.metadata_license:
-        doc["Entiteit.wordtGedocumenteerdDoor"] = [{"@id": f"{p.uri}#record", "@type": "Document",
-                                                   "WettelijkObject.isOnderworpenAan":
-                                                       _rights(p.collection.metadata_license)}]
+        doc["Entiteit.wordtGedocumenteerdDoor"] = [
+            {
+                "@id": f"{p.uri}#record",
+                "@type": "Document",
+                "WettelijkObject.isOnderworpenAan": _rights(p.collection.metadata_license),
+            }
+        ]
     assignments = [
         _assignment(link, kind, decisions.get(link.suggestion.id), base_url)
         for kind, links in (("agent", p.agents), ("place", p.places), ("concept", p.concepts))
@@ -138,8 +149,10 @@ def _assignment(link: Link, kind: str, decision: Decision | None, base_url: str)
 
 @lru_cache(maxsize=1)
 def local_contexts() -> dict[str, dict]:
-    return {url: json.loads((CONTEXTS / url.rsplit("/", 1)[1]).read_text(encoding="utf-8"))["@context"]
-            for url in (EVENT_CONTEXT, OBJECT_CONTEXT)}
+    return {
+        url: json.loads((CONTEXTS / url.rsplit("/", 1)[1]).read_text(encoding="utf-8"))["@context"]
+        for url in (EVENT_CONTEXT, OBJECT_CONTEXT)
+    }
 
 
 def inline_contexts(doc: dict[str, Any]) -> dict[str, Any]:

@@ -29,8 +29,9 @@ class Published:
     tags: list[Suggestion] = field(default_factory=list)
 
 
-def publish(record: Record, collection: Collection, organisation: Organisation, accepted: list[Suggestion],
-            base_url: str) -> Published:
+def publish(
+    record: Record, collection: Collection, organisation: Organisation, accepted: list[Suggestion], base_url: str
+) -> Published:
     out = Published(record, collection, organisation, f"{base_url}/records/{record.id}")
     for s in accepted:
         if not s.authority_uri:

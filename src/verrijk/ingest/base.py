@@ -74,7 +74,7 @@ class Mapping:
         self.rules = rules
 
     @classmethod
-    def load(cls, path: Path) -> "Mapping":
+    def load(cls, path: Path) -> Mapping:
         try:
             data = path.read_bytes()
         except OSError as exc:
@@ -82,7 +82,7 @@ class Mapping:
         return cls.parse(data, str(path))
 
     @classmethod
-    def parse(cls, data: bytes, name: str) -> "Mapping":
+    def parse(cls, data: bytes, name: str) -> Mapping:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -103,7 +103,7 @@ class Mapping:
         return cls(rules)
 
     @classmethod
-    def identity(cls, keys: list[str]) -> "Mapping":
+    def identity(cls, keys: list[str]) -> Mapping:
         """Keys that are already verrijk field names map to themselves (JSONL written for verrijk)."""
         return cls([MappingRule(k, k) for k in keys if k in RECORD_FIELDS or k.startswith("extra.")], require_id=False)
 
@@ -169,12 +169,13 @@ def parse_year(value: Any, field_name: str) -> int | None:
     return int(match.group(1))
 
 
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
 def _undecodable(text: str) -> str | None:
     """The first byte that failed to decode (kept as a surrogate escape), as hex, or None."""
-    for ch in text:
-        if "\udc80" <= ch <= "\udcff":
-            return f"0x{ord(ch) - 0xDC00:02x}"
-    return None
+    found = None if text.isascii() else _SURROGATE.search(text)
+    return f"0x{ord(found.group()) - 0xDC00:02x}" if found else None
 
 
 def validate(item: SourceItem, default_rights: str | None = None) -> dict[str, Any]:
@@ -188,8 +189,9 @@ def validate(item: SourceItem, default_rights: str | None = None) -> dict[str, A
                 bad = _undecodable(text)
                 if bad:
                     raise RecordInvalid(
-                        name, f"holds byte {bad}, which is not UTF-8: is the file in another encoding? "
-                        "(pass --encoding, e.g. cp1252)"
+                        name,
+                        f"holds byte {bad}, which is not UTF-8: is the file in another encoding? "
+                        "(pass --encoding, e.g. cp1252)",
                     )
                 if len(text) > MAX_TEXT:
                     raise RecordInvalid(name, f"is {len(text)} characters long; the limit is {MAX_TEXT}")
@@ -224,8 +226,9 @@ def validate(item: SourceItem, default_rights: str | None = None) -> dict[str, A
     rights = str(f.get("rights") or default_rights or "").strip() or None
     if rights and not is_valid_rights(rights):
         raise RecordInvalid(
-            "rights", f"{rights!r} is not a rightsstatements.org or Creative Commons URI "
-            "(e.g. http://rightsstatements.org/vocab/InC/1.0/)"
+            "rights",
+            f"{rights!r} is not a rightsstatements.org or Creative Commons URI "
+            "(e.g. http://rightsstatements.org/vocab/InC/1.0/)",
         )
     language = str(f.get("language") or "").strip().lower().replace("_", "-") or None
     if language and not LANGUAGE.match(language):

@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from verrijk.ingest.base import IngestError, SourceItem
 
 PREFERRED_LANGUAGES = ("nl", "none", "en", "fr", "de")
 METADATA_FIELDS = {
-    "creator": {"creator", "maker", "artist", "author", "vervaardiger", "maker(s)", "kunstenaar", "auteur",
-                "créateur", "artiste", "urheber", "künstler"},
+    "creator": {
+        "creator",
+        "maker",
+        "artist",
+        "author",
+        "vervaardiger",
+        "maker(s)",
+        "kunstenaar",
+        "auteur",
+        "créateur",
+        "artiste",
+        "urheber",
+        "künstler",
+    },
     "date": {"date", "datum", "datering", "dating", "created", "date created"},
     "place": {"place", "plaats", "location", "locatie", "lieu", "ort", "place of origin", "vervaardigingsplaats"},
     "subject": {"subject", "subjects", "onderwerp", "trefwoord", "sujet", "keywords"},
@@ -55,11 +68,15 @@ def _manifests(docs: list[Any], name: str) -> Iterator[dict]:
         if not isinstance(doc, dict):
             raise IngestError(f"{name}: expected a IIIF manifest (a JSON object)")
         if "@type" in doc:
-            raise IngestError(f"{name}: this is a IIIF Presentation 2 document ({doc.get('@type')}); "
-                              "verrijk reads Presentation 3 (convert it, e.g. with the IIIF upgrader)")
+            raise IngestError(
+                f"{name}: this is a IIIF Presentation 2 document ({doc.get('@type')}); "
+                "verrijk reads Presentation 3 (convert it, e.g. with the IIIF upgrader)"
+            )
         kind = doc.get("type")
         if kind == "Collection":
-            yield from _manifests([m for m in doc.get("items", []) if m.get("type") in ("Manifest", "Collection")], name)
+            yield from _manifests(
+                [m for m in doc.get("items", []) if m.get("type") in ("Manifest", "Collection")], name
+            )
         elif kind == "Manifest":
             yield doc
         else:
@@ -68,8 +85,11 @@ def _manifests(docs: list[Any], name: str) -> Iterator[dict]:
 
 def manifest_item(manifest: dict, location: str) -> SourceItem:
     if "items" not in manifest:
-        return SourceItem(location, {"source_id": manifest.get("id")},
-                          problem=("items", "the manifest is only referenced here, not embedded; ingest its own file"))
+        return SourceItem(
+            location,
+            {"source_id": manifest.get("id")},
+            problem=("items", "the manifest is only referenced here, not embedded; ingest its own file"),
+        )
     title, language = pick(manifest.get("label"))
     summary, _ = pick(manifest.get("summary"))
     fields: dict[str, Any] = {
@@ -111,7 +131,9 @@ def _canvas_media(manifest: dict) -> Iterator[dict[str, Any]]:
                 for b in bodies[:1]:
                     if not b.get("id"):
                         continue
-                    kind = {"Image": "image", "Sound": "audio", "Audio": "audio", "Video": "video"}.get(b.get("type"), "other")
+                    kind = {"Image": "image", "Sound": "audio", "Audio": "audio", "Video": "video"}.get(
+                        b.get("type"), "other"
+                    )
                     yield {
                         "url": b["id"],
                         "kind": kind,

@@ -7,7 +7,8 @@ still to read), so a restart continues where it stopped instead of reading the s
 from __future__ import annotations
 
 from collections import deque
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import httpx
 
@@ -16,8 +17,15 @@ from verrijk.ingest.base import IngestError, SourceItem
 TREE = "https://w3id.org/tree#"
 VERSION_OF = ("dcterms:isVersionOf", "dct:isVersionOf", "isVersionOf", "http://purl.org/dc/terms/isVersionOf")
 GENERATED = ("prov:generatedAtTime", "generatedAtTime", "http://www.w3.org/ns/prov#generatedAtTime")
-NAME_KEYS = ("http://xmlns.com/foaf/0.1/name", "foaf:name", "http://www.w3.org/2004/02/skos/core#prefLabel",
-             "skos:prefLabel", "Organisatie.voorkeursnaam", "Persoon.volledigeNaam", "label")
+NAME_KEYS = (
+    "http://xmlns.com/foaf/0.1/name",
+    "foaf:name",
+    "http://www.w3.org/2004/02/skos/core#prefLabel",
+    "skos:prefLabel",
+    "Organisatie.voorkeursnaam",
+    "Persoon.volledigeNaam",
+    "label",
+)
 
 
 def _first(node: dict, keys: tuple[str, ...]) -> Any:
@@ -76,17 +84,33 @@ def member_item(member: dict, location: str) -> SourceItem | None:
     creators = [_label(a) for a in _list(production.get("Activiteit.uitgevoerdDoor"))]
     date = _pick(production.get("Gebeurtenis.tijd"))[0]
     types = [_label(t) for t in _list(member.get("Entiteit.type"))]
-    types += [_label(t) for c in _list(member.get("Entiteit.classificatie"))
-              for t in _list(c.get("Classificatie.toegekendType") if isinstance(c, dict) else None)]
-    places = [_label(p) for p in _list(member.get("MensgemaaktObject.beeldtUit"))
-              if isinstance(p, dict) and p.get("@type") == "Locatie"]
-    subjects = [_label(s) for d in _list(member.get("MensgemaaktObject.draagt")) if isinstance(d, dict)
-                for s in _list(d.get("InformatieObject.gaatOver"))]
-    rights = [_id(t) for r in _list(member.get("WettelijkObject.isOnderworpenAan")) if isinstance(r, dict)
-              for t in _list(r.get("Recht.type"))]
-    identifiers = [_pick(i.get("Identificator.identificator"))[0] for i in
-                   _list(member.get("Entiteit.identificator") or member.get("Object.identificator"))
-                   if isinstance(i, dict)]
+    types += [
+        _label(t)
+        for c in _list(member.get("Entiteit.classificatie"))
+        for t in _list(c.get("Classificatie.toegekendType") if isinstance(c, dict) else None)
+    ]
+    places = [
+        _label(p)
+        for p in _list(member.get("MensgemaaktObject.beeldtUit"))
+        if isinstance(p, dict) and p.get("@type") == "Locatie"
+    ]
+    subjects = [
+        _label(s)
+        for d in _list(member.get("MensgemaaktObject.draagt"))
+        if isinstance(d, dict)
+        for s in _list(d.get("InformatieObject.gaatOver"))
+    ]
+    rights = [
+        _id(t)
+        for r in _list(member.get("WettelijkObject.isOnderworpenAan"))
+        if isinstance(r, dict)
+        for t in _list(r.get("Recht.type"))
+    ]
+    identifiers = [
+        _pick(i.get("Identificator.identificator"))[0]
+        for i in _list(member.get("Entiteit.identificator") or member.get("Object.identificator"))
+        if isinstance(i, dict)
+    ]
     fields = {
         "source_id": source_id,
         "uri": source_id if str(source_id).startswith("http") else None,
@@ -99,8 +123,15 @@ def member_item(member: dict, location: str) -> SourceItem | None:
         "subject": [s for s in subjects if s],
         "rights": next((r for r in rights if r), None),
         "language": language,
-        "extra": {k: v for k, v in {"identifier": identifiers, "ldes_version": member.get("@id"),
-                                    "generated_at": _pick(_first(member, GENERATED))[0]}.items() if v},
+        "extra": {
+            k: v
+            for k, v in {
+                "identifier": identifiers,
+                "ldes_version": member.get("@id"),
+                "generated_at": _pick(_first(member, GENERATED))[0],
+            }.items()
+            if v
+        },
     }
     return SourceItem(location, fields, raw=member)
 
@@ -120,7 +151,9 @@ def _members_and_links(doc: Any) -> tuple[list[dict], list[str]]:
         if "memberOf" in node and ("@type" in node):
             members.append(node)
         for relation in _list(node.get("tree:relation") or node.get(TREE + "relation")):
-            target = _id(relation.get("tree:node") or relation.get(TREE + "node")) if isinstance(relation, dict) else None
+            target = (
+                _id(relation.get("tree:node") or relation.get(TREE + "node")) if isinstance(relation, dict) else None
+            )
             if target:
                 links.append(target)
     return members, links
@@ -129,8 +162,9 @@ def _members_and_links(doc: Any) -> tuple[list[dict], list[str]]:
 class LdesReader:
     def __init__(self, url: str, state: dict, client: httpx.Client | None = None):
         self.url, self.state = url, state
-        self.client = client or httpx.Client(timeout=60, follow_redirects=True,
-                                             headers={"Accept": "application/ld+json", "User-Agent": "verrijk"})
+        self.client = client or httpx.Client(
+            timeout=60, follow_redirects=True, headers={"Accept": "application/ld+json", "User-Agent": "verrijk"}
+        )
         state.setdefault("done", [])
         state.setdefault("todo", [])
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 from xml.etree.ElementTree import Element, ParseError
 
 import httpx
@@ -28,11 +28,15 @@ def parse_xml(data: bytes, name: str) -> Element:
     try:
         return fromstring(data, forbid_dtd=True)
     except DefusedXmlException as exc:
-        raise IngestError(f"{name}: refused XML with a DTD or entity declaration ({type(exc).__name__}): "
-                          "such documents can read local files or exhaust memory") from exc
+        raise IngestError(
+            f"{name}: refused XML with a DTD or entity declaration ({type(exc).__name__}): "
+            "such documents can read local files or exhaust memory"
+        ) from exc
     except ParseError as exc:
         line, column = exc.position
-        raise IngestError(f"{name}: malformed XML at line {line}, column {column}: {exc.msg if hasattr(exc, 'msg') else exc}") from exc
+        raise IngestError(
+            f"{name}: malformed XML at line {line}, column {column}: {exc.msg if hasattr(exc, 'msg') else exc}"
+        ) from exc
 
 
 def read_oai(data: bytes, name: str) -> Iterator[SourceItem]:
@@ -54,8 +58,11 @@ def _records(root: Element, name: str) -> Iterator[SourceItem]:
             continue
         dc = rec.find("oai:metadata/oai_dc:dc", NS)
         if dc is None:
-            yield SourceItem(location, {"source_id": identifier},
-                             problem=("metadata", "has no oai_dc:dc metadata (harvest with metadataPrefix=oai_dc)"))
+            yield SourceItem(
+                location,
+                {"source_id": identifier},
+                problem=("metadata", "has no oai_dc:dc metadata (harvest with metadataPrefix=oai_dc)"),
+            )
             continue
         yield _dc_item(location, identifier, header, dc)
 
@@ -72,8 +79,11 @@ def _dc_item(location: str, identifier: str, header: Element | None, dc: Element
     media = [u for u in urls if u.lower().split("?")[0].endswith(IMAGE_SUFFIXES)]
     pages = [u for u in urls if u not in media]
     rights = [r for r in values.get("rights", []) if r.startswith("http")]
-    extra = {k: v for k, v in values.items()
-             if k in ("publisher", "contributor", "format", "relation", "source", "identifier") and v}
+    extra = {
+        k: v
+        for k, v in values.items()
+        if k in ("publisher", "contributor", "format", "relation", "source", "identifier") and v
+    }
     if len(values.get("title", [])) > 1:
         extra["title_alternatives"] = values["title"][1:]
     codes = [c.lower().replace("_", "-") for c in values.get("language", [])]

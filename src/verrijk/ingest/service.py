@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 from sqlalchemy.orm import Session
 
@@ -41,19 +41,29 @@ class IngestReport:
 
     def summary(self) -> str:
         verb = "would store" if self.dry_run else "stored"
-        text = (f"{self.source}: read {self.read}, {verb} {self.created} new and {self.updated} updated, "
-                f"{self.unchanged} unchanged, {self.rejected_count} rejected")
+        text = (
+            f"{self.source}: read {self.read}, {verb} {self.created} new and {self.updated} updated, "
+            f"{self.unchanged} unchanged, {self.rejected_count} rejected"
+        )
         if self.deleted:
             text += f", {self.deleted} marked deleted at the source (left in place)"
         return text + (f"; stopped: {self.error}" if self.error else "")
 
     def as_dict(self) -> dict:
         return {
-            "source": self.source, "format": self.format, "dry_run": self.dry_run, "read": self.read,
-            "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
-            "deleted": self.deleted, "rejected_count": self.rejected_count,
+            "source": self.source,
+            "format": self.format,
+            "dry_run": self.dry_run,
+            "read": self.read,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "deleted": self.deleted,
+            "rejected_count": self.rejected_count,
             "rejected": [{"location": r.location, "field": r.field, "message": r.message} for r in self.rejected],
-            "error": self.error, "job_id": self.job_id, "summary": self.summary(),
+            "error": self.error,
+            "job_id": self.job_id,
+            "summary": self.summary(),
         }
 
 
@@ -62,7 +72,13 @@ def sniff(name: str, head: bytes) -> str:
     lower = name.lower()
     if lower.startswith(("http://", "https://")):
         return "ldes" if "ldes" in lower or "eventstream" in lower else "oai-dc"
-    for suffix, fmt in ((".csv", "csv"), (".tsv", "csv"), (".jsonl", "jsonl"), (".ndjson", "jsonl"), (".xml", "oai-dc")):
+    for suffix, fmt in (
+        (".csv", "csv"),
+        (".tsv", "csv"),
+        (".jsonl", "jsonl"),
+        (".ndjson", "jsonl"),
+        (".xml", "oai-dc"),
+    ):
         if lower.endswith(suffix):
             return fmt
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -77,8 +93,9 @@ def sniff(name: str, head: bytes) -> str:
     return "csv"
 
 
-def read_items(source: str, data: bytes | None, fmt: str, mapping: Mapping | None, encoding: str,
-               state: dict) -> Iterator[SourceItem]:
+def read_items(
+    source: str, data: bytes | None, fmt: str, mapping: Mapping | None, encoding: str, state: dict
+) -> Iterator[SourceItem]:
     name = Path(source).name if not source.startswith("http") else source
     if fmt == "oai-dc" and data is None:
         return harvest(source)
@@ -194,8 +211,9 @@ def ingest(
                 if first and fmt in STREAMED:  # a newer version: it replaces the one waiting in this batch
                     batch[:] = [b for b in batch if b["source_id"] != record["source_id"]]
                 elif first:
-                    raise RecordInvalid("source_id", f"{record['source_id']!r} already appeared at {first}; "
-                                                     "this occurrence is skipped")
+                    raise RecordInvalid(
+                        "source_id", f"{record['source_id']!r} already appeared at {first}; this occurrence is skipped"
+                    )
                 seen[record["source_id"]] = item.location
                 batch.append(record)
             except RecordInvalid as exc:
@@ -212,10 +230,16 @@ def ingest(
         report.error = str(exc)
     finally:
         if job is not None:
-            touch(job, status="failed" if report.error else "done", done=report.read, total=report.read,
-                  result=report.as_dict() | {"rejected": report.as_dict()["rejected"][:50]}
-                  | ({"stream_state": state} if state else {}),
-                  error=report.error)
+            touch(
+                job,
+                status="failed" if report.error else "done",
+                done=report.read,
+                total=report.read,
+                result=report.as_dict()
+                | {"rejected": report.as_dict()["rejected"][:50]}
+                | ({"stream_state": state} if state else {}),
+                error=report.error,
+            )
             repo.audit("ingest", "collection", collection_slug, summary=report.summary())
             session.commit()
     return report

@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from verrijk.ingest.base import IngestError, Mapping, SourceItem, decode_text
 
@@ -25,15 +25,21 @@ def read_csv(data: bytes, name: str, mapping: Mapping | None, encoding: str = "u
     reader.fieldnames = columns
     if mapping is None:
         if "source_id" not in columns:
-            raise IngestError(f"{name}: no column is named source_id and no mapping was given; pass a mapping "
-                              f"(field,column,separator,default) that says which column identifies a record")
+            raise IngestError(
+                f"{name}: no column is named source_id and no mapping was given; pass a mapping "
+                f"(field,column,separator,default) that says which column identifies a record"
+            )
         mapping = Mapping.identity(columns)
     mapping.check_columns(columns, name)
     for row in reader:
         raw = {k: v for k, v in row.items() if isinstance(k, str) and v not in (None, "")}
         location = f"{name}:line {reader.line_num}"
         if None in row:
-            yield SourceItem(location, raw=raw, problem=("", f"has {len(columns) + len(row[None])} cells; the header has {len(columns)}"))
+            yield SourceItem(
+                location,
+                raw=raw,
+                problem=("", f"has {len(columns) + len(row[None])} cells; the header has {len(columns)}"),
+            )
             continue
         yield SourceItem(location, mapping.apply(row), raw=raw)
 

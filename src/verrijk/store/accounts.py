@@ -46,8 +46,11 @@ def ensure_organisation(session: Session, slug: str, name: str | None = None) ->
         org = Organisation(slug=slug, name=name or slug, settings={})
         session.add(org)
         session.flush()
-        session.add(AuditEntry(organisation_id=org.id, action="organisation.create", target_type="organisation",
-                               target_id=str(org.id)))
+        session.add(
+            AuditEntry(
+                organisation_id=org.id, action="organisation.create", target_type="organisation", target_id=str(org.id)
+            )
+        )
     return org
 
 
@@ -97,12 +100,19 @@ def create_api_key(
     user = ensure_user(session, username or f"{org.slug}-{role}")
     set_membership(session, user, org, role)
     raw = KEY_PREFIX + secrets.token_urlsafe(32)
-    key = ApiKey(prefix=raw[:10], key_hash=hash_key(raw), name=name, user_id=user.id,
-                 organisation_id=org.id, role=role)
+    key = ApiKey(prefix=raw[:10], key_hash=hash_key(raw), name=name, user_id=user.id, organisation_id=org.id, role=role)
     session.add(key)
     session.flush()
-    session.add(AuditEntry(organisation_id=org.id, user_id=user.id, action="api_key.create",
-                           target_type="api_key", target_id=str(key.id), detail={"role": role, "name": name}))
+    session.add(
+        AuditEntry(
+            organisation_id=org.id,
+            user_id=user.id,
+            action="api_key.create",
+            target_type="api_key",
+            target_id=str(key.id),
+            detail={"role": role, "name": name},
+        )
+    )
     return raw, key
 
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable, Sequence
+from typing import Any
 
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import String, cast, func, insert, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from verrijk.store.tables import (
@@ -102,8 +103,19 @@ def content_hash(fields: dict[str, Any]) -> str:
 
 # The fields of a record that an ingest sets; the hash over them decides whether a re-ingest changes anything.
 RECORD_COLUMNS = (
-    "uri", "title", "description", "creator", "date", "date_from", "date_to",
-    "place", "subject", "type", "rights", "language", "extra",
+    "uri",
+    "title",
+    "description",
+    "creator",
+    "date",
+    "date_from",
+    "date_to",
+    "place",
+    "subject",
+    "type",
+    "rights",
+    "language",
+    "extra",
 )
 
 
@@ -171,8 +183,12 @@ class Repo:
             stmt = stmt.where(Record.collection_id == self.collection(flt.collection).id)
         if flt.q:
             q = flt.q.lower()
-            stmt = stmt.where(or_(func.lower(Record.title).contains(q, autoescape=True),
-                                  func.lower(Record.description).contains(q, autoescape=True)))
+            stmt = stmt.where(
+                or_(
+                    func.lower(Record.title).contains(q, autoescape=True),
+                    func.lower(Record.description).contains(q, autoescape=True),
+                )
+            )
         for name in ("creator", "place", "subject", "type"):
             value = getattr(flt, name)
             if value:
@@ -192,9 +208,7 @@ class Repo:
         total = self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
         if cursor:
             stmt = stmt.where(Record.id > decode_cursor(cursor))
-        rows = list(
-            self.session.scalars(stmt.options(selectinload(Record.media)).order_by(Record.id).limit(limit + 1))
-        )
+        rows = list(self.session.scalars(stmt.options(selectinload(Record.media)).order_by(Record.id).limit(limit + 1)))
         next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
         return Page(rows[:limit], next_cursor, total)
 
@@ -232,36 +246,56 @@ class Repo:
         if collection.organisation_id != self.org_id:
             raise NotFound("collection does not belong to this organisation")
         result = UpsertResult()
-        by_source = {
-            r.source_id: r
-            for r in self.session.scalars(
-                select(Record)
-                .options(selectinload(Record.media))
-                .where(Record.collection_id == collection.id, Record.source_id.in_([i["source_id"] for i in items]))
+        source_ids = [i["source_id"] for i in items]
+        # id and hash are enough to tell unchanged records (most of a re-harvest) from changed ones
+        known = {
+            source_id: (record_id, digest)
+            for source_id, record_id, digest in self.session.execute(
+                select(Record.source_id, Record.id, Record.content_hash).where(
+                    Record.collection_id == collection.id, Record.source_id.in_(source_ids)
+                )
             )
         }
-        new_count = sum(1 for i in items if i["source_id"] not in by_source)
+        new_count = sum(1 for i in source_ids if i not in known)
         quota = self.organisation().quota_records
         if quota is not None and new_count and self.count_records() + new_count > quota:
             raise QuotaExceeded(
                 f"storing {new_count} new records would pass this organisation's quota of {quota} records"
             )
         now = utcnow()
-        touched: list[Record] = []
-        versions: list[tuple[Record, dict[str, Any]]] = []
+        prepared = []
         for item in items:
             fields = {k: item.get(k) for k in RECORD_COLUMNS}
             media = item.get("media") or []
-            digest = content_hash({**fields, "media": media})
-            rec = by_source.get(item["source_id"])
-            if rec is not None and rec.content_hash == digest:
+            prepared.append((item, fields, media, content_hash({**fields, "media": media})))
+        changed = [
+            known[i["source_id"]][0]
+            for i, _, _, d in prepared
+            if i["source_id"] in known and known[i["source_id"]][1] != d
+        ]
+        loaded = (
+            {
+                r.source_id: r
+                for r in self.session.scalars(
+                    select(Record).options(selectinload(Record.media)).where(Record.id.in_(changed))
+                )
+            }
+            if changed
+            else {}
+        )
+        touched: list[Record | int] = []
+        versions: list[tuple[Record, dict[str, Any]]] = []
+        for item, fields, media, digest in prepared:
+            if item["source_id"] in known and known[item["source_id"]][1] == digest:
                 result.unchanged += 1
-                touched.append(rec)
+                touched.append(known[item["source_id"]][0])
                 continue
+            rec = loaded.get(item["source_id"])
             if rec is None:
                 rec = Record(organisation_id=self.org_id, collection_id=collection.id, source_id=item["source_id"])
                 self.session.add(rec)
-                by_source[item["source_id"]] = rec
+                loaded[item["source_id"]] = rec
+                known[item["source_id"]] = (None, digest)
                 result.created += 1
             else:
                 result.updated += 1
@@ -270,18 +304,27 @@ class Repo:
                 setattr(rec, key, value)
             rec.raw = item.get("raw") or {}
             rec.content_hash = digest
-            rec.media = [
-                Media(organisation_id=self.org_id, position=pos, **m) for pos, m in enumerate(media)
-            ]
+            rec.media = [Media(organisation_id=self.org_id, position=pos, **m) for pos, m in enumerate(media)]
             touched.append(rec)
             versions.append((rec, {**fields, "source_id": item["source_id"], "media": media}))
         self.session.flush()
-        self.session.add_all(
-            StreamMember(organisation_id=self.org_id, collection_id=collection.id, record_id=rec.id, kind="record",
-                         snapshot=snapshot, created_at=now)
-            for rec, snapshot in versions
-        )
-        result.ids = [r.id for r in touched]
+        if versions:
+            self.session.execute(
+                insert(StreamMember),
+                [
+                    {
+                        "organisation_id": self.org_id,
+                        "collection_id": collection.id,
+                        "record_id": rec.id,
+                        "suggestion_id": None,
+                        "kind": "record",
+                        "snapshot": snapshot,
+                        "created_at": now,
+                    }
+                    for rec, snapshot in versions
+                ],
+            )
+        result.ids = [r if isinstance(r, int) else r.id for r in touched]
         return result
 
     # suggestions ------------------------------------------------------------------------------
@@ -294,8 +337,14 @@ class Repo:
             )
         )
 
-    def suggestions(self, record_id: int | None = None, status: str | None = None, enricher: str | None = None,
-                    limit: int = 50, cursor: str | None = None) -> Page:
+    def suggestions(
+        self,
+        record_id: int | None = None,
+        status: str | None = None,
+        enricher: str | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> Page:
         stmt = select(Suggestion).where(Suggestion.organisation_id == self.org_id)
         if record_id is not None:
             stmt = stmt.where(Suggestion.record_id == record_id)
@@ -318,8 +367,14 @@ class Repo:
             raise NotFound(f"suggestion {suggestion_id} does not exist in this organisation")
         return found
 
-    def decide(self, suggestion: Suggestion, status: str, label: str | None = None,
-               authority_uri: str | None = None, reason: str = "") -> Decision:
+    def decide(
+        self,
+        suggestion: Suggestion,
+        status: str,
+        label: str | None = None,
+        authority_uri: str | None = None,
+        reason: str = "",
+    ) -> Decision:
         """Change a suggestion's state through an append-only decision row; any decision can be undone by another."""
         if suggestion.organisation_id != self.org_id:
             raise NotFound(f"suggestion {suggestion.id} does not exist in this organisation")
@@ -329,27 +384,55 @@ class Repo:
             suggestion.label = label or suggestion.label
             suggestion.authority_uri = authority_uri if authority_uri is not None else suggestion.authority_uri
         after = {"status": suggestion.status, "label": suggestion.label, "authority_uri": suggestion.authority_uri}
-        decision = Decision(organisation_id=self.org_id, suggestion_id=suggestion.id, user_id=self.scope.user_id,
-                            action=status, before=before, after=after, reason=reason)
+        decision = Decision(
+            organisation_id=self.org_id,
+            suggestion_id=suggestion.id,
+            user_id=self.scope.user_id,
+            action=status,
+            before=before,
+            after=after,
+            reason=reason,
+        )
         record = self.session.get(Record, suggestion.record_id)
         record.updated_at = utcnow()  # its published form changed: harvesters asking "from" must see it again
-        self.session.add(StreamMember(
-            organisation_id=self.org_id, collection_id=record.collection_id, record_id=record.id,
-            suggestion_id=suggestion.id, kind="annotation", created_at=record.updated_at,
-            snapshot={"status": status, "field": suggestion.field, "start": suggestion.span_start,
-                      "end": suggestion.span_end, "kind": suggestion.kind, "entity_type": suggestion.entity_type,
-                      "label": suggestion.label, "authority_uri": suggestion.authority_uri, "score": suggestion.score,
-                      "enricher": suggestion.enricher, "enricher_version": suggestion.enricher_version,
-                      "decided_by": self.scope.user_id, "reason": reason}))
+        self.session.add(
+            StreamMember(
+                organisation_id=self.org_id,
+                collection_id=record.collection_id,
+                record_id=record.id,
+                suggestion_id=suggestion.id,
+                kind="annotation",
+                created_at=record.updated_at,
+                snapshot={
+                    "status": status,
+                    "field": suggestion.field,
+                    "start": suggestion.span_start,
+                    "end": suggestion.span_end,
+                    "kind": suggestion.kind,
+                    "entity_type": suggestion.entity_type,
+                    "label": suggestion.label,
+                    "authority_uri": suggestion.authority_uri,
+                    "score": suggestion.score,
+                    "enricher": suggestion.enricher,
+                    "enricher_version": suggestion.enricher_version,
+                    "decided_by": self.scope.user_id,
+                    "reason": reason,
+                },
+            )
+        )
         self.session.add(decision)
         self.session.flush()
         self.audit(f"suggestion.{status}", "suggestion", suggestion.id, before=before, after=after)
         return decision
 
     def decisions_for(self, suggestion_id: int) -> list[Decision]:
-        return list(self.session.scalars(
-            select(Decision).where(Decision.organisation_id == self.org_id, Decision.suggestion_id == suggestion_id)
-            .order_by(Decision.id)))
+        return list(
+            self.session.scalars(
+                select(Decision)
+                .where(Decision.organisation_id == self.org_id, Decision.suggestion_id == suggestion_id)
+                .order_by(Decision.id)
+            )
+        )
 
     def accepted(self, record_ids: Sequence[int]) -> dict[int, list[Suggestion]]:
         """Accepted, edited and auto-accepted suggestions of records: what gets published with them."""
@@ -357,8 +440,11 @@ class Repo:
         for i in range(0, len(record_ids), 500):
             for s in self.session.scalars(
                 select(Suggestion)
-                .where(Suggestion.organisation_id == self.org_id, Suggestion.record_id.in_(record_ids[i : i + 500]),
-                       Suggestion.status.in_(PUBLISHED_STATES))
+                .where(
+                    Suggestion.organisation_id == self.org_id,
+                    Suggestion.record_id.in_(record_ids[i : i + 500]),
+                    Suggestion.status.in_(PUBLISHED_STATES),
+                )
                 .order_by(Suggestion.id)
             ):
                 found.setdefault(s.record_id, []).append(s)
@@ -368,20 +454,30 @@ class Repo:
         found: dict[int, Decision] = {}
         for i in range(0, len(suggestion_ids), 500):
             for d in self.session.scalars(
-                select(Decision).where(Decision.organisation_id == self.org_id,
-                                       Decision.suggestion_id.in_(suggestion_ids[i : i + 500]))
+                select(Decision)
+                .where(Decision.organisation_id == self.org_id, Decision.suggestion_id.in_(suggestion_ids[i : i + 500]))
                 .order_by(Decision.id)
             ):
                 found[d.suggestion_id] = d
         return found
 
     def public_collections(self) -> list[Collection]:
-        return list(self.session.scalars(
-            select(Collection).where(Collection.organisation_id == self.org_id, Collection.public.is_(True))
-            .order_by(Collection.slug)))
+        return list(
+            self.session.scalars(
+                select(Collection)
+                .where(Collection.organisation_id == self.org_id, Collection.public.is_(True))
+                .order_by(Collection.slug)
+            )
+        )
 
-    def public_records(self, collection_slug: str | None = None, since: datetime | None = None,
-                       until: datetime | None = None, after_id: int = 0, limit: int = 100) -> tuple[list[Record], int]:
+    def public_records(
+        self,
+        collection_slug: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        after_id: int = 0,
+        limit: int = 100,
+    ) -> tuple[list[Record], int]:
         """Records of published collections, by id, with the total that matches."""
         public = [c.id for c in self.public_collections() if collection_slug in (None, c.slug)]
         stmt = select(Record).where(Record.organisation_id == self.org_id, Record.collection_id.in_(public))
@@ -390,15 +486,19 @@ class Repo:
         if until:
             stmt = stmt.where(Record.updated_at <= until)
         total = self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        rows = self.session.scalars(stmt.where(Record.id > after_id).options(selectinload(Record.media))
-                                    .order_by(Record.id).limit(limit))
+        rows = self.session.scalars(
+            stmt.where(Record.id > after_id).options(selectinload(Record.media)).order_by(Record.id).limit(limit)
+        )
         return list(rows), total
 
     def stream_members(self, after_id: int = 0, limit: int = 100, since: datetime | None = None) -> list[StreamMember]:
         """Members of the organisation's event stream in published collections, oldest first."""
         public = [c.id for c in self.public_collections()]
-        stmt = select(StreamMember).where(StreamMember.organisation_id == self.org_id,
-                                          StreamMember.collection_id.in_(public), StreamMember.id > after_id)
+        stmt = select(StreamMember).where(
+            StreamMember.organisation_id == self.org_id,
+            StreamMember.collection_id.in_(public),
+            StreamMember.id > after_id,
+        )
         if since is not None:
             stmt = stmt.where(StreamMember.created_at >= since)
         return list(self.session.scalars(stmt.order_by(StreamMember.id).limit(limit)))
@@ -406,18 +506,28 @@ class Repo:
     def stream_page_start_before(self, after: int, page_size: int) -> int:
         """The `after` of the page that precedes the page starting after member `after` (0 for the first)."""
         public = [c.id for c in self.public_collections()]
-        earlier = list(self.session.scalars(
-            select(StreamMember.id).where(StreamMember.organisation_id == self.org_id,
-                                          StreamMember.collection_id.in_(public), StreamMember.id <= after)
-            .order_by(StreamMember.id.desc()).limit(page_size + 1)))
+        earlier = list(
+            self.session.scalars(
+                select(StreamMember.id)
+                .where(
+                    StreamMember.organisation_id == self.org_id,
+                    StreamMember.collection_id.in_(public),
+                    StreamMember.id <= after,
+                )
+                .order_by(StreamMember.id.desc())
+                .limit(page_size + 1)
+            )
+        )
         return earlier[page_size] if len(earlier) > page_size else 0
 
     # authorities ------------------------------------------------------------------------------
-    def add_authority(self, name: str, label: str, source: str, license: str | None = None,
-                      shared: bool = False) -> Authority:
+    def add_authority(
+        self, name: str, label: str, source: str, license: str | None = None, shared: bool = False
+    ) -> Authority:
         """Register this organisation's own vocabulary; private unless shared."""
-        existing = self.session.scalar(select(Authority).where(Authority.organisation_id == self.org_id,
-                                                               Authority.name == name))
+        existing = self.session.scalar(
+            select(Authority).where(Authority.organisation_id == self.org_id, Authority.name == name)
+        )
         authority = existing or Authority(organisation_id=self.org_id, name=name)
         authority.label, authority.source, authority.license, authority.shared = label, source, license, shared
         self.session.add(authority)
@@ -507,7 +617,8 @@ class Repo:
 def public_owner(session: Session, record_id: int) -> Scope | None:
     """The scope to read a record in without a key: only records of published collections have one."""
     row = session.execute(
-        select(Record.organisation_id).join(Collection, Collection.id == Record.collection_id)
+        select(Record.organisation_id)
+        .join(Collection, Collection.id == Record.collection_id)
         .where(Record.id == record_id, Collection.public.is_(True))
     ).first()
     return Scope(row[0], role="client") if row else None

@@ -53,7 +53,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "metadata_license": "Licentie metadata",
         "collection": "Collectie",
         "transparency": "Transparantie",
-        "transparency_intro": "Welke verrijkers deze organisatie gebruikt, hoe goed ze gemeten zijn, en hoeveel van hun suggesties mensen aanvaardden of verwierpen.",
+        "transparency_intro": (
+            "Welke verrijkers deze organisatie gebruikt, hoe goed ze gemeten zijn, "
+            "en hoeveel van hun suggesties mensen aanvaardden of verwierpen."
+        ),
         "versions": "Versies",
         "decisions_per_status": "Suggesties per status",
         "count": "Aantal",
@@ -114,7 +117,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "metadata_license": "Metadata licence",
         "collection": "Collection",
         "transparency": "Transparency",
-        "transparency_intro": "Which enrichers this organisation uses, how well they measured, and how many of their suggestions people accepted or rejected.",
+        "transparency_intro": (
+            "Which enrichers this organisation uses, how well they measured, "
+            "and how many of their suggestions people accepted or rejected."
+        ),
         "versions": "Versions",
         "decisions_per_status": "Suggestions per status",
         "count": "Count",

@@ -15,8 +15,8 @@ from verrijk.api.deps import ALL_ROLES, allow, get_session, scoped
 from verrijk.api.errors import Problem
 from verrijk.store.accounts import AccountError, Principal, authenticate_key, organisation_by_slug
 from verrijk.store.repo import RecordFilter, Repo, Scope
-from verrijk.web.transparency import report
 from verrijk.web.i18n import MESSAGES, pick_language
+from verrijk.web.transparency import report
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -28,7 +28,9 @@ PAGE_SIZE = 25
 def render(request: Request, name: str, principal: Principal | None, status_code: int = 200, **context) -> HTMLResponse:
     lang = pick_language(request)
     return templates.TemplateResponse(
-        request, name, {"t": MESSAGES[lang], "lang": lang, "principal": principal, **context},
+        request,
+        name,
+        {"t": MESSAGES[lang], "lang": lang, "principal": principal, **context},
         status_code=status_code,
     )
 
@@ -61,8 +63,7 @@ def logout(request: Request, principal=Depends(allow(public=True))):
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, principal: Principal = Depends(allow(*ALL_ROLES)),
-         repo: Repo = Depends(scoped(*ALL_ROLES))):
+def home(request: Request, principal: Principal = Depends(allow(*ALL_ROLES)), repo: Repo = Depends(scoped(*ALL_ROLES))):
     return render(request, "collections.html", principal, collections=repo.collections())
 
 
@@ -77,8 +78,7 @@ def collection_page(
 ):
     collection = repo.collection(slug)
     page = repo.records(RecordFilter(collection=slug, q=q or None), limit=PAGE_SIZE, cursor=cursor)
-    return render(request, "records.html", principal, collection=collection, page=page, q=q or "",
-                  cursor=cursor)
+    return render(request, "records.html", principal, collection=collection, page=page, q=q or "", cursor=cursor)
 
 
 @router.get("/web/records/{record_id}", response_class=HTMLResponse)
@@ -90,14 +90,21 @@ def record_page(
 ):
     record = repo.record(record_id)
     collection = next(c for c, _ in repo.collections() if c.id == record.collection_id)
-    return render(request, "record.html", principal, record=record, collection=collection,
-                  suggestions=repo.suggestions_for(record.id),
-                  persistent_uri=f"{request.app.state.settings.base_url}/records/{record.id}")
+    return render(
+        request,
+        "record.html",
+        principal,
+        record=record,
+        collection=collection,
+        suggestions=repo.suggestions_for(record.id),
+        persistent_uri=f"{request.app.state.settings.base_url}/records/{record.id}",
+    )
 
 
 @router.get("/about/{organisation}", response_class=HTMLResponse)
-def transparency_page(request: Request, organisation: str, session: Session = Depends(get_session),
-                      principal=Depends(allow(public=True))):
+def transparency_page(
+    request: Request, organisation: str, session: Session = Depends(get_session), principal=Depends(allow(public=True))
+):
     org, enrichers = transparency_of(request, organisation, session)
     return render(request, "transparency.html", principal, organisation=org, enrichers=enrichers)
 

@@ -19,19 +19,26 @@ ANNO = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
 
 
 @router.get("/{suggestion_id}")
-def get_annotation(suggestion_id: int, request: Request, principal: Principal | None = Depends(allow(public=True)),
-                   session: Session = Depends(get_session)) -> JSONResponse:
+def get_annotation(
+    suggestion_id: int,
+    request: Request,
+    principal: Principal | None = Depends(allow(public=True)),
+    session: Session = Depends(get_session),
+) -> JSONResponse:
     if principal is not None:
         repo = repo_for(principal, session)
     else:
-        record_id = session.scalar(select(Suggestion.record_id).where(Suggestion.id == suggestion_id,
-                                                                      Suggestion.status.in_(PUBLISHED_STATES)))
+        record_id = session.scalar(
+            select(Suggestion.record_id).where(Suggestion.id == suggestion_id, Suggestion.status.in_(PUBLISHED_STATES))
+        )
         scope = public_owner(session, record_id) if record_id is not None else None
         if scope is None:
-            raise Problem(401, "this annotation needs an API key (only decided annotations of published "
-                               "collections are open)")
+            raise Problem(
+                401, "this annotation needs an API key (only decided annotations of published collections are open)"
+            )
         repo = Repo(session, scope)
     s = repo.suggestion(suggestion_id)
-    doc = annotation(s, repo.record(s.record_id), repo.latest_decisions([s.id]).get(s.id),
-                     request.app.state.settings.base_url)
+    doc = annotation(
+        s, repo.record(s.record_id), repo.latest_decisions([s.id]).get(s.id), request.app.state.settings.base_url
+    )
     return JSONResponse(doc, media_type=ANNO)

@@ -22,7 +22,15 @@ class AuthorityOut(BaseModel):
 @router.get("", response_model=list[AuthorityOut])
 def list_authorities(repo: Repo = Depends(scoped(*ALL_ROLES))) -> list[AuthorityOut]:
     slug = repo.organisation().slug
-    return [AuthorityOut(name=a.name, label=a.label, license=a.license, shared=a.shared or a.organisation_id is None,
-                         owner="shared" if a.organisation_id is None else
-                         (slug if a.organisation_id == repo.org_id else "another organisation"))
-            for a in repo.authorities()]
+    return [
+        AuthorityOut(
+            name=a.name,
+            label=a.label,
+            license=a.license,
+            shared=a.shared or a.organisation_id is None,
+            owner="shared"
+            if a.organisation_id is None
+            else (slug if a.organisation_id == repo.org_id else "another organisation"),
+        )
+        for a in repo.authorities()
+    ]

@@ -70,8 +70,16 @@ async def ingest_upload(
     if mapping is not None:
         rules = Mapping.parse(await mapping.read(), mapping.filename or "mapping.csv")
     report = await run_in_threadpool(
-        ingest, repo.session, repo, slug, file.filename or "upload", data, format, rules, encoding, dry_run,
+        ingest,
+        repo.session,
+        repo,
+        slug,
+        file.filename or "upload",
+        data,
+        format,
+        rules,
+        encoding,
+        dry_run,
         request.app.state.settings.ingest_batch_size,
     )
     return IngestReportOut(**report.as_dict())
-

@@ -45,15 +45,17 @@ def get_job(job_id: int, repo: Repo = Depends(scoped(*READERS))) -> JobOut:
 
 
 @router.post("", response_model=JobOut, status_code=202)
-def start_job(body: EnrichJobIn, request: Request, background: BackgroundTasks,
-              repo: Repo = Depends(scoped(*RUNNERS))) -> JobOut:
+def start_job(
+    body: EnrichJobIn, request: Request, background: BackgroundTasks, repo: Repo = Depends(scoped(*RUNNERS))
+) -> JobOut:
     settings = request.app.state.settings
     try:
         job = create_enrich_job(repo, body.collection, body.enrichers or settings.enrichers)
     except KeyError as exc:
         raise Problem(422, f"body field 'enrichers': {exc.args[0]}") from exc
-    background.add_task(execute_in_background, request.app.state.sessions, repo.scope, job.id,
-                        settings.enrich_batch_size)
+    background.add_task(
+        execute_in_background, request.app.state.sessions, repo.scope, job.id, settings.enrich_batch_size
+    )
     return JobOut.of(job)
 
 
@@ -69,8 +71,9 @@ def cancel_job(job_id: int, repo: Repo = Depends(scoped(*RUNNERS))) -> JobOut:
 
 
 @router.post("/{job_id}/resume", response_model=JobOut, status_code=202)
-def resume_job(job_id: int, request: Request, background: BackgroundTasks,
-               repo: Repo = Depends(scoped(*RUNNERS))) -> JobOut:
+def resume_job(
+    job_id: int, request: Request, background: BackgroundTasks, repo: Repo = Depends(scoped(*RUNNERS))
+) -> JobOut:
     job = repo.job(job_id)
     if job.kind != ENRICH:
         raise Problem(409, f"job {job_id} is an {job.kind} job; only enrichment jobs resume")
@@ -78,6 +81,11 @@ def resume_job(job_id: int, request: Request, background: BackgroundTasks,
         raise Problem(409, f"job {job_id} is already done")
     job.status = "queued"
     repo.session.commit()
-    background.add_task(execute_in_background, request.app.state.sessions, repo.scope, job.id,
-                        request.app.state.settings.enrich_batch_size)
+    background.add_task(
+        execute_in_background,
+        request.app.state.sessions,
+        repo.scope,
+        job.id,
+        request.app.state.settings.enrich_batch_size,
+    )
     return JobOut.of(job)

@@ -28,8 +28,9 @@ def stream_of(request: Request, organisation: str, session: Session) -> Stream:
 
 @router.get("/{organisation}", summary="The ldes:EventStream, with its view and retention policy")
 def event_stream(organisation: str, request: Request, session: Session = Depends(get_session)) -> JSONResponse:
-    return JSONResponse(stream_of(request, organisation, session).event_stream(), media_type=LD,
-                        headers={"Cache-Control": MUTABLE})
+    return JSONResponse(
+        stream_of(request, organisation, session).event_stream(), media_type=LD, headers={"Cache-Control": MUTABLE}
+    )
 
 
 @router.get("/{organisation}/pages/{after}", summary="A page of members: immutable once full")
@@ -41,7 +42,9 @@ def page(organisation: str, after: int, request: Request, session: Session = Dep
 
 
 @router.get("/{organisation}/members/{member_id}", summary="One member (a version), by its IRI")
-def member(organisation: str, member_id: int, request: Request, session: Session = Depends(get_session)) -> JSONResponse:
+def member(
+    organisation: str, member_id: int, request: Request, session: Session = Depends(get_session)
+) -> JSONResponse:
     found = stream_of(request, organisation, session).member_by_id(member_id)
     if found is None:
         raise Problem(404, f"member {member_id} is not in this event stream")

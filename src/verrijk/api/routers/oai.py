@@ -20,13 +20,17 @@ def _respond(request: Request, organisation: str, args: dict[str, str], session:
     except AccountError as exc:
         raise Problem(404, str(exc)) from exc
     settings = request.app.state.settings
-    provider = Provider(Repo(session, Scope(org.id, role="client")), settings.base_url,
-                        f"{settings.base_url}/oai/{org.slug}")
+    provider = Provider(
+        Repo(session, Scope(org.id, role="client")), settings.base_url, f"{settings.base_url}/oai/{org.slug}"
+    )
     return Response(provider.respond(args), media_type="text/xml; charset=utf-8")
 
 
-@router.get("/oai/{organisation}", dependencies=[Depends(allow(public=True))],
-            summary="OAI-PMH 2.0 (Identify, ListMetadataFormats, ListSets, ListIdentifiers, ListRecords, GetRecord)")
+@router.get(
+    "/oai/{organisation}",
+    dependencies=[Depends(allow(public=True))],
+    summary="OAI-PMH 2.0 (Identify, ListMetadataFormats, ListSets, ListIdentifiers, ListRecords, GetRecord)",
+)
 def oai_get(organisation: str, request: Request, session: Session = Depends(get_session)) -> Response:
     return _respond(request, organisation, dict(request.query_params), session)
 

@@ -17,8 +17,15 @@ def transparency(organisation: str, request: Request, session: Session = Depends
     return {
         "organisation": {"slug": org.slug, "name": org.name},
         "enrichers": [
-            {"name": e.name, "versions": e.versions, "suggestions": e.counts, "decided": e.decided,
-             "acceptance_rate": e.acceptance_rate, "metrics": e.metrics, "model_card": e.card}
+            {
+                "name": e.name,
+                "versions": e.versions,
+                "suggestions": e.counts,
+                "decided": e.decided,
+                "acceptance_rate": e.acceptance_rate,
+                "metrics": e.metrics,
+                "model_card": e.card,
+            }
             for e in enrichers
         ],
     }

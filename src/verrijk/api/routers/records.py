@@ -51,15 +51,21 @@ def list_records(
         raise Problem(400, f"query parameter 'cursor': {exc}") from exc
     slugs = {c.id: c.slug for c, _ in repo.collections()}
     base = request.app.state.settings.base_url
-    return RecordPage(items=[RecordOut.of(r, base, slugs[r.collection_id]) for r in page.items],
-                      total=page.total, next_cursor=page.next_cursor)
+    return RecordPage(
+        items=[RecordOut.of(r, base, slugs[r.collection_id]) for r in page.items],
+        total=page.total,
+        next_cursor=page.next_cursor,
+    )
 
 
-@router.get("/{record_id}", response_model=RecordOut,
-            responses={200: {"content": {"application/ld+json": {}, "text/turtle": {}}}},
-            description="JSON by default; `Accept: application/ld+json` or `?format=jsonld` gives OSLO Cultureel "
-                        "Erfgoed JSON-LD, `text/turtle` Turtle, `text/html` the web page. Records of published "
-                        "collections are readable without a key.")
+@router.get(
+    "/{record_id}",
+    response_model=RecordOut,
+    responses={200: {"content": {"application/ld+json": {}, "text/turtle": {}}}},
+    description="JSON by default; `Accept: application/ld+json` or `?format=jsonld` gives OSLO Cultureel "
+    "Erfgoed JSON-LD, `text/turtle` Turtle, `text/html` the web page. Records of published "
+    "collections are readable without a key.",
+)
 def get_record(
     record_id: int,
     request: Request,
@@ -73,20 +79,29 @@ def get_record(
     else:
         scope = public_owner(session, record_id)
         if scope is None:
-            raise Problem(401, "this record needs an API key in the X-API-Key header (only records of published "
-                               "collections are open)")
+            raise Problem(
+                401,
+                "this record needs an API key in the X-API-Key header (only records of published collections are open)",
+            )
         repo = Repo(session, scope)
     record = repo.record(record_id)
-    headers = {"Vary": "Accept", "Link": ", ".join(
-        f'<{request.url.path}?format={f}>; rel="alternate"; type="{MEDIA_TYPES[f]}"' for f in ("jsonld", "turtle"))}
+    headers = {
+        "Vary": "Accept",
+        "Link": ", ".join(
+            f'<{request.url.path}?format={f}>; rel="alternate"; type="{MEDIA_TYPES[f]}"' for f in ("jsonld", "turtle")
+        ),
+    }
     if fmt == "html":
         return RedirectResponse(f"/web/records/{record_id}", status_code=303)
     base = request.app.state.settings.base_url
     collection = next(c for c, _ in repo.collections() if c.id == record.collection_id)
     if fmt in ("jsonld", "turtle"):
         accepted = repo.accepted([record.id]).get(record.id, [])
-        doc = record_jsonld(publish(record, collection, repo.organisation(), accepted, base),
-                            repo.latest_decisions([s.id for s in accepted]), base)
+        doc = record_jsonld(
+            publish(record, collection, repo.organisation(), accepted, base),
+            repo.latest_decisions([s.id for s in accepted]),
+            base,
+        )
         if fmt == "turtle":
             return Response(to_turtle(doc), media_type="text/turtle; charset=utf-8", headers=headers)
         return JSONResponse(doc, media_type="application/ld+json", headers=headers)

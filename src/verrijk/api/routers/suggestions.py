@@ -23,7 +23,8 @@ class SuggestionPage(PageOut):
 
 class DecisionIn(BaseModel):
     status: Literal["accepted", "rejected", "edited", "suggested"] = Field(
-        description="'suggested' undoes an earlier decision")
+        description="'suggested' undoes an earlier decision"
+    )
     label: str | None = Field(None, max_length=1000)
     authority_uri: str | None = Field(None, max_length=1000, pattern=r"^https?://")
     reason: str = Field("", max_length=2000)
@@ -53,8 +54,9 @@ def list_suggestions(
         page = repo.suggestions(record_id, status, enricher, limit, cursor)
     except ValueError as exc:
         raise Problem(400, f"query parameter 'cursor': {exc}") from exc
-    return SuggestionPage(items=[SuggestionOut.of(s) for s in page.items], total=page.total,
-                          next_cursor=page.next_cursor)
+    return SuggestionPage(
+        items=[SuggestionOut.of(s) for s in page.items], total=page.total, next_cursor=page.next_cursor
+    )
 
 
 @router.post("/{suggestion_id}/decisions", response_model=DecisionOut, status_code=201)
@@ -69,4 +71,6 @@ def decide(suggestion_id: int, body: DecisionIn, repo: Repo = Depends(scoped(*DE
 @router.get("/{suggestion_id}/decisions", response_model=list[DecisionOut])
 def decisions(suggestion_id: int, repo: Repo = Depends(scoped(*ALL_ROLES))) -> list[DecisionOut]:
     repo.suggestion(suggestion_id)
-    return [DecisionOut(**{k: getattr(d, k) for k in DecisionOut.model_fields}) for d in repo.decisions_for(suggestion_id)]
+    return [
+        DecisionOut(**{k: getattr(d, k) for k in DecisionOut.model_fields}) for d in repo.decisions_for(suggestion_id)
+    ]
