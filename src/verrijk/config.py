@@ -23,6 +23,10 @@ class Settings(BaseSettings):
     enrichers: list[str] = ["link.creators"]
     models_dir: Path = Path(__file__).parents[2] / "models"  # model cards, metrics and small artifacts
     enrich_batch_size: int = 200
+    review_lease_minutes: float = 15
+    votes_per_item: int = 3
+    agreement: float = 0.75
+    volunteer_votes_per_minute: int = 30
 
     @cached_property
     def db_url(self) -> str:

@@ -67,13 +67,23 @@ def _fill(path: str, ids: dict) -> str:
     return re.sub(r"\{(\w+)\}", lambda m: str(ids[m.group(1)]), path)
 
 
-def _body(route: APIRoute):
+def _body(route: APIRoute, ids: dict):
     if route.path == "/collections" and "POST" in route.methods:
         return {"json": {"slug": "new-one", "name": "New"}}
     if route.path == "/jobs" and "POST" in route.methods:
         return {"json": {"collection": "a-col"}}
-    if route.path.endswith("/decisions"):
+    if route.path == "/suggestions/{suggestion_id}/decisions":
         return {"json": {"status": "accepted"}}
+    if route.path == "/review/decisions":
+        return {"json": {"decisions": [{"id": ids["suggestion_id"], "status": "accepted"}]}}
+    if route.path == "/review/release":
+        return {"json": [ids["suggestion_id"]]}
+    if route.path == "/review/thresholds":
+        return {"json": {"enricher": "link.creators", "threshold": 0.99}}
+    if route.path.endswith("/vote"):
+        return {"json": {"verdict": "accept"}}
+    if route.path == "/tasks/missing":
+        return {"json": {"record_id": ids["record_id"], "label": "ontbrekend"}}
     if route.path.endswith("/ingest"):
         return {"files": {"file": ("x.csv", b"source_id,title\nz1,Zonder\n", "text/csv")}}
     if route.path == "/login":
@@ -112,7 +122,9 @@ def test_forbidden_roles_get_403_on_every_route(app, client, org, populated):
             for role in ROLES:
                 if role in roles:
                     continue
-                r = client.request(method, _fill(route.path, populated), headers=org.headers(role), **_body(route))
+                r = client.request(
+                    method, _fill(route.path, populated), headers=org.headers(role), **_body(route, populated)
+                )
                 assert r.status_code == 403, (method, route.path, role, r.status_code)
                 assert role in r.json()["detail"]
                 checked.add((method, route.path, role))
@@ -133,7 +145,7 @@ def test_allowed_roles_are_admitted(app, client, org, populated):
                     _fill(route.path, populated),
                     headers=org.headers(role),
                     follow_redirects=False,
-                    **_body(route),
+                    **_body(route, populated),
                 )
                 assert r.status_code not in (401, 403), (method, route.path, role, r.status_code)
 
@@ -149,7 +161,7 @@ def test_organisations_never_see_each_other(app, client, session, org, other_org
                     _fill(route.path, populated),
                     headers=other_org.headers(role),
                     follow_redirects=False,
-                    **_body(route),
+                    **_body(route, populated),
                 )
                 for marker in ("Alleen van A", "Ook van A", '"a1"', '"a2"', "a.csv", "Gerard Valck"):
                     assert marker not in r.text, (method, route.path, role, r.text[:300])

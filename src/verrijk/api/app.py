@@ -20,6 +20,8 @@ from verrijk.api.routers import (
     ldes,
     oai,
     organisations,
+    review,
+    tasks,
     records,
     suggestions,
 )
@@ -52,6 +54,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         annotations.router,
         ldes.router,
         authorities.router,
+        review.router,
+        tasks.router,
         web_routes.router,
     ):
         app.include_router(router)

@@ -58,7 +58,7 @@ def current_principal(request: Request, session: Session = Depends(get_session))
         key = session.get(ApiKey, key_id) if key_id else None
         principal = principal_for_key(session, key) if key else None
     if principal is not None:
-        session.commit()  # last_used_at
+        session.commit()  # last_used_at, written at most every few minutes
         org = session.get(Organisation, principal.organisation_id)
         if org and org.quota_requests_per_minute:
             wait = request.app.state.rate_limiter.hit(org.id, org.quota_requests_per_minute)

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from verrijk.enrich.base import Enricher, Item, permitted, suggestion_key
+from verrijk.review.thresholds import apply_all
 from verrijk.store.repo import Repo, touch
 from verrijk.store.tables import Job, Record, Suggestion
 
@@ -121,6 +122,7 @@ def run_job(
         session.commit()
         if progress:
             progress(done, total)
+    apply_all(repo, [e.name for e in enrichers])
     touch(job, status="done", done=total, result=dict(result))
     repo.audit("enrich", "job", job.id, created=result["created"], enrichers=[e.name for e in enrichers])
     session.commit()

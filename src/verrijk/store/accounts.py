@@ -6,6 +6,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,6 +15,7 @@ from verrijk.domain import Role
 from verrijk.store.tables import ApiKey, AuditEntry, Membership, Organisation, User, utcnow
 
 KEY_PREFIX = "vk_"
+KEY_TOUCH_INTERVAL = timedelta(minutes=5)
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
@@ -133,7 +135,10 @@ def principal_for_key(session: Session, key: ApiKey) -> Principal | None:
     org = session.get(Organisation, key.organisation_id)
     if user is None or org is None:
         return None
-    key.last_used_at = utcnow()
+    now = utcnow()
+    last = key.last_used_at
+    if last is None or (last if last.tzinfo else last.replace(tzinfo=now.tzinfo)) < now - KEY_TOUCH_INTERVAL:
+        key.last_used_at = now  # not on every request: that would make every read a write
     return Principal(user.id, user.username, org.id, org.slug, key.role, key.id)
 
 

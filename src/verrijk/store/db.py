@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
@@ -61,3 +64,22 @@ def alembic_config(engine: Engine) -> Config:
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest migration."""
     command.upgrade(alembic_config(engine), "head")
+
+
+_SQLITE_WRITER = threading.Lock()
+
+
+@contextmanager
+def write_lock(session: Session) -> Iterator[None]:
+    """Serialise read-then-write transactions on SQLite within this process.
+
+    SQLite allows one writer; a transaction that read first and then writes fails at once (not after the
+    busy timeout) when another connection wrote in between. Holding this lock, and starting a fresh
+    transaction under it, avoids that; on PostgreSQL row locks and constraints do the work and this is a no-op.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    session.commit()
+    with _SQLITE_WRITER:
+        yield

@@ -374,6 +374,7 @@ class Repo:
         label: str | None = None,
         authority_uri: str | None = None,
         reason: str = "",
+        by_person: bool = True,
     ) -> Decision:
         """Change a suggestion's state through an append-only decision row; any decision can be undone by another."""
         if suggestion.organisation_id != self.org_id:
@@ -387,7 +388,7 @@ class Repo:
         decision = Decision(
             organisation_id=self.org_id,
             suggestion_id=suggestion.id,
-            user_id=self.scope.user_id,
+            user_id=self.scope.user_id if by_person else None,  # None: a rule (threshold, consensus) decided
             action=status,
             before=before,
             after=after,

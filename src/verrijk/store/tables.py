@@ -182,6 +182,49 @@ class Suggestion(Base):
     enricher: Mapped[str] = mapped_column(String(100))
     enricher_version: Mapped[str] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(20), default="suggested")
+    # who added it, when a person did (a volunteer's missing tag): they never review their own contribution
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL", name="fk_suggestions_created_by_users"), default=None
+    )
+    # volunteer outcome: accepted / rejected / edited when they agreed, disputed when a cataloger must decide
+    consensus: Mapped[str | None] = mapped_column(String(20), default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Lease(Base):
+    """A hold on a suggestion: slot 0 is the cataloger's review, slots 1..N the volunteers' task copies.
+
+    A slot is taken by inserting its row (the unique constraint lets one holder win) or by taking over an
+    expired, unfinished one with a conditional update; `done` marks a slot whose holder has answered.
+    """
+
+    __tablename__ = "leases"
+    __table_args__ = (
+        UniqueConstraint("suggestion_id", "slot"),
+        UniqueConstraint("suggestion_id", "holder_id"),
+        Index("ix_leases_holder", "holder_id", "expires_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    suggestion_id: Mapped[int] = mapped_column(ForeignKey("suggestions.id", ondelete="CASCADE"))
+    slot: Mapped[int] = mapped_column(Integer)
+    holder_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    done: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class Vote(Base):
+    """A volunteer's answer on a suggestion: accept, reject, or edit (with the corrected label/URI)."""
+
+    __tablename__ = "votes"
+    __table_args__ = (UniqueConstraint("suggestion_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    suggestion_id: Mapped[int] = mapped_column(ForeignKey("suggestions.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    verdict: Mapped[str] = mapped_column(String(20))
+    label: Mapped[str | None] = mapped_column(Text, default=None)
+    authority_uri: Mapped[str | None] = mapped_column(String(1000), default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

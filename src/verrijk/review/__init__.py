@@ -1,0 +1,1 @@
+"""Reviewing suggestions: the cataloger queue with leases, volunteer tasks with consensus, thresholds, stats."""

@@ -1,0 +1,48 @@
+"""Per-enricher auto-accept thresholds: set, apply to waiting suggestions, and undo when lowered or removed."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from verrijk.store.repo import Repo
+from verrijk.store.tables import Organisation, Suggestion
+
+
+def thresholds(org: Organisation) -> dict[str, float]:
+    return dict((org.settings or {}).get("auto_accept", {}))
+
+
+def set_threshold(repo: Repo, enricher: str, value: float | None) -> tuple[int, int]:
+    """Store the threshold and bring suggestions in line; returns (auto-accepted, returned to the queue)."""
+    org = repo.organisation()
+    current = thresholds(org)
+    if value is None:
+        current.pop(enricher, None)
+    else:
+        current[enricher] = value
+    org.settings = {**(org.settings or {}), "auto_accept": current}
+    repo.audit("threshold.set", "enricher", enricher, value=value)
+    return apply(repo, enricher, value)
+
+
+def apply(repo: Repo, enricher: str, value: float | None) -> tuple[int, int]:
+    base = select(Suggestion).where(Suggestion.organisation_id == repo.org_id, Suggestion.enricher == enricher)
+    undone = 0
+    for s in repo.session.scalars(base.where(Suggestion.status == "auto")):
+        if value is None or s.score < value:
+            repo.decide(s, "suggested", reason="auto-accept threshold lowered or removed", by_person=False)
+            undone += 1
+    accepted = 0
+    if value is not None:
+        for s in repo.session.scalars(base.where(Suggestion.status == "suggested", Suggestion.score >= value)):
+            repo.decide(s, "auto", reason=f"auto-accept threshold {value}", by_person=False)
+            accepted += 1
+    return accepted, undone
+
+
+def apply_all(repo: Repo, enrichers: list[str]) -> None:
+    """After an enrichment run: new suggestions above their enricher's threshold are accepted automatically."""
+    current = thresholds(repo.organisation())
+    for name in enrichers:
+        if name in current:
+            apply(repo, name, current[name])
