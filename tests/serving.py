@@ -29,11 +29,11 @@ def server_env(db_url: str, data_dir: Path, port: int) -> dict[str, str]:
     }
 
 
-def wait_until_up(proc: subprocess.Popen, base: str, timeout: float = 60) -> None:
+def wait_until_up(proc: subprocess.Popen, base: str, log: Path, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}: {proc.stdout.read() if proc.stdout else ''}")
+            raise RuntimeError(f"server exited with {proc.returncode}: {log.read_text()[-3000:]}")
         try:
             if httpx.get(f"{base}/health", timeout=1).status_code == 200:
                 return
@@ -42,24 +42,24 @@ def wait_until_up(proc: subprocess.Popen, base: str, timeout: float = 60) -> Non
     raise TimeoutError(f"{base} did not come up in {timeout} s")
 
 
-def start(args: list[str], env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "verrijk.cli", *args],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    """Run a verrijk command; its output goes to a file (a pipe nobody reads would fill and stall it)."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "verrijk.cli", *args], env=env, stdout=out, stderr=subprocess.STDOUT, text=True
+        )
 
 
 @contextmanager
 def serving(db_url: str, data_dir: Path) -> Iterator[str]:
     """`verrijk serve` on a free port against the given database; yields its base URL."""
     port = free_port()
-    proc = start(["serve", "--port", str(port)], server_env(db_url, data_dir, port))
+    log = data_dir / "server.log"
+    proc = start(["serve", "--port", str(port)], server_env(db_url, data_dir, port), log)
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_up(proc, base)
+        wait_until_up(proc, base, log)
         yield base
     finally:
         stop(proc)

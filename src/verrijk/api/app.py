@@ -23,6 +23,7 @@ from verrijk.api.routers import (
     review,
     tasks,
     records,
+    search,
     suggestions,
 )
 from verrijk.config import Settings
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         authorities.router,
         review.router,
         tasks.router,
+        search.router,
         web_routes.router,
     ):
         app.include_router(router)

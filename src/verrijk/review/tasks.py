@@ -61,7 +61,7 @@ def next_task(repo: Repo, user_id: int, cfg: TaskSettings) -> Suggestion | None:
             .group_by(Lease.suggestion_id)
             .subquery()
         )
-        candidates = session.scalars(
+        query = (
             select(Suggestion)
             .outerjoin(taken, taken.c.suggestion_id == Suggestion.id)
             .where(
@@ -73,13 +73,18 @@ def next_task(repo: Repo, user_id: int, cfg: TaskSettings) -> Suggestion | None:
                 func.coalesce(taken.c.n, 0) < cfg.votes_per_item,
             )
             .order_by(func.coalesce(taken.c.n, 0).desc(), Suggestion.id)  # finish started items first
-            .limit(20)
-        ).all()
-        for s in candidates:
-            for slot in range(1, cfg.votes_per_item + 1):
-                if take(session, repo.org_id, s.id, slot, user_id, now, until):
-                    session.commit()
-                    return s
+        )
+        tried: list[int] = []
+        while True:  # others may take the slots we saw free; look further until nothing is left
+            candidates = session.scalars(query.where(Suggestion.id.not_in(tried)).limit(20)).all()
+            if not candidates:
+                break
+            for s in candidates:
+                for slot in range(1, cfg.votes_per_item + 1):
+                    if take(session, repo.org_id, s.id, slot, user_id, now, until):
+                        session.commit()
+                        return s
+            tried += [s.id for s in candidates]
         session.commit()
     return None
 
@@ -106,7 +111,8 @@ def vote(
         )
         if recent >= cfg.votes_per_minute:
             raise TaskRefused(429, f"at most {cfg.votes_per_minute} answers a minute; take a short break")
-        suggestion = repo.suggestion(suggestion_id)
+        # the row lock makes concurrent last answers settle one after the other, each seeing the others' votes
+        suggestion = repo.suggestion(suggestion_id, lock=True)
         if suggestion.created_by == user_id:
             raise TaskRefused(403, "volunteers do not review their own contributions")
         if not finish(session, suggestion_id, user_id):

@@ -359,10 +359,10 @@ class Repo:
         next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
         return Page(rows[:limit], next_cursor, total)
 
-    def suggestion(self, suggestion_id: int) -> Suggestion:
-        found = self.session.scalar(
-            select(Suggestion).where(Suggestion.organisation_id == self.org_id, Suggestion.id == suggestion_id)
-        )
+    def suggestion(self, suggestion_id: int, lock: bool = False) -> Suggestion:
+        """One suggestion; with lock, its row stays locked to this transaction (PostgreSQL) until commit."""
+        stmt = select(Suggestion).where(Suggestion.organisation_id == self.org_id, Suggestion.id == suggestion_id)
+        found = self.session.scalar(stmt.with_for_update() if lock else stmt)
         if found is None:
             raise NotFound(f"suggestion {suggestion_id} does not exist in this organisation")
         return found
