@@ -19,6 +19,7 @@ from verrijk import __version__
 from verrijk.config import Settings
 from verrijk.domain import CC0, COPYRIGHT_NOT_EVALUATED
 from verrijk.enrich.service import create_enrich_job, execute
+from verrijk.export.annotations import collection_page, feedback, import_annotations, iter_annotations, to_csv
 from verrijk.ingest.base import IngestError, Mapping
 from verrijk.ingest.service import FORMATS, ingest
 from verrijk.store.accounts import AccountError, create_api_key, ensure_organisation, organisation_by_slug
@@ -34,6 +35,10 @@ keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 orgs_app = typer.Typer(help="Manage organisations.", no_args_is_help=True)
 jobs_app = typer.Typer(help="List jobs.", no_args_is_help=True)
 authorities_app = typer.Typer(help="Register vocabularies to link to.", no_args_is_help=True)
+export_app = typer.Typer(help="Export decided suggestions.", no_args_is_help=True)
+import_app = typer.Typer(help="Import suggestions made elsewhere.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+app.add_typer(import_app, name="import")
 app.add_typer(authorities_app, name="authorities")
 app.add_typer(records_app, name="records")
 app.add_typer(keys_app, name="keys")
@@ -289,6 +294,51 @@ def enrich_cmd(
             ),
             highlight=False,
         )
+
+
+@export_app.command("annotations")
+def export_annotations(
+    format: str = typer.Option("jsonld", "--format", "-f", help="jsonld (AnnotationPage), csv, or feedback (JSONL)"),
+    out_file: Path | None = typer.Option(None, "--out", "-o", help="file to write (default: standard output)"),
+    org: str | None = OrgOption,
+) -> None:
+    """Export decided suggestions as W3C Web Annotations, CSV, or training feedback."""
+    if format not in ("jsonld", "csv", "feedback"):
+        fail(f"--format {format!r} is not one of jsonld, csv, feedback")
+    with open_session() as session:
+        repo = Repo(session, Scope(resolve_org(session, org).id))
+        base = Settings().base_url
+        if format == "csv":
+            text = to_csv(iter_annotations(repo, base))
+        elif format == "feedback":
+            text = "".join(json.dumps(item, ensure_ascii=False) + "\n" for item in feedback(repo))
+        else:
+            page = collection_page(repo, base, 0, 10**9)
+            text = json.dumps(page | {"partOf": page["partOf"]}, ensure_ascii=False, indent=2) + "\n"
+    if out_file:
+        out_file.write_text(text, encoding="utf-8")
+        err.print(f"wrote {out_file}")
+    else:
+        sys.stdout.write(text)
+
+
+@import_app.command("annotations")
+def import_annotations_cmd(file: Path, org: str | None = OrgOption) -> None:
+    """Import Web Annotations (an AnnotationPage or a list, as `verrijk export annotations` writes them)."""
+    try:
+        body = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        fail(f"cannot read annotations from {file}: {exc}")
+    items = body.get("items", [body]) if isinstance(body, dict) else body
+    with open_session() as session:
+        repo = Repo(session, Scope(resolve_org(session, org).id))
+        created, present, problems = import_annotations(repo, items)
+        session.commit()
+    for problem in problems[:20]:
+        err.print(f"skipped {problem}", highlight=False)
+    out.print(f"{created} imported, {present} already present, {len(problems)} skipped", highlight=False)
+    if problems:
+        raise typer.Exit(1)
 
 
 @records_app.command("list")

@@ -20,11 +20,11 @@ from verrijk.api.routers import (
     ldes,
     oai,
     organisations,
-    review,
-    tasks,
     records,
+    review,
     search,
     suggestions,
+    tasks,
 )
 from verrijk.config import Settings
 from verrijk.store.db import make_engine, session_factory

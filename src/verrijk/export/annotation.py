@@ -17,9 +17,17 @@ MOTIVATION = {
 }
 
 
-def annotation(s: Suggestion, record: Record, decision: Decision | None, base_url: str) -> dict[str, Any]:
+def annotation(
+    s: Suggestion, record: Record, decision: Decision | None, base_url: str, collection: str | None = None
+) -> dict[str, Any]:
     record_uri = f"{base_url}/records/{record.id}"
-    target: dict[str, Any] = {"type": "SpecificResource", "source": f"{record_uri}#{s.field}"}
+    target: dict[str, Any] = {
+        "type": "SpecificResource",
+        "source": f"{record_uri}#{s.field}",
+        "verrijk:sourceId": record.source_id,
+    }
+    if collection:
+        target["verrijk:collection"] = collection
     if s.span_start is not None and s.span_end is not None:
         target["selector"] = {"type": "TextPositionSelector", "start": s.span_start, "end": s.span_end}
     elif s.region:

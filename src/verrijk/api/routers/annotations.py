@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+import json
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from verrijk.api.deps import allow, get_session, repo_for
+from verrijk.api.deps import allow, get_session, repo_for, scoped
 from verrijk.api.errors import Problem
 from verrijk.export.annotation import annotation
+from verrijk.export.annotations import collection_page, feedback, import_annotations, iter_annotations, to_csv
 from verrijk.store.accounts import Principal
 from verrijk.store.repo import PUBLISHED_STATES, Repo, public_owner
 from verrijk.store.tables import Suggestion
@@ -18,7 +22,44 @@ router = APIRouter(prefix="/annotations", tags=["publishing"])
 ANNO = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
 
 
-@router.get("/{suggestion_id}")
+EXPORTERS = ("admin", "cataloger", "client")
+
+
+@router.get("", summary="Decided suggestions as a W3C AnnotationCollection (paged), or CSV with ?format=csv")
+def list_annotations(
+    request: Request,
+    page: Annotated[int | None, Query(ge=0)] = None,
+    size: Annotated[int, Query(ge=1, le=1000)] = 100,
+    format: Literal["jsonld", "csv"] = "jsonld",
+    repo: Repo = Depends(scoped(*EXPORTERS)),
+) -> Response:
+    base = request.app.state.settings.base_url
+    if format == "csv":
+        return Response(
+            to_csv(iter_annotations(repo, base)),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="annotations.csv"'},
+        )
+    return JSONResponse(collection_page(repo, base, page, size), media_type=ANNO)
+
+
+@router.get("/feedback", summary="Training feedback as JSON lines: accepted positive, rejected negative, edited both")
+def feedback_export(repo: Repo = Depends(scoped(*EXPORTERS))) -> Response:
+    lines = "".join(json.dumps(item, ensure_ascii=False) + "\n" for item in feedback(repo))
+    return Response(lines, media_type="application/x-ndjson")
+
+
+@router.post("", summary="Import Web Annotations (an AnnotationPage, a list, or one) as suggestions")
+def import_json(body: Any = Body(...), repo: Repo = Depends(scoped("admin", "cataloger"))) -> dict:
+    items = body.get("items", [body]) if isinstance(body, dict) else body
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise Problem(422, "body: expected an AnnotationPage with 'items', a list of annotations, or one annotation")
+    created, present, problems = import_annotations(repo, items)
+    repo.session.commit()
+    return {"created": created, "already_present": present, "problems": problems}
+
+
+@router.get("/{suggestion_id:int}")
 def get_annotation(
     suggestion_id: int,
     request: Request,

@@ -1,0 +1,257 @@
+"""Decided suggestions in bulk: a W3C AnnotationCollection with pages, CSV, training feedback, and import."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import func, select
+
+from verrijk.domain import SuggestionKind
+from verrijk.enrich.base import Proposal, suggestion_key
+from verrijk.export.annotation import annotation
+from verrijk.store.repo import Repo
+from verrijk.store.tables import Collection, Record, Suggestion
+
+ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
+EXPORTED = ("accepted", "edited", "auto", "rejected")
+CSV_COLUMNS = (
+    "annotation",
+    "record",
+    "source_id",
+    "collection",
+    "field",
+    "start",
+    "end",
+    "kind",
+    "entity_type",
+    "label",
+    "authority_uri",
+    "score",
+    "status",
+    "enricher",
+    "enricher_version",
+    "decided_by",
+    "decided_at",
+)
+KINDS = {
+    "linking": "link",
+    "identifying": "entity",
+    "tagging": "tag",
+    "classifying": "subject",
+    "describing": "transcript",
+}
+
+
+def _query(repo: Repo, statuses: tuple[str, ...]):
+    return select(Suggestion).where(Suggestion.organisation_id == repo.org_id, Suggestion.status.in_(statuses))
+
+
+def iter_annotations(
+    repo: Repo, base_url: str, statuses: tuple[str, ...] = EXPORTED, offset: int = 0, limit: int | None = None
+) -> Iterator[dict[str, Any]]:
+    stmt = _query(repo, statuses).order_by(Suggestion.id).offset(offset)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    suggestions = list(repo.session.scalars(stmt))
+    decisions = repo.latest_decisions([s.id for s in suggestions])
+    records = {
+        r.id: r for r in repo.session.scalars(select(Record).where(Record.id.in_({s.record_id for s in suggestions})))
+    }
+    slugs = dict(
+        repo.session.execute(
+            select(Collection.id, Collection.slug).where(Collection.organisation_id == repo.org_id)
+        ).all()
+    )
+    for s in suggestions:
+        record = records[s.record_id]
+        yield annotation(s, record, decisions.get(s.id), base_url, slugs[record.collection_id])
+
+
+def collection_page(
+    repo: Repo, base_url: str, page: int | None, size: int, statuses: tuple[str, ...] = EXPORTED
+) -> dict[str, Any]:
+    """The AnnotationCollection (page None) or one AnnotationPage, as the Web Annotation Protocol pages them."""
+    total = repo.session.scalar(select(func.count()).select_from(_query(repo, statuses).subquery())) or 0
+    pages = max(1, -(-total // size))
+    url = f"{base_url}/annotations"
+    if page is None:
+        return {
+            "@context": ANNO_CONTEXT,
+            "id": url,
+            "type": "AnnotationCollection",
+            "label": f"Decided suggestions of {repo.organisation().name}",
+            "total": total,
+            "first": f"{url}?page=0",
+            "last": f"{url}?page={pages - 1}",
+        }
+    doc: dict[str, Any] = {
+        "@context": ANNO_CONTEXT,
+        "id": f"{url}?page={page}",
+        "type": "AnnotationPage",
+        "partOf": url,
+        "startIndex": page * size,
+        "items": list(iter_annotations(repo, base_url, statuses, page * size, size)),
+    }
+    if page + 1 < pages:
+        doc["next"] = f"{url}?page={page + 1}"
+    if page > 0:
+        doc["prev"] = f"{url}?page={page - 1}"
+    return doc
+
+
+def to_csv(annotations: Iterator[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, CSV_COLUMNS)
+    writer.writeheader()
+    for a in annotations:
+        target, body = a["target"], a["body"]
+        selector = target.get("selector", {})
+        writer.writerow(
+            {
+                "annotation": a["id"],
+                "record": target["source"].split("#")[0],
+                "source_id": target.get("verrijk:sourceId"),
+                "collection": target.get("verrijk:collection"),
+                "field": target["source"].split("#")[1],
+                "start": selector.get("start"),
+                "end": selector.get("end"),
+                "kind": KINDS.get(a["motivation"]),
+                "entity_type": a.get("verrijk:entityType"),
+                "label": body.get("label") or body.get("value"),
+                "authority_uri": body.get("id"),
+                "score": a["verrijk:score"],
+                "status": a["verrijk:status"],
+                "enricher": a["verrijk:enricher"],
+                "enricher_version": a["verrijk:enricherVersion"],
+                "decided_by": (a.get("creator") or {}).get("id"),
+                "decided_at": a.get("modified"),
+            }
+        )
+    return out.getvalue()
+
+
+def feedback(repo: Repo) -> Iterator[dict[str, Any]]:
+    """Training examples from decisions: accepted positive, rejected negative, edited both."""
+    suggestions = list(repo.session.scalars(_query(repo, ("accepted", "rejected", "edited")).order_by(Suggestion.id)))
+    decisions = repo.latest_decisions([s.id for s in suggestions])
+    records = {
+        r.id: r for r in repo.session.scalars(select(Record).where(Record.id.in_({s.record_id for s in suggestions})))
+    }
+    for s in suggestions:
+        record, decision = records[s.record_id], decisions.get(s.id)
+        name, _, index = s.field.partition(".")
+        value = getattr(record, name, None)
+        text = value[int(index)] if index.isdigit() and isinstance(value, list) else value
+        base = {
+            "record": record.id,
+            "source_id": record.source_id,
+            "field": s.field,
+            "text": text if isinstance(text, str) else None,
+            "start": s.span_start,
+            "end": s.span_end,
+            "kind": s.kind,
+            "entity_type": s.entity_type,
+            "enricher": s.enricher,
+            "enricher_version": s.enricher_version,
+            "score": s.score,
+        }
+        if s.status == "edited" and decision is not None:
+            yield base | {
+                "label": decision.before.get("label"),
+                "authority_uri": decision.before.get("authority_uri"),
+                "polarity": "negative",
+                "status": "edited",
+            }
+            yield base | {
+                "label": s.label,
+                "authority_uri": s.authority_uri,
+                "polarity": "positive",
+                "status": "edited",
+            }
+        else:
+            yield base | {
+                "label": s.label,
+                "authority_uri": s.authority_uri,
+                "status": s.status,
+                "polarity": "positive" if s.status == "accepted" else "negative",
+            }
+
+
+RECORD_URI = re.compile(r"/records/(\d+)#(.+)$")
+GENERATOR = re.compile(r"/ (?P<name>\S+) (?P<version>\S+)$")
+
+
+def import_annotations(repo: Repo, items: list[dict[str, Any]]) -> tuple[int, int, list[str]]:
+    """Store Web Annotations made by verrijk (here or elsewhere) as suggestions with their status.
+
+    The record is found by collection and source id when the annotation carries them, else by the record URI.
+    Returns (created, already present, problems); a problem names the annotation and what is wrong.
+    """
+    created = present = 0
+    problems: list[str] = []
+    for a in items:
+        where = a.get("id", "annotation without id")
+        try:
+            record, field = _record_of(repo, a["target"])
+            body = a["body"]
+            label = body.get("label") or body.get("value")
+            generator = GENERATOR.search(a["generator"]["name"])
+            enricher, version = (generator["name"], generator["version"]) if generator else ("import", "1")
+            selector = a["target"].get("selector", {})
+            proposal = Proposal(
+                SuggestionKind(KINDS.get(a["motivation"], "tag")),
+                label,
+                float(a["verrijk:score"]),
+                selector.get("start"),
+                selector.get("end"),
+                body.get("id"),
+                entity_type=a.get("verrijk:entityType"),
+            )
+        except (KeyError, TypeError, ValueError, LookupError) as exc:
+            problems.append(f"{where}: {exc.__class__.__name__}: {exc}")
+            continue
+        key = suggestion_key(record.id, field, enricher, proposal)
+        if repo.session.scalar(select(Suggestion.id).where(Suggestion.key == key)):
+            present += 1
+            continue
+        suggestion = Suggestion(
+            organisation_id=repo.org_id,
+            record_id=record.id,
+            key=key,
+            field=field,
+            span_start=proposal.start,
+            span_end=proposal.end,
+            kind=proposal.kind.value,
+            entity_type=proposal.entity_type,
+            label=label,
+            authority_uri=proposal.authority_uri,
+            score=proposal.score,
+            enricher=enricher,
+            enricher_version=version,
+        )
+        repo.session.add(suggestion)
+        repo.session.flush()
+        status = a.get("verrijk:status", "suggested")
+        if status != "suggested":
+            repo.decide(suggestion, status, reason=f"imported from {where}", by_person=False)
+        created += 1
+    return created, present, problems
+
+
+def _record_of(repo: Repo, target: dict[str, Any]) -> tuple[Record, str]:
+    match = RECORD_URI.search(target["source"])
+    if not match:
+        raise ValueError(f"target source {target['source']!r} is not a verrijk record URI with a #field")
+    if target.get("verrijk:collection") and target.get("verrijk:sourceId"):
+        collection = repo.collection(target["verrijk:collection"])
+        record = repo.session.scalar(
+            select(Record).where(Record.collection_id == collection.id, Record.source_id == target["verrijk:sourceId"])
+        )
+        if record is None:
+            raise LookupError(f"no record {target['verrijk:sourceId']!r} in collection {collection.slug!r}")
+        return record, match.group(2)
+    return repo.record(int(match.group(1))), match.group(2)

@@ -1,0 +1,114 @@
+"""Decided suggestions exported as W3C Web Annotations (paged collection), CSV and training feedback,
+and imported back."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from test_review import seed
+
+MOTIVATIONS = {"linking", "identifying", "tagging", "classifying", "describing"}
+
+
+def decide_some(client, org):
+    batch = client.get("/review/next?size=5&order=record", headers=org.headers()).json()["items"]
+    client.post(
+        "/review/decisions",
+        headers=org.headers(),
+        json={
+            "decisions": [
+                {"id": batch[0]["id"], "status": "accepted"},
+                {"id": batch[1]["id"], "status": "rejected"},
+                {
+                    "id": batch[2]["id"],
+                    "status": "edited",
+                    "label": "Paramaribo (stad)",
+                    "authority_uri": "https://sws.geonames.org/3383330/",
+                },
+                {"id": batch[3]["id"], "status": "accepted"},
+            ]
+        },
+    )
+    return batch
+
+
+def check_annotation(a: dict) -> None:
+    """The W3C Web Annotation model's required keys and types, and verrijk's documented extension."""
+    assert a["@context"][0] == "http://www.w3.org/ns/anno.jsonld"
+    assert a["id"].startswith("http://testserver/annotations/") and a["type"] == "Annotation"
+    assert a["motivation"] in MOTIVATIONS
+    assert a["body"]["type"] in ("SpecificResource", "TextualBody")
+    assert a["body"].get("id", "").startswith("http") or a["body"].get("value")
+    assert a["target"]["type"] == "SpecificResource" and "#" in a["target"]["source"]
+    if "selector" in a["target"]:
+        assert a["target"]["selector"]["type"] in ("TextPositionSelector", "FragmentSelector")
+    assert a["generator"]["type"] == "Software" and a["generator"]["name"].startswith("verrijk ")
+    assert a["created"] and 0 <= a["verrijk:score"] <= 1
+    assert a["verrijk:status"] in ("accepted", "rejected", "edited", "auto", "suggested")
+    if "creator" in a:
+        assert a["creator"]["type"] == "Person" and a["creator"]["id"].startswith("http://testserver/users/")
+
+
+def test_collection_pages_validate_and_cover_everything_once(client, session, org):
+    seed(session, org)
+    decide_some(client, org)
+    collection = client.get("/annotations?size=3", headers=org.headers("client")).json()
+    assert collection["type"] == "AnnotationCollection" and collection["total"] == 4
+    assert collection["@context"] == "http://www.w3.org/ns/anno.jsonld"
+    seen, url = [], collection["first"]
+    while url:
+        page = client.get(url.removeprefix("http://testserver") + "&size=3", headers=org.headers()).json()
+        assert page["type"] == "AnnotationPage" and page["partOf"] == collection["id"]
+        seen += page["items"]
+        url = page.get("next")
+    assert len(seen) == len({a["id"] for a in seen}) == 4
+    for a in seen:
+        check_annotation(a)
+    edited = next(a for a in seen if a["verrijk:status"] == "edited")
+    assert edited["body"]["label"] == "Paramaribo (stad)" and edited["creator"]
+    assert {a["verrijk:status"] for a in seen} == {"accepted", "rejected", "edited"}
+
+
+def test_csv_and_feedback(client, session, org):
+    seed(session, org)
+    decide_some(client, org)
+    rows = list(csv.DictReader(io.StringIO(client.get("/annotations?format=csv", headers=org.headers()).text)))
+    assert len(rows) == 4 and {r["status"] for r in rows} == {"accepted", "rejected", "edited"}
+    assert all(r["source_id"].startswith("r") and r["field"] == "title" for r in rows)
+    lines = [json.loads(x) for x in client.get("/annotations/feedback", headers=org.headers()).text.splitlines()]
+    polarity = [(x["status"], x["polarity"], x["label"]) for x in lines]
+    assert ("rejected", "negative", "Paramaribo") in polarity
+    assert ("edited", "negative", "Paramaribo") in polarity and ("edited", "positive", "Paramaribo (stad)") in polarity
+    assert sum(1 for p in polarity if p[1] == "positive") == 3 and len(lines) == 5
+    assert lines[0]["text"].startswith("Gezicht op Paramaribo")
+
+
+def test_round_trip_into_another_store(client, session, org, other_org):
+    seed(session, org)
+    seed(session, other_org)
+    decide_some(client, org)
+    page = client.get("/annotations?page=0&size=100", headers=org.headers()).json()
+    imported = client.post("/annotations", json=page, headers=other_org.headers()).json()
+    assert imported == {"created": 4, "already_present": 0, "problems": []}
+    again = client.post("/annotations", json=page, headers=other_org.headers()).json()
+    assert again["created"] == 0 and again["already_present"] == 4
+    back = client.get("/annotations?page=0&size=100", headers=other_org.headers()).json()["items"]
+
+    def essence(a):
+        return (
+            a["target"]["verrijk:sourceId"],
+            a["target"]["source"].split("#")[1],
+            a["body"].get("id"),
+            a["body"].get("label"),
+            a["verrijk:status"],
+            a["verrijk:score"],
+            a["verrijk:enricher"],
+        )
+
+    assert sorted(map(essence, back)) == sorted(map(essence, page["items"]))
+    bad = client.post(
+        "/annotations", json=[{"id": "x", "target": {"source": "http://elsewhere/thing"}}], headers=other_org.headers()
+    ).json()
+    assert bad["created"] == 0 and "not a verrijk record URI" in bad["problems"][0]
