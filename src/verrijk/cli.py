@@ -22,7 +22,14 @@ from verrijk.enrich.service import create_enrich_job, execute
 from verrijk.export.annotations import collection_page, feedback, import_annotations, iter_annotations, to_csv
 from verrijk.ingest.base import IngestError, Mapping
 from verrijk.ingest.service import FORMATS, ingest
-from verrijk.store.accounts import AccountError, create_api_key, ensure_organisation, organisation_by_slug
+from verrijk.store.accounts import (
+    AccountError,
+    create_api_key,
+    ensure_organisation,
+    organisation_by_slug,
+    set_membership,
+    set_password,
+)
 from verrijk.store.db import make_engine, migrate, session_factory
 from verrijk.store.repo import NotFound, RecordFilter, Repo, Scope
 from verrijk.store.tables import Authority, Organisation
@@ -33,6 +40,8 @@ app = typer.Typer(
 records_app = typer.Typer(help="List and show records.", no_args_is_help=True)
 keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 orgs_app = typer.Typer(help="Manage organisations.", no_args_is_help=True)
+users_app = typer.Typer(help="Manage people who sign in to the web pages.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
 jobs_app = typer.Typer(help="List jobs.", no_args_is_help=True)
 authorities_app = typer.Typer(help="Register vocabularies to link to.", no_args_is_help=True)
 export_app = typer.Typer(help="Export decided suggestions.", no_args_is_help=True)
@@ -175,6 +184,24 @@ def orgs_list() -> None:
                 ),
             )
         out.print(table)
+
+
+@users_app.command("add")
+def users_add(
+    username: str,
+    role: str = typer.Option(..., help="admin, cataloger, volunteer or client"),
+    org: str | None = OrgOption,
+    password: str = typer.Option(
+        ..., prompt=True, hide_input=True, confirmation_prompt=True, help="at least 10 characters (asked when left out)"
+    ),
+) -> None:
+    """Add a person who signs in to the web pages with name and password, with a role in an organisation."""
+    with open_session() as session:
+        organisation = resolve_org(session, org)
+        user = set_password(session, username, password)
+        set_membership(session, user, organisation, role)
+        session.commit()
+        out.print(f"{username} can sign in as {role} at {organisation.slug}")
 
 
 @keys_app.command("create")

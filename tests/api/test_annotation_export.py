@@ -7,7 +7,7 @@ import csv
 import io
 import json
 
-from test_review import seed
+from seeding import seed
 
 MOTIVATIONS = {"linking", "identifying", "tagging", "classifying", "describing"}
 

@@ -5,46 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from conftest import make_org
+from seeding import seed
 from sqlalchemy import func, select, update
 
-from conftest import make_org
-from verrijk.ingest.service import ingest
 from verrijk.store.accounts import create_api_key, organisation_by_slug
-from verrijk.store.repo import RecordFilter, Repo, Scope
+from verrijk.store.repo import Repo, Scope
 from verrijk.store.tables import Decision, Lease, Suggestion, Vote, utcnow
-
-
-def seed(session, org, n: int = 12) -> list[int]:
-    """n records with one machine suggestion each, scores spread over 0..1."""
-    repo = Repo(session, Scope(org.id))
-    lines = "\n".join(
-        f'{{"source_id": "r{i}", "title": "Gezicht op Paramaribo {i}", "language": "nl"}}' for i in range(n)
-    )
-    ingest(session, repo, "c", "c.jsonl", data=lines.encode())
-    records = repo.records(RecordFilter(), limit=n).items
-    for i, record in enumerate(records):
-        session.add(
-            Suggestion(
-                organisation_id=org.id,
-                record_id=record.id,
-                key=f"{org.slug}-{i}",
-                field="title",
-                span_start=12,
-                span_end=22,
-                kind="link",
-                entity_type="LOC",
-                label="Paramaribo",
-                authority_uri="https://sws.geonames.org/3383330/",
-                score=round((i + 0.5) / n, 3),
-                enricher="link.places",
-                enricher_version="1",
-            )
-        )
-    session.commit()
-    return [
-        s.id
-        for s in session.scalars(select(Suggestion).where(Suggestion.organisation_id == org.id).order_by(Suggestion.id))
-    ]
 
 
 @pytest.fixture

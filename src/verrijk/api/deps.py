@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from verrijk.api.errors import Problem
 from verrijk.domain import Role
-from verrijk.store.accounts import Principal, authenticate_key, principal_for_key
+from verrijk.store.accounts import Principal, authenticate_key, principal_for_key, principal_for_member
 from verrijk.store.repo import Repo, Scope
 from verrijk.store.tables import ApiKey, Organisation
 
@@ -54,9 +54,14 @@ def current_principal(request: Request, session: Session = Depends(get_session))
         if principal is None:
             raise Problem(401, "the X-API-Key header holds an unknown or revoked key")
     else:
-        key_id = request.session.get("key_id") if "session" in request.scope else None
-        key = session.get(ApiKey, key_id) if key_id else None
-        principal = principal_for_key(session, key) if key else None
+        stored = request.session if "session" in request.scope else {}
+        key = session.get(ApiKey, stored["key_id"]) if stored.get("key_id") else None
+        if key is not None:
+            principal = principal_for_key(session, key)
+        elif stored.get("user_id") and stored.get("org_id"):
+            principal = principal_for_member(session, stored["user_id"], stored["org_id"])
+        else:
+            principal = None
     if principal is not None:
         session.commit()  # last_used_at, written at most every few minutes
         org = session.get(Organisation, principal.organisation_id)

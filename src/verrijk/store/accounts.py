@@ -73,7 +73,10 @@ def ensure_user(session: Session, username: str, display_name: str = "") -> User
 
 
 def set_membership(session: Session, user: User, org: Organisation, role: str) -> Membership:
-    role = Role(role).value
+    try:
+        role = Role(role).value
+    except ValueError:
+        raise AccountError(f"role {role!r} is not one of {', '.join(r.value for r in Role)}") from None
     member = session.scalar(
         select(Membership).where(Membership.user_id == user.id, Membership.organisation_id == org.id)
     )
@@ -84,6 +87,58 @@ def set_membership(session: Session, user: User, org: Organisation, role: str) -
         member.role = role
     session.flush()
     return member
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1)
+    return f"scrypt${salt.hex()}${digest.hex()}"
+
+
+def check_password(password: str, stored: str | None) -> bool:
+    if not stored or not stored.startswith("scrypt$"):
+        return False
+    _, salt, digest = stored.split("$")
+    candidate = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=2**14, r=8, p=1)
+    return secrets.compare_digest(candidate.hex(), digest)
+
+
+def set_password(session: Session, username: str, password: str) -> User:
+    if len(password) < 10:
+        raise AccountError("a password needs at least 10 characters")
+    user = ensure_user(session, username)
+    user.password_hash = hash_password(password)
+    return user
+
+
+def sign_in(session: Session, username: str, password: str, org_slug: str | None = None) -> Principal | None:
+    """A person's principal from name and password, in the given organisation or their first one."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or not check_password(password, user.password_hash):
+        return None
+    query = select(Membership, Organisation).join(Organisation, Organisation.id == Membership.organisation_id)
+    query = query.where(Membership.user_id == user.id)
+    if org_slug:
+        query = query.where(Organisation.slug == org_slug)
+    found = session.execute(query.order_by(Organisation.slug)).first()
+    if found is None:
+        return None
+    member, org = found
+    return Principal(user.id, user.username, org.id, org.slug, member.role)
+
+
+def principal_for_member(session: Session, user_id: int, org_id: int) -> Principal | None:
+    """A signed-in person's principal, read again on each request so a changed role takes effect."""
+    found = session.execute(
+        select(User, Membership, Organisation)
+        .join(Membership, Membership.user_id == User.id)
+        .join(Organisation, Organisation.id == Membership.organisation_id)
+        .where(User.id == user_id, Organisation.id == org_id)
+    ).first()
+    if found is None:
+        return None
+    user, member, org = found
+    return Principal(user.id, user.username, org.id, org.slug, member.role)
 
 
 def hash_key(raw: str) -> str:

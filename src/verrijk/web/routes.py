@@ -13,7 +13,12 @@ from sqlalchemy.orm import Session
 
 from verrijk.api.deps import ALL_ROLES, allow, get_session, scoped
 from verrijk.api.errors import Problem
-from verrijk.store.accounts import AccountError, Principal, authenticate_key, organisation_by_slug
+from verrijk.api.routers.review import REVIEWERS, items_for, queue_filter
+from verrijk.api.routers.tasks import VOLUNTEERS, task_settings
+from verrijk.review.queue import QueueFilter, next_batch
+from verrijk.review.stats import review_stats
+from verrijk.review.tasks import TaskRefused, next_task, vote
+from verrijk.store.accounts import AccountError, Principal, authenticate_key, organisation_by_slug, sign_in
 from verrijk.store.repo import RecordFilter, Repo, Scope
 from verrijk.web.i18n import MESSAGES, pick_language
 from verrijk.web.transparency import report
@@ -43,22 +48,32 @@ def login_page(request: Request, next: str = "/", principal=Depends(allow(public
 @router.post("/login", response_class=HTMLResponse)
 def login(
     request: Request,
-    api_key: Annotated[str, Form()],
+    api_key: Annotated[str, Form()] = "",
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
     session: Session = Depends(get_session),
     principal=Depends(allow(public=True)),
 ):
-    found = authenticate_key(session, api_key.strip())
+    """People sign in with name and password; an API key works too (a program's or a demo's)."""
+    request.session.clear()
+    if api_key.strip():
+        found = authenticate_key(session, api_key.strip())
+        if found is not None:
+            request.session["key_id"] = found.key_id
+    else:
+        found = sign_in(session, username.strip(), password)
+        if found is not None:
+            request.session.update(user_id=found.user_id, org_id=found.organisation_id)
     if found is None:
         return render(request, "login.html", None, status_code=401, next=_safe_next(next), failed=True)
     session.commit()
-    request.session["key_id"] = found.key_id
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
 @router.post("/logout")
 def logout(request: Request, principal=Depends(allow(public=True))):
-    request.session.pop("key_id", None)
+    request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
 
@@ -99,6 +114,62 @@ def record_page(
         suggestions=repo.suggestions_for(record.id),
         persistent_uri=f"{request.app.state.settings.base_url}/records/{record.id}",
     )
+
+
+@router.get("/web/review", response_class=HTMLResponse)
+def review_page(
+    request: Request,
+    flt: QueueFilter = Depends(queue_filter),
+    size: Annotated[int, Query(ge=1, le=50)] = 10,
+    principal: Principal = Depends(allow(*REVIEWERS)),
+    repo: Repo = Depends(scoped(*REVIEWERS)),
+):
+    batch = next_batch(repo, principal.user_id, flt, size, request.app.state.settings.review_lease_minutes)
+    return render(request, "review.html", principal, items=items_for(repo, batch), flt=flt)
+
+
+@router.get("/web/tasks", response_class=HTMLResponse)
+def tasks_page(
+    request: Request,
+    outcome: str | None = None,
+    principal: Principal = Depends(allow(*VOLUNTEERS)),
+    repo: Repo = Depends(scoped(*VOLUNTEERS)),
+):
+    found = next_task(repo, principal.user_id, task_settings(request))
+    task = items_for(repo, [found])[0] if found else None
+    return render(request, "tasks.html", principal, task=task, outcome=outcome, error=None)
+
+
+@router.post("/web/tasks/{suggestion_id}", response_class=HTMLResponse)
+def tasks_answer(
+    request: Request,
+    suggestion_id: int,
+    verdict: Annotated[str, Form()],
+    label: Annotated[str | None, Form()] = None,
+    authority_uri: Annotated[str | None, Form()] = None,
+    principal: Principal = Depends(allow(*VOLUNTEERS)),
+    repo: Repo = Depends(scoped(*VOLUNTEERS)),
+):
+    try:
+        _, outcome = vote(
+            repo,
+            principal.user_id,
+            suggestion_id,
+            verdict,
+            label or None,
+            authority_uri or None,
+            task_settings(request),
+        )
+    except TaskRefused as exc:
+        return render(request, "tasks.html", principal, task=None, outcome=None, error=str(exc), status_code=exc.status)
+    return RedirectResponse(f"/web/tasks?outcome={'consensus' if outcome else 'saved'}", status_code=303)
+
+
+@router.get("/web/dashboard", response_class=HTMLResponse)
+def dashboard_page(
+    request: Request, principal: Principal = Depends(allow(*REVIEWERS)), repo: Repo = Depends(scoped(*REVIEWERS))
+):
+    return render(request, "dashboard.html", principal, stats=review_stats(repo))
 
 
 @router.get("/about/{organisation}", response_class=HTMLResponse)
