@@ -68,7 +68,10 @@ def next_batch(repo: Repo, user_id: int, flt: QueueFilter, size: int, lease_minu
         mine = select(Lease.suggestion_id).where(Lease.slot == REVIEW_SLOT, active(now), Lease.holder_id == user_id)
         base = _filtered(repo, flt).where(Suggestion.id.not_in(held_by_others))
         candidates = list(session.scalars(base.where(Suggestion.id.in_(mine)).limit(size)))
-        candidates += list(session.scalars(base.where(Suggestion.id.not_in(mine)).limit(size * 4)))
+        # on PostgreSQL, SKIP LOCKED lets concurrent reviewers pass over rows another is leasing right now,
+        # instead of queueing behind each other on the same least-confident items (SQLite ignores it)
+        fresh = base.where(Suggestion.id.not_in(mine)).limit(size * 2).with_for_update(skip_locked=True, of=Suggestion)
+        candidates += list(session.scalars(fresh))
         got: list[Suggestion] = []
         for s in candidates:
             if len(got) == size:

@@ -222,6 +222,14 @@ class Repo:
             raise NotFound(f"record {record_id} does not exist in this organisation")
         return rec
 
+    def records_by_id(self, record_ids: Sequence[int]) -> dict[int, Record]:
+        return {
+            r.id: r
+            for r in self.session.scalars(
+                select(Record).where(Record.organisation_id == self.org_id, Record.id.in_(set(record_ids)))
+            )
+        }
+
     def count_records(self) -> int:
         return self.session.scalar(select(func.count(Record.id)).where(Record.organisation_id == self.org_id)) or 0
 

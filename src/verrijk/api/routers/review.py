@@ -90,9 +90,10 @@ def queue_filter(
 
 def items_for(repo: Repo, suggestions) -> list[QueueItem]:
     votes = volunteer_view(repo, [s.id for s in suggestions])
+    records = repo.records_by_id([s.record_id for s in suggestions])
     out = []
     for s in suggestions:
-        record = repo.record(s.record_id)
+        record = records[s.record_id]
         name, _, index = s.field.partition(".")
         value = getattr(record, name, "") if hasattr(record, name) else ""
         text = value[int(index)] if index.isdigit() and isinstance(value, list) and int(index) < len(value) else value
