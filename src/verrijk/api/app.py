@@ -22,7 +22,6 @@ from verrijk.api.routers import (
     organisations,
     records,
     review,
-    search,
     suggestions,
     tasks,
 )
@@ -57,7 +56,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         authorities.router,
         review.router,
         tasks.router,
-        search.router,
         web_routes.router,
     ):
         app.include_router(router)
