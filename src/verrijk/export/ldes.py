@@ -31,7 +31,7 @@ CONTEXT = {
 
 
 def _iso(dt: datetime) -> str:
-    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
+    return dt.astimezone(UTC).isoformat()
 
 
 class Stream:

@@ -45,8 +45,6 @@ def q(prefix: str, name: str) -> str:
 
 
 def stamp(dt: datetime) -> str:
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
     return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

@@ -191,8 +191,7 @@ def principal_for_key(session: Session, key: ApiKey) -> Principal | None:
     if user is None or org is None:
         return None
     now = utcnow()
-    last = key.last_used_at
-    if last is None or (last if last.tzinfo else last.replace(tzinfo=now.tzinfo)) < now - KEY_TOUCH_INTERVAL:
+    if key.last_used_at is None or key.last_used_at < now - KEY_TOUCH_INTERVAL:
         key.last_used_at = now  # not on every request: that would make every read a write
     return Principal(user.id, user.username, org.id, org.slug, key.role, key.id)
 
