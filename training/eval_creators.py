@@ -8,13 +8,12 @@ normalised forms only, so coverage is its limit and precision its strength.
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from pathlib import Path
 
 from verrijk.enrich.base import Item
-from verrijk.enrich.creators import VKC_CSV, CreatorFieldLinker
+from verrijk.enrich.creators import CreatorFieldLinker, best_uri, people
 
 OUT = Path(__file__).parents[1] / "models" / "link.creators" / "metrics.json"
 
@@ -22,14 +21,13 @@ OUT = Path(__file__).parents[1] / "models" / "link.creators" / "metrics.json"
 def main() -> None:
     linker = CreatorFieldLinker()
     queries: list[tuple[str, str]] = []
-    with VKC_CSV.open(encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            uri = (row["wikidata_uri"].replace("/wiki/", "/entity/") or row["rkd_uri"] or row["viaf_uri"]).strip()
-            if not uri:
-                continue
-            for alt in {a.strip() for a in row["viaf_alternate"].split(",") if a.strip()}:
-                if len(alt.split()) >= 2:  # single words ("Rubens") are not names a catalogue links alone
-                    queries.append((alt, uri))
+    for rows in people():
+        uri = best_uri(rows)
+        if not uri:
+            continue
+        alternates = {a.strip() for row in rows for a in row["viaf_alternate"].split(",") if a.strip()}
+        # single words ("Rubens") are not names a catalogue links alone
+        queries += [(alt, uri) for alt in sorted(alternates) if len(alt.split()) >= 2]
     found = correct = 0
     for text, uri in queries:
         proposals = linker.enrich([Item(0, "creator.0", "text", text=text)])[0]

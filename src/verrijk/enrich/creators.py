@@ -21,16 +21,35 @@ class Creator:
     uri: str
 
 
-@lru_cache(maxsize=4)
-def load_index(path: Path = VKC_CSV) -> dict[str, set[Creator]]:
-    """Folded name form -> creators with an authority URI (Wikidata first, then RKD, then VIAF)."""
-    index: dict[str, set[Creator]] = {}
+def people(path: Path = VKC_CSV) -> list[list[dict[str, str]]]:
+    """The authority's rows grouped per creator (one row per local name form, sharing the VKC id)."""
+    rows_by_id: dict[str, list[dict[str, str]]] = {}
     with path.open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
-            uri = (row["wikidata_uri"].replace("/wiki/", "/entity/") or row["rkd_uri"] or row["viaf_uri"]).strip()
-            if not uri:
-                continue  # "anoniem", "anonieme meester, ...": name forms without an identity to link to
-            creator = Creator(row["display_name"].strip(), uri)
+            rows_by_id.setdefault(row["id"] or row["_id"], []).append(row)
+    return list(rows_by_id.values())
+
+
+def best_uri(rows: list[dict[str, str]]) -> str:
+    """A creator's URI over all their rows: Wikidata (entity form) first, then RKD, then VIAF; "" for none."""
+    uri = next((u for column in ("wikidata_uri", "rkd_uri", "viaf_uri") for r in rows if (u := r[column].strip())), "")
+    return uri.replace("/wiki/", "/entity/")
+
+
+@lru_cache(maxsize=4)
+def load_index(path: Path = VKC_CSV) -> dict[str, set[Creator]]:
+    """Folded name form -> creators with an authority URI (Wikidata first, then RKD, then VIAF).
+
+    A creator's rows (one per local name form) share its VKC id; the URI is chosen over all of them, so a
+    person is one candidate even when only some of their rows carry the Wikidata link.
+    """
+    index: dict[str, set[Creator]] = {}
+    for rows in people(path):
+        uri = best_uri(rows)
+        if not uri:
+            continue  # "anoniem", "anonieme meester, ...": name forms without an identity to link to
+        creator = Creator(rows[0]["display_name"].strip(), uri)
+        for row in rows:
             for form in (row["_id"], row["display_name"]):
                 for key in name_keys(form):
                     index.setdefault(key, set()).add(creator)
@@ -46,7 +65,7 @@ class CreatorFieldLinker(Enricher):
     """
 
     name = "link.creators"
-    version = "vkc-2018-05-25+names-1"
+    version = "vkc-2018-05-25+names-2"
     accepts = frozenset({"text"})
 
     def __init__(self, path: Path = VKC_CSV):
