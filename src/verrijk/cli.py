@@ -31,7 +31,7 @@ from verrijk.store.accounts import (
     set_password,
 )
 from verrijk.store.db import make_engine, migrate, session_factory
-from verrijk.store.repo import NotFound, RecordFilter, Repo, Scope
+from verrijk.store.repo import RECORD_COLUMNS, NotFound, RecordFilter, Repo, Scope
 from verrijk.store.tables import Authority, Organisation
 
 app = typer.Typer(
@@ -405,23 +405,7 @@ def records_show(record_id: int, org: str | None = OrgOption) -> None:
 
 
 def _record_dict(r) -> dict:
-    keys = (
-        "id",
-        "source_id",
-        "uri",
-        "title",
-        "description",
-        "creator",
-        "date",
-        "date_from",
-        "date_to",
-        "place",
-        "subject",
-        "type",
-        "rights",
-        "language",
-        "extra",
-    )
+    keys = ("id", "source_id", *RECORD_COLUMNS)
     return {k: getattr(r, k) for k in keys} | {"media": [m.url for m in r.media]}
 
 
