@@ -409,6 +409,64 @@ def _record_dict(r) -> dict:
     return {k: getattr(r, k) for k in keys} | {"media": [m.url for m in r.media]}
 
 
+@app.command("index")
+def index_cmd(
+    rebuild: bool = typer.Option(
+        False, "--rebuild", help="drop the indexes and build them anew (cached vectors are kept)"
+    ),
+    collection: str | None = typer.Option(None, "--collection", "-c", help="only this collection's records"),
+    org: str | None = OrgOption,
+) -> None:
+    """Bring the search indexes in step with the records, embedding only text not embedded before."""
+    from verrijk.search.service import SearchService
+
+    with open_session() as session:
+        repo = Repo(session, Scope(resolve_org(session, org).id))
+        with _progress() as progress:
+            task = progress.add_task("embed records", total=None)
+            report = SearchService(Settings().data_dir).sync(
+                repo, rebuild, collection, lambda done, total: progress.update(task, completed=done, total=total)
+            )
+        out.print(
+            f"search index: {report.total} records ({report.added} added, {report.updated} updated, "
+            f"{report.removed} removed)"
+        )
+
+
+@app.command("search")
+def search_cmd(
+    query: str,
+    mode: str = typer.Option("hybrid", help="lexical, semantic or hybrid"),
+    qf: list[str] | None = typer.Option(None, "--qf", help="filter field:value (repeatable), e.g. date:[1700 TO 1800]"),
+    lang: str | None = typer.Option(None, help="language of the query: nl, fr or en"),
+    rows: int = typer.Option(10, min=1, max=100),
+    org: str | None = OrgOption,
+    json_out: bool = typer.Option(False, "--json", help="print JSON lines"),
+) -> None:
+    """Search records by words and meaning, in Dutch, French or English."""
+    from verrijk.search.query import BadRequest, parse_request
+    from verrijk.search.service import SearchService, records_by_id
+
+    with open_session() as session:
+        repo = Repo(session, Scope(resolve_org(session, org).id))
+        try:
+            request = parse_request(query, qf, None, mode, lang, rows)
+        except BadRequest as exc:
+            fail(str(exc))
+        ranking = SearchService(Settings().data_dir).search(repo, request).ranking
+        top = ranking[:rows]
+        records = {r.id: r for r in records_by_id(repo, [rid for rid, _ in top])}
+        if json_out:
+            for rid, score in top:
+                print(json.dumps(_record_dict(records[rid]) | {"score": score}, ensure_ascii=False))
+            return
+        table = Table("id", "score", "title", "creator", "date", title=f"{len(ranking)} hits ({mode})")
+        for rid, score in top:
+            r = records[rid]
+            table.add_row(str(r.id), f"{score:.3f}", r.title[:70], ", ".join(r.creator)[:40], r.date)
+        out.print(table)
+
+
 @jobs_app.command("list")
 def jobs_list(org: str | None = OrgOption, limit: int = 20) -> None:
     """List recent jobs."""
@@ -466,6 +524,7 @@ def demo(
         raw, _ = create_api_key(session, organisation, "cataloger", "demo-cataloger", "make demo")
         session.commit()
     enrich_cmd(collection=DEMO_COLLECTION, enricher=None, resume=None, org=DEMO_ORG)
+    index_cmd(rebuild=False, collection=None, org=DEMO_ORG)
     out.print(f"\n[bold]verrijk demo[/] on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
     out.print(f"cataloger API key: [bold]{raw}[/]", soft_wrap=True)
     out.print(

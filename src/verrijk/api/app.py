@@ -22,6 +22,7 @@ from verrijk.api.routers import (
     organisations,
     records,
     review,
+    search,
     suggestions,
     tasks,
 )
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         authorities.router,
         review.router,
         tasks.router,
+        search.router,
         web_routes.router,
     ):
         app.include_router(router)

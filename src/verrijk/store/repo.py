@@ -230,6 +230,10 @@ class Repo:
             )
         }
 
+    def record_ids(self, flt: RecordFilter) -> set[int]:
+        """Ids of the records matching a filter, exactly as /records filters them."""
+        return set(self.session.scalars(self._records_query(flt).with_only_columns(Record.id)))
+
     def count_records(self) -> int:
         return self.session.scalar(select(func.count(Record.id)).where(Record.organisation_id == self.org_id)) or 0
 

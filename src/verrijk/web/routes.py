@@ -19,7 +19,7 @@ from verrijk.review.queue import QueueFilter, next_batch
 from verrijk.review.stats import review_stats
 from verrijk.review.tasks import TaskRefused, next_task, vote
 from verrijk.store.accounts import AccountError, Principal, authenticate_key, organisation_by_slug, sign_in
-from verrijk.store.repo import RecordFilter, Repo, Scope
+from verrijk.store.repo import Page, RecordFilter, Repo, Scope
 from verrijk.web.i18n import MESSAGES, pick_language
 from verrijk.web.transparency import report
 
@@ -92,7 +92,10 @@ def collection_page(
     repo: Repo = Depends(scoped(*ALL_ROLES)),
 ):
     collection = repo.collection(slug)
-    page = repo.records(RecordFilter(collection=slug, q=q or None), limit=PAGE_SIZE, cursor=cursor)
+    if q and q.strip():
+        page = search_page(request, repo, slug, q, cursor)
+    else:
+        page = repo.records(RecordFilter(collection=slug), limit=PAGE_SIZE, cursor=cursor)
     return render(request, "records.html", principal, collection=collection, page=page, q=q or "", cursor=cursor)
 
 
@@ -187,6 +190,20 @@ def transparency_of(request: Request, slug: str, session: Session):
         raise Problem(404, str(exc)) from exc
     settings = request.app.state.settings
     return org, report(Repo(session, Scope(org.id, role="client")), settings.enrichers, settings.models_dir)
+
+
+def search_page(request: Request, repo: Repo, slug: str, q: str, cursor: str | None) -> Page:
+    """The search box: hybrid search within the collection, best matches first."""
+    from verrijk.api.routers.search import next_cursor, page_of, search_service
+    from verrijk.search.query import BadRequest, parse_request
+
+    try:
+        req = parse_request(q, [f"collection:{slug}"], rows=PAGE_SIZE, cursor=cursor)
+    except BadRequest as exc:
+        raise Problem(400, str(exc)) from exc
+    hits = search_service(request).search(repo, req)
+    records = [r for r, _ in page_of(repo, hits, req.offset, req.rows)]
+    return Page(records, next_cursor(req, len(hits.ranking)), len(hits.ranking))
 
 
 def _safe_next(target: str) -> str:

@@ -1,0 +1,311 @@
+"""Search operations shared by API, CLI and web: keep organisations' indexes in step with their records, query them."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from verrijk.search.embed import Embedder, EmbeddingCache, Progress, load_embedder, text_key
+from verrijk.search.hybrid import reciprocal_rank_fusion
+from verrijk.search.lexical import LexicalIndex, query_terms
+from verrijk.search.query import LIST_FIELDS, SearchRequest
+from verrijk.search.vector import VectorIndex
+from verrijk.store.repo import Repo
+from verrijk.store.tables import Record
+
+CHUNK = 500
+
+
+class SearchSettings(BaseSettings):
+    """VERRIJK_SEARCH_* settings: which embedder, which vector index, how deep semantic results go."""
+
+    model_config = SettingsConfigDict(env_prefix="VERRIJK_SEARCH_", extra="ignore")
+
+    embedder: str = "use-m3"
+    index_kind: str = "auto"
+    exact_below: int = 50_000
+    semantic_depth: int = 1000
+    embed_inline_max: int = 256  # a search that finds more new texts embeds them in the background
+
+
+@dataclass
+class SyncReport:
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    total: int = 0
+
+
+@dataclass
+class Hits:
+    """A ranked result list: record ids best first with their scores, and the query's lexical terms."""
+
+    ranking: list[tuple[int, float]]
+    terms: set[str] = field(default_factory=set)
+
+
+def record_text(record: Record, labels: list[str]) -> str:
+    """What is indexed of a record: title, description, creators, places, subjects and published enrichments."""
+    parts = [record.title, record.description, *record.creator, *record.place, *record.subject, *labels]
+    return "\n".join(p for p in parts if p)
+
+
+class OrgIndex:
+    """One organisation's vector index, lexical index, embedding cache and sync state, in its own directory."""
+
+    def __init__(self, directory: Path, embedder: Embedder, settings: SearchSettings):
+        self.directory, self.embedder, self.settings = directory, embedder, settings
+        directory.mkdir(parents=True, exist_ok=True)
+        self.lock = threading.RLock()
+        self.cache = EmbeddingCache(directory / "embeddings.npz", embedder.dim)
+        state_path = directory / "state.json"
+        state = json.loads(state_path.read_text()) if state_path.exists() else {}
+        self.fingerprint: str | None = state.get("fingerprint")
+        # record id -> [change marker, collection id, text key]
+        self.records: dict[int, list] = {int(k): v for k, v in state.get("records", {}).items()}
+        self.vectors = VectorIndex.load(directory, embedder.dim, settings.index_kind, settings.exact_below)
+        self.lexical = LexicalIndex.load(directory / "lexical.json.gz")
+        self.embedding: threading.Thread | None = None
+
+    def reset(self) -> None:
+        self.records, self.fingerprint = {}, None
+        self.vectors = VectorIndex(self.embedder.dim, self.settings.index_kind, self.settings.exact_below)
+        self.lexical = LexicalIndex()
+
+    def save(self) -> None:
+        self.vectors.save(self.directory)
+        self.lexical.save(self.directory / "lexical.json.gz")
+        self.cache.keep_only({entry[2] for entry in self.records.values()})
+        self.cache.save()
+        state = {"fingerprint": self.fingerprint, "records": self.records}
+        (self.directory / "state.json.tmp").write_text(json.dumps(state))
+        (self.directory / "state.json.tmp").replace(self.directory / "state.json")
+
+
+def fingerprint(repo: Repo) -> str:
+    """Changes whenever a record of the organisation is added, changed (or re-decided) or deleted."""
+    row = repo.session.execute(
+        select(func.count(Record.id), func.max(Record.updated_at), func.sum(Record.id)).where(
+            Record.organisation_id == repo.org_id
+        )
+    ).one()
+    return "|".join(str(v) for v in row)
+
+
+class SearchService:
+    def __init__(self, data_dir: Path, embedder: Embedder | None = None, settings: SearchSettings | None = None):
+        self.root = data_dir / "search"
+        self.settings = settings or SearchSettings()
+        self._embedder = embedder
+        self._indexes: dict[int, OrgIndex] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def embedder(self) -> Embedder:
+        with self._lock:
+            if self._embedder is None:
+                self._embedder = load_embedder(self.settings.embedder)
+            return self._embedder
+
+    def index_for(self, org_id: int) -> OrgIndex:
+        embedder = self.embedder
+        with self._lock:
+            if org_id not in self._indexes:
+                directory = self.root / f"org-{org_id}" / embedder.name
+                self._indexes[org_id] = OrgIndex(directory, embedder, self.settings)
+            return self._indexes[org_id]
+
+    def sync(
+        self,
+        repo: Repo,
+        rebuild: bool = False,
+        collection: str | None = None,
+        progress: Progress | None = None,
+        wait: bool = True,
+    ) -> SyncReport:
+        """Bring the organisation's indexes in step with its records, embedding only text not seen before.
+
+        Without `wait`, more than `embed_inline_max` new texts are embedded in a background thread: the lexical
+        index is current at once, semantic results catch up when the thread is done.
+        """
+        index = self.index_for(repo.org_id)
+        with index.lock:
+            if rebuild:
+                index.reset()
+            stamp = fingerprint(repo)
+            stmt = select(Record.id, Record.collection_id, Record.content_hash, Record.updated_at).where(
+                Record.organisation_id == repo.org_id
+            )
+            scope_ids = None
+            if collection:
+                scope_ids = repo.collection(collection).id
+                stmt = stmt.where(Record.collection_id == scope_ids)
+            current = {
+                rid: (f"{digest}|{updated.isoformat()}", cid)
+                for rid, cid, digest, updated in repo.session.execute(stmt)
+            }
+            embedding = index.embedding is not None and index.embedding.is_alive()
+            changed = [
+                rid
+                for rid, (marker, _) in current.items()
+                if index.records.get(rid, [None])[0] != marker or (rid not in index.vectors.slots and not embedding)
+            ]
+            gone = [
+                rid
+                for rid, entry in index.records.items()
+                if rid not in current and (scope_ids is None or entry[1] == scope_ids)
+            ]
+            report = SyncReport(removed=len(gone))
+            for rid in gone:
+                del index.records[rid]
+                index.lexical.remove(rid)
+            index.vectors.remove(np.array(gone, dtype=np.int64))
+            if changed:
+                self._index_records(repo, index, changed, current, report, progress, wait)
+            index.fingerprint = stamp
+            report.total = len(index.records)
+            if changed or gone or rebuild:
+                index.save()
+            return report
+
+    def _index_records(self, repo, index, changed, current, report, progress, wait) -> None:
+        texts, languages = [], []
+        for start in range(0, len(changed), CHUNK):
+            ids = changed[start : start + CHUNK]
+            labels = repo.accepted(ids)
+            records = {r.id: r for r in records_by_id(repo, ids)}
+            for rid in ids:
+                texts.append(record_text(records[rid], [s.label for s in labels.get(rid, [])]))
+                languages.append(records[rid].language or "nl")
+        keys = [text_key(index.embedder, t) for t in texts]
+        for rid, text, lang, key in zip(changed, texts, languages, keys, strict=True):
+            if rid in index.records:
+                report.updated += 1
+            else:
+                report.added += 1
+            index.lexical.upsert(rid, text, lang)
+            index.records[rid] = [current[rid][0], current[rid][1], key]
+        if wait or len(index.cache.missing(keys)) <= self.settings.embed_inline_max:
+            self._embed(index, changed, texts, progress)
+        else:  # a big change seen by a search: answer it from the lexical index while vectors are made
+            index.embedding = threading.Thread(
+                target=self._embed, args=(index, changed, texts, None, True), daemon=True
+            )
+            index.embedding.start()
+
+    def _embed(
+        self, index: OrgIndex, ids: list[int], texts: list[str], progress: Progress | None, save: bool = False
+    ) -> None:
+        """Embed (what the cache lacks) and put the vectors of records whose text is still current."""
+        vectors, keys = index.cache.vectors(index.embedder, texts, progress)
+        with index.lock:
+            current = [
+                i
+                for i, (rid, key) in enumerate(zip(ids, keys, strict=True))
+                if index.records.get(rid, [0, 0, 0])[2] == key
+            ]
+            index.vectors.upsert(np.array(ids, dtype=np.int64)[current], vectors[current])
+            if save:
+                index.save()
+
+    def ready(self, repo: Repo) -> OrgIndex:
+        """The organisation's index, synced first when its records changed since the last sync."""
+        index = self.index_for(repo.org_id)
+        if index.fingerprint != fingerprint(repo):
+            self.sync(repo, wait=False)
+        return index
+
+    def search(self, repo: Repo, request: SearchRequest) -> Hits:
+        index = self.ready(repo)
+        allowed = allowed_ids(repo, request)
+        terms = query_terms(request.query, request.lang)
+        rankings = []
+        with index.lock:
+            if request.mode in ("lexical", "hybrid"):
+                rankings.append(index.lexical.search(terms, allowed))
+            if request.mode in ("semantic", "hybrid"):
+                query_vector = self.embedder.embed_query(request.query)
+                rankings.append(index.vectors.search(query_vector, self.settings.semantic_depth, allowed))
+        ranking = rankings[0] if len(rankings) == 1 else reciprocal_rank_fusion(rankings)
+        return Hits(ranking, terms)
+
+    def similar(self, repo: Repo, record_id: int, rows: int) -> Hits:
+        """Records nearest in meaning to one record (more like this), the record itself left out."""
+        repo.record(record_id)  # NotFound when it is not this organisation's
+        index = self.ready(repo)
+        with index.lock:
+            vector = index.vectors.vector(record_id)
+            found = [] if vector is None else index.vectors.search(vector, rows + 1)
+        return Hits([(rid, score) for rid, score in found if rid != record_id][:rows])
+
+
+def records_by_id(repo: Repo, ids: list[int]) -> list[Record]:
+    """The organisation's records among ids (any order); ids of other organisations find nothing."""
+    return list(
+        repo.session.scalars(
+            select(Record)
+            .options(selectinload(Record.media))
+            .where(Record.organisation_id == repo.org_id, Record.id.in_(ids))
+        )
+    )
+
+
+def allowed_ids(repo: Repo, request: SearchRequest) -> set[int] | None:
+    """Ids of the organisation's records that pass every qf filter (None when there are none)."""
+    allowed: set[int] | None = None
+    for flt in request.filters:
+        ids = repo.record_ids(flt)
+        allowed = ids if allowed is None else allowed & ids
+    return allowed
+
+
+def facet_counts(repo: Repo, record_ids: list[int], names: list[str], limit: int = 50) -> list[dict]:
+    """Counts per value of each facet over all hits, most frequent first."""
+    if not names:
+        return []
+    slugs = {c.id: c.slug for c, _ in repo.collections()}
+    counters = {name: Counter() for name in names}
+    columns = [
+        Record.id,
+        Record.collection_id,
+        Record.date_from,
+        *(getattr(Record, f) for f in (*LIST_FIELDS, "language", "rights")),
+    ]
+    for start in range(0, len(record_ids), CHUNK):
+        rows = repo.session.execute(
+            select(*columns).where(
+                Record.organisation_id == repo.org_id, Record.id.in_(record_ids[start : start + CHUNK])
+            )
+        )
+        for row in rows:
+            values = row._mapping
+            for name in names:
+                counters[name].update(facet_values(name, values, slugs))
+    return [
+        {
+            "name": name,
+            "fields": [
+                {"label": label, "count": n} for label, n in sorted(c.items(), key=lambda i: (-i[1], i[0]))[:limit]
+            ],
+        }
+        for name, c in counters.items()
+    ]
+
+
+def facet_values(name: str, row, slugs: dict[int, str]) -> list[str]:
+    if name in LIST_FIELDS:
+        return list(dict.fromkeys(row[name] or []))
+    if name == "collection":
+        return [slugs[row["collection_id"]]]
+    if name == "century":
+        year = row["date_from"]
+        return [] if year is None else [f"{year // 100 * 100}-{year // 100 * 100 + 99}"]
+    return [row[name]] if row[name] else []

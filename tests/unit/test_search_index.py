@@ -1,0 +1,111 @@
+"""The vector and lexical indexes on their own: incremental changes equal a fresh build, filters, persistence."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from verrijk.search.hybrid import reciprocal_rank_fusion
+from verrijk.search.lexical import LexicalIndex, analyse, query_terms
+from verrijk.search.query import BadRequest, parse_qf
+from verrijk.search.vector import VectorIndex
+
+
+def clustered(n: int, dim: int = 32, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(20, dim))
+    x = centres[rng.integers(0, 20, n)] + 0.3 * rng.normal(size=(n, dim))
+    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+
+
+def exact(vectors: dict[int, np.ndarray], query: np.ndarray, k: int, allowed=None) -> list[int]:
+    ids = [i for i in vectors if allowed is None or i in allowed]
+    scores = {i: float(vectors[i] @ query) for i in ids}
+    return sorted(ids, key=lambda i: (-scores[i], i))[:k]
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw"])
+def test_adds_updates_and_deletes_match_an_exact_search(kind, tmp_path):
+    data = clustered(3000)
+    index = VectorIndex(32, kind=kind)
+    truth = {}
+    for start in range(0, 2000, 500):  # added in batches
+        ids = np.arange(start, start + 500) + 10_000
+        index.upsert(ids, data[start : start + 500])
+        truth.update(zip(ids.tolist(), data[start : start + 500], strict=True))
+    moved = np.arange(10_000, 10_300)  # updated: new vectors under the same ids
+    index.upsert(moved, data[2000:2300])
+    truth.update(zip(moved.tolist(), data[2000:2300], strict=True))
+    gone = np.arange(10_500, 11_000)
+    index.remove(gone)
+    for i in gone.tolist():
+        del truth[i]
+    assert len(index) == len(truth) == 1500 and index.kind == kind
+    index.save(tmp_path)
+    reloaded = VectorIndex.load(tmp_path, 32, kind)
+    allowed = set(list(truth)[::7])
+    for idx in (index, reloaded):
+        found = recall = 0
+        for q in data[2500:2550]:
+            want = exact(truth, q, 10)
+            got = [i for i, _ in idx.search(q, 10)]
+            assert not set(got) - set(truth)  # never a deleted or replaced vector
+            recall += len(set(got) & set(want))
+            found += len(want)
+            narrow = [i for i, _ in idx.search(q, 10, allowed)]
+            want_narrow = exact(truth, q, 10, allowed)
+            if kind == "flat":
+                assert narrow == want_narrow
+            else:  # 8-bit codes: the order of near ties may differ, the records hardly
+                assert set(narrow) <= allowed and len(set(narrow) & set(want_narrow)) >= 8
+        assert recall / found >= (1.0 if kind == "flat" else 0.9)
+
+
+def test_auto_switches_from_exact_to_hnsw_past_the_threshold():
+    index = VectorIndex(32, kind="auto", exact_below=1000)
+    data = clustered(1500)
+    index.upsert(np.arange(900), data[:900])
+    assert index.kind == "flat"
+    index.upsert(np.arange(900, 1500), data[900:])
+    assert index.kind == "hnsw" and len(index) == 1500
+    assert index.search(data[1200], 1)[0][0] == 1200
+
+
+def test_bm25_after_changes_equals_a_fresh_build(tmp_path):
+    texts = {
+        1: "Plantage Accaribo met suikerriet",
+        2: "Gezicht op de plantage",
+        3: "Kaart van Suriname",
+        4: "Slavernij",
+    }
+    changed = LexicalIndex()
+    for doc_id, text in texts.items():
+        changed.upsert(doc_id, text, "nl")
+    changed.upsert(3, "Kaart van de plantages", "nl")
+    changed.remove(4)
+    changed.save(tmp_path / "lex.json.gz")
+    fresh = LexicalIndex()
+    for doc_id, text in {1: texts[1], 2: texts[2], 3: "Kaart van de plantages"}.items():
+        fresh.upsert(doc_id, text, "nl")
+    terms = query_terms("plantages", "nl")
+    assert changed.search(terms) == fresh.search(terms) == LexicalIndex.load(tmp_path / "lex.json.gz").search(terms)
+    assert [d for d, _ in fresh.search(terms, allowed={2, 3})] == [2, 3]
+
+
+def test_analysis_folds_accents_stems_and_drops_stop_words():
+    assert analyse("De Église van het Hôpital", "fr") == analyse("de eglise van het hopital", "fr")
+    assert analyse("de plantages en het fort", "nl") == ["plantag", "fort"]
+    assert query_terms("portrait of a woman", None) >= {"portrait", "woman"} and "of" not in query_terms("of", None)
+
+
+def test_rank_fusion_rewards_agreement():
+    fused = reciprocal_rank_fusion([[(1, 9.0), (2, 8.0)], [(2, 0.9), (3, 0.8)]])
+    assert [doc for doc, _ in fused] == [2, 1, 3]
+
+
+def test_qf_parsing():
+    assert parse_qf("date:[1700 TO 1800]").date_from == 1700
+    assert parse_qf("date:[* TO 1800]").date_from is None
+    assert parse_qf("creator:Schouten, Gerrit").creator == "Schouten, Gerrit"
+    with pytest.raises(BadRequest, match="unknown field"):
+        parse_qf("colour:red")
