@@ -40,12 +40,21 @@ def real_embeddings(cache_dir: Path) -> np.ndarray:
     return vectors
 
 
-def around(real: np.ndarray, n: int, seed: int) -> np.ndarray:
+def around(real: np.ndarray, n: int, seed: int, noise_dims: int = 0) -> np.ndarray:
+    """n vectors around real ones. noise_dims 0: isotropic noise in all dimensions, which makes the points of
+    one cluster almost equidistant (a hard case); k > 0: the same amount of noise in a fixed random k-dimensional
+    subspace, so neighbours differ by graded distances, as texts on a low-dimensional manifold do."""
     rng = np.random.default_rng(seed)
-    out = np.empty((n, real.shape[1]), dtype=np.float32)
+    dim = real.shape[1]
+    basis = np.linalg.qr(np.random.default_rng(0).normal(size=(dim, noise_dims)))[0].T if noise_dims else None
+    out = np.empty((n, dim), dtype=np.float32)
     for start in range(0, n, 100_000):
         m = min(100_000, n - start)
-        x = real[rng.integers(0, len(real), m)] + rng.normal(0, NOISE, (m, real.shape[1])).astype(np.float32)
+        if basis is None:
+            noise = rng.normal(0, NOISE, (m, dim))
+        else:
+            noise = rng.normal(0, NOISE * np.sqrt(dim / noise_dims), (m, noise_dims)) @ basis
+        x = real[rng.integers(0, len(real), m)] + noise.astype(np.float32)
         out[start : start + m] = x / np.linalg.norm(x, axis=1, keepdims=True)
     return out
 
@@ -127,6 +136,7 @@ def spread(values: list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
+    parser.add_argument("--noise-dims", type=int, default=0, help="0: isotropic noise; k: noise in a k-dim subspace")
     parser.add_argument("--engines", nargs="+", default=["verrijk-hnsw", "chromadb", "verrijk-flat"])
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "verrijk-bench")
     args = parser.parse_args()
@@ -137,8 +147,8 @@ def main() -> None:
     print(header)
     print("|---|---|---|---|---|---|---|---|---|")
     for n in args.sizes:
-        vectors = np.concatenate([real, around(real, n - len(real), seed=n)])
-        queries = around(real, QUERIES, seed=1)
+        vectors = np.concatenate([real, around(real, n - len(real), seed=n, noise_dims=args.noise_dims)])
+        queries = around(real, QUERIES, seed=1, noise_dims=args.noise_dims)
         exact = faiss.IndexFlatIP(vectors.shape[1])
         exact.add(vectors)
         data = args.cache / f"vectors-{n}.npz"
