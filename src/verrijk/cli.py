@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from verrijk import __version__
 from verrijk.config import Settings
+from verrijk.demo import DEMO_DIR, ingest_demo
 from verrijk.domain import CC0, COPYRIGHT_NOT_EVALUATED
 from verrijk.enrich.service import create_enrich_job, execute
 from verrijk.export.annotations import collection_page, feedback, import_annotations, iter_annotations, to_csv
@@ -56,7 +57,6 @@ app.add_typer(jobs_app, name="jobs")
 
 out = Console()
 err = Console(stderr=True)
-DEMO_DIR = Path(__file__).parent / "demo"
 DEMO_ORG = "demo"
 DEMO_COLLECTION = "rijksmuseum-suriname"
 
@@ -503,22 +503,17 @@ def demo(
         repo = Repo(session, Scope(organisation.id))
         with _progress() as progress:
             task = progress.add_task("ingest demo collection", total=None)
-            report = ingest(
+            report = ingest_demo(
                 session,
                 repo,
                 DEMO_COLLECTION,
-                str(DEMO_DIR / "rijksmuseum_suriname.csv"),
-                fmt="csv",
-                mapping=Mapping.load(DEMO_DIR / "rijksmuseum_suriname.mapping.csv"),
-                progress=lambda done, total: progress.update(task, completed=done, total=total),
-                collection_attrs={
-                    "name": "Rijksmuseum – Suriname",
-                    "default_rights": COPYRIGHT_NOT_EVALUATED,
-                    "metadata_license": CC0,
-                    "description": "Objecten uit het Rijksmuseum die met Suriname verbonden zijn.",
-                    "attribution": "Metadata: Rijksmuseum, Amsterdam (CC0), via the Suriname Time Machine project.",
-                    "public": True,
-                },
+                lambda done, total: progress.update(task, completed=done, total=total),
+                name="Rijksmuseum – Suriname",
+                default_rights=COPYRIGHT_NOT_EVALUATED,
+                metadata_license=CC0,
+                description="Objecten uit het Rijksmuseum die met Suriname verbonden zijn.",
+                attribution="Metadata: Rijksmuseum, Amsterdam (CC0), via the Suriname Time Machine project.",
+                public=True,
             )
         print_report(report, False)
         raw, _ = create_api_key(session, organisation, "cataloger", "demo-cataloger", "make demo")

@@ -6,14 +6,13 @@ from __future__ import annotations
 from xml.etree import ElementTree as ET
 
 import pytest
-from conftest import DEMO_DIR
 from serving import serving
 from sickle import Sickle
 from sickle.oaiexceptions import CannotDisseminateFormat, IdDoesNotExist, NoRecordsMatch
 
+from verrijk.demo import ingest_demo
 from verrijk.enrich.service import create_enrich_job, execute
 from verrijk.export.oai import NS
-from verrijk.ingest.base import Mapping
 from verrijk.ingest.service import ingest
 from verrijk.store.repo import Repo, Scope
 
@@ -22,17 +21,13 @@ DC = "{http://purl.org/dc/elements/1.1/}"
 
 def _load(session, org, public: bool):
     repo = Repo(session, Scope(org.id))
-    ingest(
+    ingest_demo(
         session,
         repo,
         "suriname",
-        str(DEMO_DIR / "rijksmuseum_suriname.csv"),
-        mapping=Mapping.load(DEMO_DIR / "rijksmuseum_suriname.mapping.csv"),
-        collection_attrs={
-            "public": public,
-            "name": "Suriname",
-            "default_rights": "http://rightsstatements.org/vocab/CNE/1.0/",
-        },
+        public=public,
+        name="Suriname",
+        default_rights="http://rightsstatements.org/vocab/CNE/1.0/",
     )
     ingest(session, repo, "private", "p.jsonl", data=b'{"source_id": "secret", "title": "Intern document"}')
     return repo

@@ -7,8 +7,7 @@ import random
 import pytest
 from conftest import DEMO_DIR, snapshot
 
-from verrijk.ingest.base import Mapping
-from verrijk.ingest.service import ingest
+from verrijk.demo import ingest_demo
 from verrijk.store.repo import Repo, Scope
 
 PROBLEM = "application/problem+json"
@@ -17,14 +16,7 @@ PROBLEM = "application/problem+json"
 @pytest.fixture
 def demo(session, org):
     repo = Repo(session, Scope(org.id))
-    report = ingest(
-        session,
-        repo,
-        "suriname",
-        str(DEMO_DIR / "rijksmuseum_suriname.csv"),
-        mapping=Mapping.load(DEMO_DIR / "rijksmuseum_suriname.mapping.csv"),
-    )
-    assert report.created == 3668
+    assert ingest_demo(session, repo, "suriname").created == 3668
     return org
 
 

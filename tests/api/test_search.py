@@ -7,12 +7,11 @@ import zlib
 
 import numpy as np
 import pytest
-from conftest import DEMO_DIR, make_org
+from conftest import make_org
 
 from verrijk.api.app import create_app
 from verrijk.config import Settings
-from verrijk.ingest.base import Mapping
-from verrijk.ingest.service import ingest
+from verrijk.demo import ingest_demo
 from verrijk.search.embed import Embedder
 from verrijk.search.evaluate import evaluate, load_queries
 from verrijk.search.lexical import fold
@@ -51,14 +50,7 @@ def search_app(app):
 @pytest.fixture
 def demo(session, org, search_app):
     repo = Repo(session, Scope(org.id))
-    report = ingest(
-        session,
-        repo,
-        "suriname",
-        str(DEMO_DIR / "rijksmuseum_suriname.csv"),
-        mapping=Mapping.load(DEMO_DIR / "rijksmuseum_suriname.mapping.csv"),
-    )
-    assert report.created == 3668
+    assert ingest_demo(session, repo, "suriname").created == 3668
     return org
 
 
@@ -237,13 +229,7 @@ def demo_with_use(tmp_path_factory):
     session = app.state.sessions()
     org = make_org(session, "demo")
     repo = Repo(session, Scope(org.id))
-    ingest(
-        session,
-        repo,
-        "suriname",
-        str(DEMO_DIR / "rijksmuseum_suriname.csv"),
-        mapping=Mapping.load(DEMO_DIR / "rijksmuseum_suriname.mapping.csv"),
-    )
+    ingest_demo(session, repo, "suriname")
     session.commit()
     service = SearchService(settings.data_dir)
     service.sync(repo)

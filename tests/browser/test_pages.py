@@ -7,11 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import DEMO_DIR
 from serving import serving
 
-from verrijk.ingest.base import Mapping
-from verrijk.ingest.service import ingest
+from verrijk.demo import ingest_demo
 from verrijk.store.accounts import create_api_key, ensure_organisation
 from verrijk.store.db import make_engine, session_factory
 from verrijk.store.repo import Repo, Scope
@@ -49,13 +47,8 @@ def server(db_url, tmp_path):
     engine = make_engine(db_url)
     with session_factory(engine)() as session:
         org = ensure_organisation(session, "demo", "Demo")
-        report = ingest(
-            session,
-            Repo(session, Scope(org.id)),
-            "rijksmuseum-suriname",
-            str(DEMO_DIR / "rijksmuseum_suriname.csv"),
-            mapping=Mapping.load(DEMO_DIR / "rijksmuseum_suriname.mapping.csv"),
-            collection_attrs={"name": "Rijksmuseum – Suriname"},
+        report = ingest_demo(
+            session, Repo(session, Scope(org.id)), "rijksmuseum-suriname", name="Rijksmuseum – Suriname"
         )
         assert report.created == 3668
         key, _ = create_api_key(session, org, "cataloger", "tester")
