@@ -75,7 +75,19 @@ def latencies(search, queries: np.ndarray) -> list[float]:
     return out
 
 
-def run_engine(engine: str, data: Path, result) -> None:
+def quality_and_speed(search, queries: np.ndarray, truth: np.ndarray, runs: int) -> dict:
+    search(queries[0])
+    recall = np.mean([len(set(search(q)) & set(t.tolist())) / K for q, t in zip(queries, truth, strict=True)])
+    timed = [latencies(search, queries) for _ in range(runs)]
+    return {
+        "p50": [float(np.percentile(r, 50)) for r in timed],
+        "p99": [float(np.percentile(r, 99)) for r in timed],
+        "qps": [1000 * len(r) / sum(r) for r in timed],
+        "recall": float(recall),
+    }
+
+
+def run_engine(engine: str, data: Path, result, ef_sweep: list[int]) -> None:
     with np.load(data) as arrays:
         vectors, queries, truth = arrays["vectors"], arrays["queries"], arrays["truth"]
     before = rss_mb()
@@ -102,26 +114,20 @@ def run_engine(engine: str, data: Path, result) -> None:
 
     build = time.perf_counter() - t
     ram = rss_mb() - before
-    search(queries[0])
-    recall = np.mean([len(set(search(q)) & set(t.tolist())) / K for q, t in zip(queries, truth, strict=True)])
-    runs = [latencies(search, queries) for _ in range(RUNS)]
-    result.put(
-        {
-            "build_s": build,
-            "ram_mb": ram,
-            "p50": [float(np.percentile(r, 50)) for r in runs],
-            "p99": [float(np.percentile(r, 99)) for r in runs],
-            "qps": [1000 * len(r) / sum(r) for r in runs],
-            "recall": float(recall),
-        }
-    )
+    found = {"build_s": build, "ram_mb": ram, **quality_and_speed(search, queries, truth, RUNS), "sweep": {}}
+    if engine == "verrijk-hnsw":
+        found["ef"] = index.ef_search
+        for ef in ef_sweep:  # the same graph searched with fixed efSearch values
+            index.ef_search = ef
+            found["sweep"][ef] = quality_and_speed(search, queries, truth, 1)
+    result.put(found)
 
 
-def measure(engine: str, data: Path) -> dict:
+def measure(engine: str, data: Path, ef_sweep: list[int]) -> dict:
     """Run one engine in a fresh process (spawned: OpenMP threads do not survive a fork)."""
     context = mp.get_context("spawn")
     result = context.Queue()
-    proc = context.Process(target=run_engine, args=(engine, data, result))
+    proc = context.Process(target=run_engine, args=(engine, data, result, ef_sweep))
     proc.start()
     found = result.get()
     proc.join()
@@ -138,6 +144,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
     parser.add_argument("--noise-dims", type=int, default=0, help="0: isotropic noise; k: noise in a k-dim subspace")
     parser.add_argument("--engines", nargs="+", default=["verrijk-hnsw", "chromadb", "verrijk-flat"])
+    parser.add_argument("--ef-sweep", type=int, nargs="*", default=[], help="verrijk-hnsw also at these efSearch")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "verrijk-bench")
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
@@ -154,15 +161,21 @@ def main() -> None:
         data = args.cache / f"vectors-{n}.npz"
         np.savez(data, vectors=vectors, queries=queries, truth=exact.search(queries, K)[1])
         del exact, vectors
-        rows = {engine: measure(engine, data) for engine in args.engines}
+        rows = {engine: measure(engine, data, args.ef_sweep) for engine in args.engines}
         base = statistics.median(rows["chromadb"]["qps"]) if "chromadb" in rows else None
+        sweeps = []
         for engine, r in rows.items():
-            ratio = f"{statistics.median(r['qps']) / base:.1f}×" if base else "–"
-            print(
-                f"| {n:,} | {engine} | {r['build_s']:.1f} | {r['ram_mb']:.0f} | {spread(r['p50'])} | "
-                f"{spread(r['p99'])} | {spread(r['qps'])} | {r['recall']:.3f} | {ratio} |",
-                flush=True,
-            )
+            name = f"{engine} (efSearch {r['ef']})" if "ef" in r else engine
+            print(f"| {n:,} | {name} | {r['build_s']:.1f} | {r['ram_mb']:.0f} | {row(r, base)}", flush=True)
+            sweeps += [f"| {n:,} | {engine} efSearch {ef} | – | – | {row(s, base)}" for ef, s in r["sweep"].items()]
+        for line in sweeps:
+            print(line, flush=True)
+
+
+def row(r: dict, base: float | None) -> str:
+    """p50, p99, QPS, recall and the QPS ratio to chromadb, as table cells."""
+    ratio = f"{statistics.median(r['qps']) / base:.1f}×" if base else "–"
+    return f"{spread(r['p50'])} | {spread(r['p99'])} | {spread(r['qps'])} | {r['recall']:.3f} | {ratio} |"
 
 
 if __name__ == "__main__":

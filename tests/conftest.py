@@ -78,7 +78,11 @@ def db_url(request, tmp_path) -> str:
 @pytest.fixture
 def settings(db_url, tmp_path) -> Settings:
     return Settings(
-        data_dir=tmp_path / "data", database_url=db_url, secret_key="test-secret", base_url="http://testserver"
+        data_dir=tmp_path / "data",
+        database_url=db_url,
+        secret_key="test-secret",
+        base_url="http://testserver",
+        enrichers=["link.creators"],  # cheap: tests that need the text pipeline ask for it by name
     )
 
 

@@ -52,11 +52,12 @@ def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
 
 
 @contextmanager
-def serving(db_url: str, data_dir: Path) -> Iterator[str]:
-    """`verrijk serve` on a free port against the given database; yields its base URL."""
+def serving(db_url: str, data_dir: Path, **env: str) -> Iterator[str]:
+    """`verrijk serve` on a free port against the given database (more VERRIJK_* settings in env); yields its
+    base URL."""
     port = free_port()
     log = data_dir / "server.log"
-    proc = start(["serve", "--port", str(port)], server_env(db_url, data_dir, port), log)
+    proc = start(["serve", "--port", str(port)], server_env(db_url, data_dir, port) | env, log)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(proc, base, log)

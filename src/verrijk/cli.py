@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from verrijk import __version__
 from verrijk.config import Settings
-from verrijk.demo import DEMO_DIR, ingest_demo
+from verrijk.demo import ingest_demo
 from verrijk.domain import CC0, COPYRIGHT_NOT_EVALUATED
 from verrijk.enrich.service import create_enrich_job, execute
 from verrijk.export.annotations import collection_page, feedback, import_annotations, iter_annotations, to_csv
@@ -33,7 +33,7 @@ from verrijk.store.accounts import (
 )
 from verrijk.store.db import make_engine, migrate, session_factory
 from verrijk.store.repo import RECORD_COLUMNS, NotFound, RecordFilter, Repo, Scope
-from verrijk.store.tables import Authority, Organisation
+from verrijk.store.tables import Organisation
 
 app = typer.Typer(
     help="verrijk: metadata enrichment for heritage collections.", no_args_is_help=True, pretty_exceptions_enable=False
@@ -44,12 +44,14 @@ orgs_app = typer.Typer(help="Manage organisations.", no_args_is_help=True)
 users_app = typer.Typer(help="Manage people who sign in to the web pages.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 jobs_app = typer.Typer(help="List jobs.", no_args_is_help=True)
-authorities_app = typer.Typer(help="Register vocabularies to link to.", no_args_is_help=True)
+authorities_app = typer.Typer(help="Load and list vocabularies to link to.", no_args_is_help=True)
 export_app = typer.Typer(help="Export decided suggestions.", no_args_is_help=True)
 import_app = typer.Typer(help="Import suggestions made elsewhere.", no_args_is_help=True)
+eval_app = typer.Typer(help="Evaluate models on labelled data; prints JSON metrics.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
 app.add_typer(export_app, name="export")
 app.add_typer(import_app, name="import")
-app.add_typer(authorities_app, name="authorities")
+app.add_typer(authorities_app, name="authority")
 app.add_typer(records_app, name="records")
 app.add_typer(keys_app, name="keys")
 app.add_typer(orgs_app, name="orgs")
@@ -108,49 +110,79 @@ def version() -> None:
 def init(
     org: str = typer.Option(DEMO_ORG, "--org", help="organisation to create"),
     name: str = typer.Option("", help="organisation's display name"),
+    geonames: bool = typer.Option(True, "--geonames/--no-geonames", help="load the shipped GeoNames places (~20 s)"),
 ) -> None:
     """Create or upgrade the database in the data directory and make sure an organisation exists."""
     with open_session(create=True) as session:
         organisation = ensure_organisation(session, org, name or None)
-        register_shared_authorities(session)
+        register_shared_authorities(session, geonames=geonames)
         session.commit()
         out.print(f"database ready: {Settings().db_url}; organisation [bold]{organisation.slug}[/]")
 
 
-def register_shared_authorities(session: Session) -> None:
-    """The authorities every organisation may read: shipped with verrijk, registered once."""
-    exists = session.scalar(
-        select(Authority).where(Authority.name == "vkc-creators", Authority.organisation_id.is_(None))
-    )
-    if exists is None:
-        session.add(
-            Authority(
-                name="vkc-creators",
-                label="Vlaamse Kunstcollectie – vervaardigers",
-                shared=True,
-                source=str(DEMO_DIR / "vkc_creators.csv"),
-                license=CC0,
-            )
-        )
+def register_shared_authorities(session: Session, geonames: bool = False) -> dict[str, int]:
+    """The authorities every organisation may read, shipped with verrijk: vkc-creators always, GeoNames places
+    (235,000 entries, ~20 s) when asked. Loads entries only when missing or changed; the caller commits."""
+    from verrijk.enrich.linking.shipped import register_shared
+
+    return register_shared(session, geonames=geonames)
 
 
 @authorities_app.command("add")
 def authorities_add(
     name: str,
     file: Path,
+    format: str | None = typer.Option(
+        None, "--format", "-f", help="turtle, xml, json-ld, nt, csv, tsv, geonames or wikidata; told by the suffix"
+    ),
     label: str = typer.Option("", help="display name"),
     license: str | None = typer.Option(None, help="licence URI of the vocabulary"),
     shared: bool = typer.Option(False, "--shared", help="let every organisation read it"),
     org: str | None = OrgOption,
 ) -> None:
-    """Register an organisation's own vocabulary file (SKOS, CSV, ...); private unless --shared."""
+    """Load a vocabulary file (SKOS, CSV/TSV, GeoNames dump, Wikidata JSON lines) as an authority to link to;
+    private unless --shared. Adding a name again replaces its entries."""
+    import hashlib
+
+    from verrijk.enrich.linking.loaders import FORMATS, detect_format, load
+    from verrijk.enrich.linking.model import AuthorityFormatError
+    from verrijk.enrich.linking.shipped import SHIPPED_VERSION
+
     if not file.is_file():
         fail(f"{file} is not a file")
+    if format and format not in FORMATS:
+        fail(f"--format {format!r} is not one of {', '.join(FORMATS)}")
     with open_session() as session:
         repo = Repo(session, Scope(resolve_org(session, org).id))
-        repo.add_authority(name, label or name, str(file.resolve()), license, shared)
+        try:
+            fmt = format or detect_format(file)
+            digest = hashlib.sha256(f"{SHIPPED_VERSION}|{fmt}|".encode() + file.read_bytes()).hexdigest()
+            _, count = repo.load_authority(
+                name, load(file, fmt), digest, fmt, label or name, str(file.resolve()), license, shared
+            )
+        except AuthorityFormatError as exc:
+            session.rollback()
+            fail(str(exc))
         session.commit()
-        out.print(f"authority {name} registered ({'shared' if shared else 'private'})")
+        visibility = "shared" if shared else "private"
+        out.print(f"authority {name} registered ({visibility}): {count} entries", highlight=False)
+        if not count:
+            err.print(f"warning: {file} holds no entries", highlight=False)
+
+
+@authorities_app.command("list")
+def authorities_list(org: str | None = OrgOption) -> None:
+    """List the authorities an organisation may link to, with their entry counts."""
+    from verrijk.enrich.linking.store import load_of
+
+    with open_session() as session:
+        repo = Repo(session, Scope(resolve_org(session, org).id))
+        table = Table("name", "label", "owner", "entries", "licence")
+        for a in repo.authorities():
+            load = load_of(session, a)
+            owner = "shared" if a.organisation_id is None else ("own" if a.organisation_id == repo.org_id else "other")
+            table.add_row(a.name, a.label, owner, str(load.entries if load else 0), a.license or "–")
+        out.print(table)
 
 
 @orgs_app.command("create")
@@ -311,6 +343,7 @@ def enrich_cmd(
                 job.id,
                 settings.enrich_batch_size,
                 lambda done, total: progress.update(task, completed=done, total=total),
+                settings,
             )
         out.print(
             f"job {job.id} {job.status}: {job.result.get('created', 0)} new suggestions"
@@ -480,6 +513,85 @@ def jobs_list(org: str | None = OrgOption, limit: int = 20) -> None:
         out.print(table)
 
 
+@eval_app.command("ner")
+def eval_ner(
+    data: Path = typer.Option(..., "--data", help="CoNLL/BIO file (tag in the last column) or HIPE TSV"),
+    lang: str = typer.Option(..., "--lang", help="language whose configured model is scored (nl, fr, en)"),
+    model: str | None = typer.Option(None, help="score this model (directory or spaCy package) instead"),
+) -> None:
+    """Entity-level precision, recall and F1 per type (seqeval, strict IOB2) of a NER model on a labelled file."""
+    from verrijk.enrich.ner.backends import TYPE_OF_LABEL, ModelError, SpacyRecogniser, load_recogniser, word_tagger
+    from verrijk.enrich.ner.conll import ConllError, read_conll
+    from verrijk.enrich.ner.evaluate import evaluate_ner
+    from verrijk.enrich.ner.hipe import is_hipe, read_hipe
+
+    settings = Settings()
+    spec = model or settings.ner_models.get(lang)
+    if not spec:
+        fail(f"no NER model is configured for language {lang!r} (VERRIJK_NER_MODELS); pass --model")
+    if not data.is_file():
+        fail(f"{data} is not a file")
+    try:
+        sentences = read_hipe(data) if is_hipe(data) else read_conll(data)
+        recogniser = load_recogniser(spec, settings.models_dir)
+    except (ConllError, ModelError) as exc:
+        fail(str(exc))
+    # the model's own labels (PERSON, GPE, ...) scored as verrijk's types; DATE is not in CoNLL-style sets
+    label_map = {label: (kind if kind != "DATE" else None) for label, kind in TYPE_OF_LABEL.items()}
+    if isinstance(recogniser, SpacyRecogniser):
+        target = recogniser.nlp
+    else:
+        tag = word_tagger(recogniser)
+        target = lambda words: tag([words])[0]  # noqa: E731
+    metrics = evaluate_ner(target, sentences, label_map)
+    metrics.update(model=f"{recogniser.name}@{recogniser.version}", data=str(data), language=lang)
+    out.print_json(json.dumps(metrics))
+
+
+@eval_app.command("link")
+def eval_link(
+    data: Path = typer.Option(..., "--data", help="labelled mentions, JSON lines (training/build_link_set.py)"),
+    split: str = typer.Option("test", help="train, dev, test or all"),
+    country: str | None = typer.Option(
+        None, help="collection country (ISO code) for every mention; 'none' leaves it out; default: the file's"
+    ),
+    authority: list[Path] | None = typer.Option(
+        None, "--authority", "-a", help="link against this vocabulary file (repeatable) instead of the shipped ones"
+    ),
+    min_population: int = typer.Option(500, help="smallest GeoNames place indexed"),
+) -> None:
+    """Entity linking against the shipped authorities (vkc-creators, geonames) or given files: accuracy on
+    linkable mentions, NIL precision/recall, calibration, per type, mentions/s."""
+    from verrijk.enrich.linking.evaluate import evaluate, read_mentions
+    from verrijk.enrich.linking.index import AuthorityIndex
+    from verrijk.enrich.linking.linker import Linker
+    from verrijk.enrich.linking.loaders import load
+    from verrijk.enrich.linking.model import AuthorityFormatError
+    from verrijk.enrich.linking.shipped import geonames_entries, vkc_creator_entries
+
+    if not data.is_file():
+        fail(f"{data} is not a file")
+    if split not in ("train", "dev", "test", "all"):
+        fail(f"--split {split!r} is not one of train, dev, test, all")
+    try:
+        items = read_mentions(data, split)
+        if authority:
+            indexes = [AuthorityIndex(path.stem, load(path)) for path in authority]
+        else:
+            indexes = [
+                AuthorityIndex("vkc-creators", vkc_creator_entries()),
+                AuthorityIndex("geonames", geonames_entries(min_population)),
+            ]
+    except AuthorityFormatError as exc:
+        fail(str(exc))
+    if not items:
+        fail(f"{data} has no mentions in split {split!r}")
+    override: str | bool = True if country is None else (False if country.lower() == "none" else country.upper())
+    metrics = evaluate(Linker(indexes), items, override)
+    metrics.update(data=str(data), split=split)
+    out.print_json(json.dumps(metrics))
+
+
 @app.command()
 def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = False) -> None:
     """Serve the API and web pages."""
@@ -497,7 +609,7 @@ def demo(
     port: int = 8000,
 ) -> None:
     """Set up the demo: organisation, the Rijksmuseum Suriname collection, enrichers, a cataloger key; then serve."""
-    init(org=DEMO_ORG, name="verrijk demo")
+    init(org=DEMO_ORG, name="verrijk demo", geonames=True)
     with open_session() as session:
         organisation = organisation_by_slug(session, DEMO_ORG)
         repo = Repo(session, Scope(organisation.id))

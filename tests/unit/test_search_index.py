@@ -8,7 +8,7 @@ import pytest
 from verrijk.search.hybrid import reciprocal_rank_fusion
 from verrijk.search.lexical import LexicalIndex, analyse, query_terms
 from verrijk.search.query import BadRequest, parse_qf
-from verrijk.search.vector import VectorIndex
+from verrijk.search.vector import EF_LADDER, VectorIndex
 
 
 def clustered(n: int, dim: int = 32, seed: int = 0) -> np.ndarray:
@@ -69,6 +69,35 @@ def test_auto_switches_from_exact_to_hnsw_past_the_threshold():
     index.upsert(np.arange(900, 1500), data[900:])
     assert index.kind == "hnsw" and len(index) == 1500
     assert index.search(data[1200], 1)[0][0] == 1200
+
+
+def test_hnsw_chooses_its_ef_search_again_as_it_doubles_and_keeps_it(tmp_path):
+    data = clustered(3000)
+    index = VectorIndex(32, kind="hnsw")
+    index.upsert(np.arange(1000), data[:1000])
+    assert index.tuned_at == 1000 and index.ef_search in EF_LADDER
+    index.upsert(np.arange(1000, 1500), data[1000:1500])
+    assert index.tuned_at == 1000  # not yet doubled
+    index.upsert(np.arange(1500, 2500), data[1500:2500])
+    assert index.tuned_at == 2500
+    index.save(tmp_path)
+    reloaded = VectorIndex.load(tmp_path, 32, "hnsw")
+    assert (reloaded.ef_search, reloaded.tuned_at) == (index.ef_search, 2500)
+    fixed = VectorIndex(32, kind="hnsw", ef_search=40)
+    fixed.upsert(np.arange(2500), data[:2500])
+    assert fixed.ef_search == 40
+
+
+def test_filters_name_records_the_index_may_not_have():
+    index = VectorIndex(32, kind="hnsw")
+    data = clustered(1200)
+    index.upsert(np.arange(1200), data)
+    index.remove(np.arange(100))
+    assert index.search(data[5], 3, allowed={5, 99_999}) == []  # deleted and unknown: nothing to find
+    assert [i for i, _ in index.search(data[150], 1, allowed={150, 151, 99_999})] == [150]
+    assert 150 in {i for i, _ in index.search(data[150], 5)} and not {i for i, _ in index.search(data[5], 50)} & set(
+        range(100)
+    )
 
 
 def test_bm25_after_changes_equals_a_fresh_build(tmp_path):

@@ -15,11 +15,13 @@ from verrijk.api.routers import (
     annotations,
     authorities,
     collections,
+    enrich,
     health,
     jobs,
     ldes,
     oai,
     organisations,
+    reconcile,
     records,
     review,
     search,
@@ -58,6 +60,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         review.router,
         tasks.router,
         search.router,
+        enrich.router,
+        reconcile.router,
         web_routes.router,
     ):
         app.include_router(router)

@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from verrijk.enrich.ner.backends import ModelError
 from verrijk.ingest.base import IngestError
 from verrijk.store.accounts import AccountError
 from verrijk.store.repo import NotFound, QuotaExceeded
@@ -27,11 +28,18 @@ TITLES = {
     422: "Invalid request",
     429: "Too many requests",
     500: "Internal server error",
+    503: "Service unavailable",
 }
 
 
 # Errors the store and services raise, and the HTTP status each means to a client.
-DOMAIN_ERRORS: dict[type[Exception], int] = {NotFound: 404, QuotaExceeded: 429, IngestError: 400, AccountError: 400}
+DOMAIN_ERRORS: dict[type[Exception], int] = {
+    NotFound: 404,
+    QuotaExceeded: 429,
+    IngestError: 400,
+    AccountError: 400,
+    ModelError: 503,  # a configured model that this deployment cannot load: the operator must fix it
+}
 
 
 class Problem(Exception):

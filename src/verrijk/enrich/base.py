@@ -6,9 +6,13 @@ import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from verrijk.domain import SuggestionKind, is_in_copyright
+
+if TYPE_CHECKING:
+    from verrijk.config import Settings
+    from verrijk.store.repo import Repo
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,7 @@ class Item:
     url: str | None = None
     language: str | None = None
     rights: str | None = None
+    years: tuple[int | None, int | None] = (None, None)  # the record's date range: context for linking
 
 
 @dataclass
@@ -63,6 +68,11 @@ class Enricher(ABC):
                 if not 0.0 <= p.score <= 1.0:
                     raise RuntimeError(f"{self.name} gave score {p.score} outside 0..1")
         return results
+
+    def bind(self, repo: Repo, settings: Settings) -> None:
+        """Called before a run with the organisation's store and the deployment's settings (its authorities,
+        its configured models); enrichers that need neither keep this no-op."""
+        return None
 
     @abstractmethod
     def _enrich(self, items: Sequence[Item]) -> list[list[Proposal]]: ...

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from verrijk.enrich import creators  # noqa: F401  (registers link.creators)
+from verrijk.enrich import (
+    creators,  # noqa: F401  (registers link.creators)
+    entities,  # noqa: F401  (registers ner)
+)
 from verrijk.enrich.base import REGISTRY, Enricher, create
+from verrijk.enrich.subjects import enricher as subjects  # noqa: F401  (registers subjects.demo, subjects.iconclass)
 
 
 def available() -> list[str]:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from verrijk.config import Settings
 from verrijk.enrich.catalog import build
 from verrijk.enrich.pipeline import run_job
 from verrijk.store.repo import Repo, Scope
@@ -30,12 +31,13 @@ def execute(
     job_id: int,
     batch_size: int = 200,
     progress: Callable[[int, int], None] | None = None,
+    settings: Settings | None = None,
 ) -> Job:
     """Run (or resume) an enrichment job to its end; a failure is kept on the job."""
     repo = Repo(session, scope)
     job = repo.job(job_id)
     try:
-        return run_job(session, repo, job, build(job.params["enrichers"]), batch_size, progress)
+        return run_job(session, repo, job, build(job.params["enrichers"]), batch_size, progress, settings)
     except Exception as exc:
         session.rollback()
         job = repo.job(job_id)
@@ -44,9 +46,9 @@ def execute(
         raise
 
 
-def execute_in_background(sessions: sessionmaker, scope: Scope, job_id: int, batch_size: int) -> None:
+def execute_in_background(sessions: sessionmaker, scope: Scope, job_id: int, settings: Settings) -> None:
     with sessions() as session:
         try:
-            execute(session, scope, job_id, batch_size)
+            execute(session, scope, job_id, settings.enrich_batch_size, settings=settings)
         except Exception:  # noqa: BLE001 - the error is stored on the job for the client to read
             pass

@@ -548,6 +548,37 @@ class Repo:
         self.audit("authority.register", "authority", name, shared=shared)
         return authority
 
+    def authority(self, name: str) -> Authority:
+        """An authority this organisation may read: its own of that name, else a shared one."""
+        from verrijk.enrich.linking.store import visible_authority
+
+        try:
+            return visible_authority(self.session, self.org_id, name)
+        except LookupError:
+            raise NotFound(f"authority {name!r} is neither this organisation's nor a shared one") from None
+
+    def load_authority(
+        self,
+        name: str,
+        entries: Iterable[Any],
+        version: str,
+        fmt: str,
+        label: str,
+        source: str,
+        license: str | None = None,
+        shared: bool = False,
+    ) -> tuple[Authority, int]:
+        """Register an authority and put `entries` (linking Entry objects) in place of the ones it had.
+
+        All in the caller's transaction: an error while reading the entries leaves nothing half-written.
+        """
+        from verrijk.enrich.linking.store import replace_entries
+
+        authority = self.add_authority(name, label, source, license, shared)
+        count = replace_entries(self.session, authority, entries, version, fmt)
+        self.audit("authority.load", "authority", name, entries=count, version=version, format=fmt)
+        return authority, count
+
     def authorities(self) -> list[Authority]:
         """The organisation's own authorities and every shared one."""
         return list(

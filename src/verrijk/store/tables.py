@@ -191,7 +191,7 @@ class Suggestion(Base):
     authority_uri: Mapped[str | None] = mapped_column(String(1000), default=None)
     score: Mapped[float] = mapped_column(Float)
     enricher: Mapped[str] = mapped_column(String(100))
-    enricher_version: Mapped[str] = mapped_column(String(100))
+    enricher_version: Mapped[str] = mapped_column(String(400))  # names every model and authority version
     status: Mapped[str] = mapped_column(String(20), default="suggested")
     # who added it, when a person did (a volunteer's missing tag): they never review their own contribution
     created_by: Mapped[int | None] = mapped_column(
@@ -298,3 +298,29 @@ class StreamMember(Base):
     kind: Mapped[str] = mapped_column(String(20))  # "record" | "annotation"
     snapshot: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AuthorityEntry(Base):
+    """One concept, person or place of an authority, as its file gave it; entity linking indexes these."""
+
+    __tablename__ = "authority_entries"
+    __table_args__ = (UniqueConstraint("authority_id", "uri"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    authority_id: Mapped[int] = mapped_column(ForeignKey("authorities.id", ondelete="CASCADE"))
+    uri: Mapped[str] = mapped_column(String(1000))
+    label: Mapped[str] = mapped_column(Text)
+    alt_labels: Mapped[list[str]] = mapped_column(default=list)
+    types: Mapped[list[str]] = mapped_column(default=list)
+    description: Mapped[str] = mapped_column(Text, default="")
+    properties: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class AuthorityLoad(Base):
+    """What an authority's entries were last loaded from: the version (a content hash) keys the index caches."""
+
+    __tablename__ = "authority_loads"
+    authority_id: Mapped[int] = mapped_column(ForeignKey("authorities.id", ondelete="CASCADE"), primary_key=True)
+    version: Mapped[str] = mapped_column(String(64))
+    format: Mapped[str] = mapped_column(String(20))
+    entries: Mapped[int] = mapped_column(Integer)
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

