@@ -148,3 +148,22 @@ def snapshot(session, org_id: int) -> dict[str, str]:
     session.expire_all()
     rows = session.execute(select(Record.source_id, Record.content_hash).where(Record.organisation_id == org_id))
     return {source_id: digest for source_id, digest in rows}
+
+
+@pytest.fixture
+def cli(db_url, tmp_path, monkeypatch):
+    """The verrijk command line against this test's database, after `verrijk init --org museum` (no GeoNames)."""
+    from typer.testing import CliRunner
+
+    from verrijk.cli import app
+
+    monkeypatch.setenv("VERRIJK_DATABASE_URL", db_url)
+    monkeypatch.setenv("VERRIJK_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("VERRIJK_ORG", raising=False)
+    runner = CliRunner()
+
+    def invoke(*args):
+        return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
+
+    assert invoke("init", "--org", "museum", "--no-geonames").exit_code == 0
+    return invoke

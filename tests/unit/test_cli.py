@@ -6,25 +6,9 @@ import json
 
 import pytest
 from conftest import DEMO_DIR, FIXTURES
-from typer.testing import CliRunner
 
-from verrijk.cli import app
 from verrijk.store.accounts import authenticate_key
 from verrijk.store.db import make_engine, session_factory
-
-
-@pytest.fixture
-def cli(db_url, tmp_path, monkeypatch):
-    monkeypatch.setenv("VERRIJK_DATABASE_URL", db_url)
-    monkeypatch.setenv("VERRIJK_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("VERRIJK_ORG", raising=False)
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(app, list(args), catch_exceptions=False)
-
-    assert invoke("init", "--org", "museum", "--no-geonames").exit_code == 0
-    return invoke
 
 
 def test_ingest_list_show_and_key(cli, db_url):

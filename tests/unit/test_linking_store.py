@@ -8,9 +8,8 @@ import json
 import pytest
 from conftest import FIXTURES
 from sqlalchemy import func, select
-from typer.testing import CliRunner
 
-from verrijk.cli import app, register_shared_authorities
+from verrijk.cli import register_shared_authorities
 from verrijk.enrich.linking.loaders import load
 from verrijk.enrich.linking.model import AuthorityFormatError, Entry, UnknownAuthority
 from verrijk.enrich.linking.store import count_entries, load_of, open_index
@@ -88,20 +87,6 @@ def test_shared_authorities_load_once(session):
 
 
 # the command line ----------------------------------------------------------------------------------------------
-@pytest.fixture
-def cli(db_url, tmp_path, monkeypatch):
-    monkeypatch.setenv("VERRIJK_DATABASE_URL", db_url)
-    monkeypatch.setenv("VERRIJK_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("VERRIJK_ORG", raising=False)
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
-
-    assert invoke("init", "--org", "museum").exit_code == 0
-    return invoke
-
-
 def test_authority_add_list_and_replace(cli):
     r = cli("authority", "add", "objecttypen", AUTH / "thesaurus.ttl", "--label", "Objecttypen", "--license", "CC0")
     assert r.exit_code == 0 and "objecttypen registered (private): 4 entries" in r.output

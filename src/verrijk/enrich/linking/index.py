@@ -24,6 +24,9 @@ _LABEL = 8  # flag bit: the key comes from the preferred label
 _LEVEL = 7
 
 
+LOOKUP_MEMO = 100_000  # mentions whose matches an index remembers
+
+
 @dataclass(frozen=True, slots=True)
 class Match:
     """An entry a mention's keys reached, how loosely (level) and how alike the keys are (0..1)."""
@@ -60,6 +63,7 @@ class AuthorityIndex:
         self.entries: list[Entry] = list(entries)
         self._by_uri = {e.uri: i for i, e in enumerate(self.entries)}
         self._places: dict[str, tuple[float, Entry] | None] = {}
+        self._lookups: dict[tuple[str, bool, bool], tuple[Match, ...]] = {}
         self.priors = [prior(e) for e in self.entries]
         self._keys: dict[str, list[int]] = {}
         keys_of = _KeyMemo()
@@ -100,7 +104,15 @@ class AuthorityIndex:
     # lookups ----------------------------------------------------------------------------------------------------
     def lookup(self, mention: str, person: bool = True, fuzzy: bool = True) -> list[Match]:
         """Entries whose keys a mention's keys reach, loosest level last; fuzzy only when nothing matched exactly
-        or as a variant."""
+        or as a variant. Memoised: a collection names the same places and people over and over."""
+        key = (mention, person, fuzzy)
+        if key not in self._lookups:
+            if len(self._lookups) >= LOOKUP_MEMO:
+                self._lookups.pop(next(iter(self._lookups)))  # the oldest
+            self._lookups[key] = tuple(self._lookup(mention, person, fuzzy))
+        return list(self._lookups[key])
+
+    def _lookup(self, mention: str, person: bool, fuzzy: bool) -> list[Match]:
         found: dict[int, Match] = {}
         for key, qlevel in normalise.query_keys(mention, person).items():
             for code in self._keys.get(key, ()):
