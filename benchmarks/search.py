@@ -6,12 +6,15 @@ collection, unlike uniformly random vectors, which are the worst case for approx
 other draws around real records. Each engine runs in its own process so its memory is its own.
 
     .venv/bin/python benchmarks/search.py --sizes 100000 1000000
+    .venv/bin/python benchmarks/search.py --sizes 1000000 --noise-dims 16 --engines verrijk-hnsw chromadb \
+        --ef-sweep 32 48 64 96 128 --metrics models/search/metrics.json
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import multiprocessing as mp
 import statistics
 import tempfile
@@ -146,6 +149,7 @@ def main() -> None:
     parser.add_argument("--engines", nargs="+", default=["verrijk-hnsw", "chromadb", "verrijk-flat"])
     parser.add_argument("--ef-sweep", type=int, nargs="*", default=[], help="verrijk-hnsw also at these efSearch")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "verrijk-bench")
+    parser.add_argument("--metrics", type=Path, help="also record the medians in this JSON file (models/search/...)")
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
     real = real_embeddings(args.cache)
@@ -170,6 +174,32 @@ def main() -> None:
             sweeps += [f"| {n:,} | {engine} efSearch {ef} | – | – | {row(s, base)}" for ef, s in r["sweep"].items()]
         for line in sweeps:
             print(line, flush=True)
+        if args.metrics:
+            record(args.metrics, f"{n} vectors, noise-dims {args.noise_dims}", rows, base)
+
+
+def record(path: Path, key: str, rows: dict, base: float | None) -> None:
+    """Keep one size's medians under "vector-index" in a metrics file, next to what other benchmarks wrote there."""
+
+    def medians(r: dict) -> dict:
+        found = {m: round(statistics.median(r[m]), 3) for m in ("p50", "p99", "qps")}
+        return {
+            **found,
+            "recall@10": round(r["recall"], 3),
+            "qps_vs_chromadb": round(found["qps"] / base, 2) if base else None,
+        }
+
+    results = json.loads(path.read_text()) if path.exists() else {}
+    results.setdefault("vector-index", {})[key] = {
+        engine: {
+            **{k: round(r[k], 1) for k in ("build_s", "ram_mb")},
+            **({"ef_search": r["ef"]} if "ef" in r else {}),
+            **medians(r),
+            "sweep": {str(ef): medians(swept) for ef, swept in r["sweep"].items()},
+        }
+        for engine, r in rows.items()
+    }
+    path.write_text(json.dumps(results, indent=1) + "\n")
 
 
 def row(r: dict, base: float | None) -> str:

@@ -88,16 +88,23 @@ def test_hnsw_chooses_its_ef_search_again_as_it_doubles_and_keeps_it(tmp_path):
     assert fixed.ef_search == 40
 
 
-def test_filters_name_records_the_index_may_not_have():
+def test_filters_narrow_broad_and_naming_records_the_index_does_not_have():
+    data = clustered(5000)
     index = VectorIndex(32, kind="hnsw")
-    data = clustered(1200)
-    index.upsert(np.arange(1200), data)
-    index.remove(np.arange(100))
+    index.upsert(np.arange(5000), data)
+    index.remove(np.arange(100))  # dead slots, not yet compacted
+    truth = {i: data[i] for i in range(100, 5000)}
     assert index.search(data[5], 3, allowed={5, 99_999}) == []  # deleted and unknown: nothing to find
-    assert [i for i, _ in index.search(data[150], 1, allowed={150, 151, 99_999})] == [150]
-    assert 150 in {i for i, _ in index.search(data[150], 5)} and not {i for i, _ in index.search(data[5], 50)} & set(
-        range(100)
-    )
+    assert [i for i, _ in index.search(data[150], 1, allowed={150, 151, 99_999})] == [150]  # scored exactly
+    broad = set(range(0, 5000, 2)) | {99_999}  # 2,450 live records: a graph search through the bitmap selector
+    found = recall = 0
+    for q in data[4000:4040]:
+        got = [i for i, _ in index.search(q, 10, broad)]
+        assert set(got) <= broad - set(range(100))
+        want = exact(truth, q, 10, broad)
+        recall, found = recall + len(set(got) & set(want)), found + len(want)
+    assert recall / found >= 0.9
+    assert not {i for i, _ in index.search(data[5], 50)} & set(range(100))
 
 
 def test_bm25_after_changes_equals_a_fresh_build(tmp_path):

@@ -4,10 +4,10 @@ HNSW graphs cannot drop a vector, so both kinds share one scheme: each vector si
 slots to record ids (-1 once replaced or deleted), searches skip dead slots through a bitmap selector, and
 the index compacts itself when a fifth of its slots are dead.
 
-A query costs O(1) Python work outside FAISS: the dead-slot selector is built once per change, not per query,
-and a filter is turned into slots through the id map rather than by scanning all labels (at a million vectors
-that scan alone cost more than the graph search). HNSW's efSearch is chosen from the index's own vectors (see
-`tune`) and re-chosen each time the index doubles, unless a fixed value is given.
+An unfiltered query costs O(1) Python work outside FAISS: the dead-slot selector is built once per change, not
+per query (at a million vectors, scanning the labels on every query cost more than the graph search itself); a
+filter's few ids go through the id map, many in one vectorised pass over the labels. HNSW's efSearch is chosen
+from the index's own vectors (see `tune`) and re-chosen each time the index doubles, unless a fixed value is given.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ EF_LADDER = (32, 48, 64, 80, 96, 128, 160, 192, 256)
 EF_REFERENCE = 1024  # the deep search whose top 10 the tuned efSearch must agree with
 TUNE_TARGET = 0.99  # mean share of the reference top 10 that the chosen efSearch finds
 TUNE_QUERIES = 200
+EXACT_AMONG = 2048  # a filter leaving at most this many records (or 1 % of the index) is scored exactly
 
 
 class VectorIndex:
@@ -35,7 +36,7 @@ class VectorIndex:
             raise ValueError(f"index kind {kind!r} is not one of {', '.join(KINDS)}")
         self.dim, self.requested, self.exact_below = dim, kind, exact_below
         self.fixed_ef = ef_search
-        self.ef_search = ef_search or 96
+        self.ef_search = ef_search or 96  # until `tune` has vectors to choose with
         self.tuned_at = 0  # how many slots the index had when efSearch was last chosen
         self.labels = np.empty(0, dtype=np.int64)
         self.slots: dict[int, int] = {}
@@ -125,7 +126,7 @@ class VectorIndex:
             found = top(ef)
             agreement = np.mean(
                 [
-                    len((set(f.tolist()) & set(r.tolist())) - {s}) / max(1, len(set(r.tolist()) - {s, -1}))
+                    len(set(f.tolist()) & set(r.tolist()) - {s, -1}) / max(1, len(set(r.tolist()) - {s, -1}))
                     for f, r, s in zip(found, reference, sample, strict=True)
                 ]
             )
@@ -156,7 +157,7 @@ class VectorIndex:
         else:
             found = self._slots_of(allowed)
             candidates = len(found)
-            if self.kind == "hnsw" and candidates <= 20 * self.ef_search:
+            if self.kind == "hnsw" and candidates <= max(EXACT_AMONG, len(self.labels) // 100):
                 return self._exact_among(found, query[0], min(k, candidates))
             mask = np.zeros(len(self.labels), dtype=bool)
             mask[found] = True
