@@ -85,7 +85,7 @@ class UseOnnx:
     distinct token of a batch instead of once per token where the network allows it. The projection and the
     first CNN layer's product depend on the token alone (the first layer is a sum over the n-gram's positions of
     one matrix block each, so each distinct token is multiplied with every block once and the token's n-gram
-    sums the products it needs); in a batch of a few thousand catalogue tokens only about one in six is
+    sums the products it needs); in a batch of a few thousand catalogue tokens only about one in seven is
     distinct, which removes about half of the multiply-adds. Tokens of all texts of a batch are concatenated; a
     window slot that would reach into a neighbouring text points at a zero row, which is exactly per-text zero
     padding. The sentencepiece model runs in the `tokenizers` library (same ids as the package's pure Python
