@@ -19,6 +19,7 @@ AUTH = FIXTURES / "authorities"
 GOGH, VERMEER = "http://www.wikidata.org/entity/Q5582", "http://www.wikidata.org/entity/Q41264"
 ELDER, YOUNGER = "http://www.wikidata.org/entity/Q43270", "http://www.wikidata.org/entity/Q334209"
 MONS, BERGEN_NO = "https://sws.geonames.org/2790869/", "https://sws.geonames.org/3161732/"
+BRUSSELS, ANTWERP = "https://sws.geonames.org/2800866/", "https://sws.geonames.org/2803138/"
 ALBINA_SR, PARAMARIBO = "https://sws.geonames.org/3384792/", "https://sws.geonames.org/3383330/"
 
 
@@ -135,6 +136,10 @@ def test_shipped_geonames_exonyms_and_countries():
         assert link and link.entry.properties["country"] == country, name
     assert linker.link("Bergen", "LOC", LinkContext(country="BE")).link.entry.uri == MONS
     assert index.get("https://sws.geonames.org/2750405/").label == "Nederland"
+    # districts list "Brussel (Anderlecht)" among their names: the city itself must still be the clear link
+    for name, uri in (("Brussel", BRUSSELS), ("Antwerpen", ANTWERP)):
+        link = linker.link(name, "LOC", LinkContext()).link
+        assert link and link.entry.uri == uri and link.score >= 0.9, name
 
 
 def test_model_file_and_calibration():

@@ -12,11 +12,12 @@ from importlib.metadata import version
 from pathlib import Path
 
 from verrijk.enrich.creators import VKC_CSV, best_uri, people
+from verrijk.enrich.linking import normalise
 from verrijk.enrich.linking.loaders import place_entry, usable_name
 from verrijk.enrich.linking.model import Entry
 
 # Raise when the entries these functions make change, so stored copies and cached indexes are rebuilt.
-SHIPPED_VERSION = "1"
+SHIPPED_VERSION = "2"  # 2: districts no longer carry a much bigger city's name
 MIN_POPULATION = 500
 
 # Exonyms GeoNames' alternate names lack or cannot mark as Dutch/French: (country, GeoNames name) -> the Dutch
@@ -178,12 +179,23 @@ def geonames_entries(min_population: int = MIN_POPULATION) -> Iterator[Entry]:
             feature="A.PCLI",
             capital=country.get("capital", ""),
         )
-    for city in cache.get_cities().values():
+    cities = list(cache.get_cities().values())
+    bigger = _primary_names(cities)
+    for city in cities:
         extra = EXONYMS.get((city["countrycode"], city["name"]), ())
+        population = int(city["population"] or 0)
+        # a district's alternate name that is a much bigger city's own name ("Brussel (Anderlecht)") is how
+        # addresses name it, not a name a text would use for the district itself: it only makes the city ambiguous
+        alternates = [
+            n
+            for n in city["alternatenames"]
+            if bigger.get((city["countrycode"], normalise.fold(normalise.strip_qualifiers(n))), 0)
+            < 5 * max(population, 1)
+        ]
         yield place_entry(
             city["geonameid"],
             city["name"],
-            [*extra, *city["alternatenames"]],
+            [*extra, *alternates],
             city["countrycode"],
             city["latitude"],
             city["longitude"],
@@ -192,6 +204,17 @@ def geonames_entries(min_population: int = MIN_POPULATION) -> Iterator[Entry]:
             feature="P.PPL",
             admin1=city.get("admin1code", ""),
         )
+
+
+def _primary_names(cities: list[dict]) -> dict[tuple[str, str], int]:
+    """(country, folded name) -> the largest population of a city that has it as its own name or exonym."""
+    found: dict[tuple[str, str], int] = {}
+    for city in cities:
+        population = int(city["population"] or 0)
+        for name in (city["name"], *EXONYMS.get((city["countrycode"], city["name"]), ())):
+            key = (city["countrycode"], normalise.fold(name))
+            found[key] = max(found.get(key, 0), population)
+    return found
 
 
 def geonames_version(min_population: int = MIN_POPULATION) -> str:
