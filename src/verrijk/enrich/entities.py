@@ -34,9 +34,11 @@ def analyser_for(session: Session, org_id: int, settings: Settings, authorities:
     return TextAnalyser(settings.ner_models, settings.models_dir, linker.link if linker else None), linker
 
 
-def linker_version(linker: Linker) -> str:
-    """The authorities a linker reads, each with the (shortened) content hash of its loaded data."""
-    return ",".join(f"{index.name}@{index.version[:12]}" for index in linker.indexes)
+def pipeline_version(analyser: TextAnalyser, linker: Linker | None, languages: list[str] | None = None) -> str:
+    """What made a suggestion: the routed models (all, or those of `languages`) and the authorities the linker
+    reads, each with the (shortened) content hash of its loaded data."""
+    link = ",".join(f"{index.name}@{index.version[:12]}" for index in linker.indexes) if linker else ""
+    return analyser.version(languages) + (f";link={link}" if link else "")
 
 
 def proposals_of(analysis: Analysis) -> list[Proposal]:
@@ -78,7 +80,7 @@ class EntityEnricher(Enricher):
     def bind(self, repo: Repo, settings: Settings) -> None:
         self.analyser, linker = analyser_for(repo.session, repo.org_id, settings)
         self.country = (repo.organisation().settings or {}).get("country")  # ISO 3166-1 alpha-2, e.g. "BE"
-        self.version = self.analyser.version() + (f";link={linker_version(linker)}" if linker else "")
+        self.version = pipeline_version(self.analyser, linker)
 
     def _enrich(self, items: Sequence[Item]) -> list[list[Proposal]]:
         if self.analyser is None:

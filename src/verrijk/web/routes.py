@@ -31,7 +31,7 @@ from verrijk.web.transparency import report
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
 templates = Jinja2Templates(directory=HERE / "templates")
-templates.env.globals.update(highlight=highlight, highlight_entities=highlight_entities)
+templates.env.globals.update(highlight=highlight, highlight_entities=highlight_entities, languages=SUPPORTED)
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 25
 ENRICHERS = ("admin", "cataloger", "client")  # who may try the text pipeline (as POST /enrich)

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from verrijk.api.deps import scoped
 from verrijk.api.errors import Problem
-from verrijk.enrich.entities import analyser_for, linker_version
+from verrijk.enrich.entities import analyser_for, pipeline_version
 from verrijk.enrich.language import SUPPORTED, UnsupportedLanguage, check_code
 from verrijk.enrich.linking.model import LinkContext, UnknownAuthority
 from verrijk.enrich.text import TextIn
@@ -113,7 +113,5 @@ def enrich(body: EnrichIn, request: Request, repo: Repo = Depends(scoped(*CALLER
         )
         for item, analysis in zip(body.texts, analyses, strict=True)
     ]
-    version = analyser.version([a.language.language for a in analyses]) + (
-        f";link={linker_version(linker)}" if linker else ""
-    )
+    version = pipeline_version(analyser, linker, [a.language.language for a in analyses])
     return EnrichOut(enricher="ner", version=version, results=results)
