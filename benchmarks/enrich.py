@@ -23,9 +23,9 @@ from sqlalchemy.orm import Session
 
 from verrijk.cli import register_shared_authorities
 from verrijk.config import Settings
-from verrijk.enrich.entities import analyser_for
-from verrijk.enrich.language import detect_many
-from verrijk.enrich.text import TextIn
+from verrijk.enrich.text.analysis import TextIn
+from verrijk.enrich.text.entities import analyser_for
+from verrijk.enrich.text.language import detect_many
 from verrijk.store.accounts import ensure_organisation
 from verrijk.store.db import make_engine, migrate
 

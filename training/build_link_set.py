@@ -41,11 +41,11 @@ from typing import Any
 
 import numpy as np
 
-from verrijk.enrich.linking import normalise
-from verrijk.enrich.linking.evaluate import calibration, context_of, evaluate
-from verrijk.enrich.linking.index import AuthorityIndex
-from verrijk.enrich.linking.linker import FEATURES, Linker, Model, km
-from verrijk.enrich.linking.shipped import geonames_entries, vkc_creator_entries
+from verrijk.enrich.text.linking import normalise
+from verrijk.enrich.text.linking.evaluate import calibration, context_of, evaluate
+from verrijk.enrich.text.linking.index import AuthorityIndex
+from verrijk.enrich.text.linking.linker import FEATURES, Linker, Model, km
+from verrijk.enrich.text.linking.shipped import geonames_entries, vkc_creator_entries
 
 ROOT = Path(__file__).parents[1]
 DEMO = ROOT / "src" / "verrijk" / "demo" / "rijksmuseum_suriname.csv"

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from verrijk.enrich.base import Item
-from verrijk.enrich.creators import CreatorFieldLinker, best_uri, people
+from verrijk.enrich.text.creators import CreatorFieldLinker, best_uri, people
 
 OUT = Path(__file__).parents[1] / "models" / "link.creators" / "metrics.json"
 

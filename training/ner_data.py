@@ -50,7 +50,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, DocBin, Span
 from spacy.util import filter_spans
 
-from verrijk.enrich.ner.conll import normalise_tags, read_conll, spans_to_tags, tags_to_spans
+from verrijk.enrich.text.ner.conll import normalise_tags, read_conll, spans_to_tags, tags_to_spans
 
 DATA = Path("/work/shared/data")
 EUROPEANA = DATA / "europeana_newspapers_ner_nl" / "enp_NL.kb.bio"

@@ -109,13 +109,13 @@ def train(minutes: float) -> float:
 
 
 def heldout(split: str) -> dict[str, list]:
-    from verrijk.enrich.ner.conll import read_conll
+    from verrijk.enrich.text.ner.conll import read_conll
 
     return {name: read_conll(CORPUS / "heldout" / f"{name}-{split}.bio") for name in HELDOUT}
 
 
 def score_sets(nlp, sets: dict[str, list]) -> dict[str, dict]:
-    from verrijk.enrich.ner.evaluate import evaluate_ner
+    from verrijk.enrich.text.ner.evaluate import evaluate_ner
 
     return {name: evaluate_ner(nlp, sentences, HELDOUT[name]) for name, sentences in sets.items()}
 
@@ -152,8 +152,8 @@ def assemble() -> tuple[spacy.language.Language, dict]:
 
 
 def evaluate(nlp) -> dict:
-    from verrijk.enrich.ner.conll import read_conll
-    from verrijk.enrich.ner.evaluate import evaluate_ner
+    from verrijk.enrich.text.ner.conll import read_conll
+    from verrijk.enrich.text.ner.evaluate import evaluate_ner
 
     testb = read_conll(TESTB)
     with_ruler = evaluate_ner(nlp, testb)

@@ -19,10 +19,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from verrijk.enrich.subjects.base import Encoder
-from verrijk.enrich.subjects.data import load_demo_records
-from verrijk.enrich.subjects.evaluate import evaluate_subjects
-from verrijk.enrich.subjects.vocab import (
+from verrijk.enrich.text.subjects.base import Encoder
+from verrijk.enrich.text.subjects.data import load_demo_records
+from verrijk.enrich.text.subjects.evaluate import evaluate_subjects
+from verrijk.enrich.text.subjects.vocab import (
     DEMO_NS,
     DEMO_TTL,
     MODELS_DIR,

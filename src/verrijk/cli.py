@@ -19,7 +19,7 @@ from verrijk import __version__
 from verrijk.config import Settings
 from verrijk.demo import ingest_demo
 from verrijk.domain import CC0, COPYRIGHT_NOT_EVALUATED
-from verrijk.enrich.service import create_enrich_job, execute
+from verrijk.enrich.jobs import create_enrich_job, execute
 from verrijk.export.annotations import collection_page, feedback, import_annotations, iter_annotations, to_csv
 from verrijk.ingest.base import IngestError, Mapping
 from verrijk.ingest.service import FORMATS, ingest
@@ -123,7 +123,7 @@ def init(
 def register_shared_authorities(session: Session, geonames: bool = False) -> dict[str, int]:
     """The authorities every organisation may read, shipped with verrijk: vkc-creators always, GeoNames places
     (235,000 entries, ~20 s) when asked. Loads entries only when missing or changed; the caller commits."""
-    from verrijk.enrich.linking.shipped import register_shared
+    from verrijk.enrich.text.linking.shipped import register_shared
 
     return register_shared(session, geonames=geonames)
 
@@ -144,9 +144,9 @@ def authorities_add(
     private unless --shared. Adding a name again replaces its entries."""
     import hashlib
 
-    from verrijk.enrich.linking.loaders import FORMATS, detect_format, load
-    from verrijk.enrich.linking.model import AuthorityFormatError
-    from verrijk.enrich.linking.shipped import SHIPPED_VERSION
+    from verrijk.enrich.text.linking.loaders import FORMATS, detect_format, load
+    from verrijk.enrich.text.linking.model import AuthorityFormatError
+    from verrijk.enrich.text.linking.shipped import SHIPPED_VERSION
 
     if not file.is_file():
         fail(f"{file} is not a file")
@@ -173,7 +173,7 @@ def authorities_add(
 @authorities_app.command("list")
 def authorities_list(org: str | None = OrgOption) -> None:
     """List the authorities an organisation may link to, with their entry counts."""
-    from verrijk.enrich.linking.store import load_of
+    from verrijk.enrich.text.linking.store import load_of
 
     with open_session() as session:
         repo = Repo(session, Scope(resolve_org(session, org).id))
@@ -520,10 +520,16 @@ def eval_ner(
     model: str | None = typer.Option(None, help="score this model (directory or spaCy package) instead"),
 ) -> None:
     """Entity-level precision, recall and F1 per type (seqeval, strict IOB2) of a NER model on a labelled file."""
-    from verrijk.enrich.ner.backends import TYPE_OF_LABEL, ModelError, SpacyRecogniser, load_recogniser, word_tagger
-    from verrijk.enrich.ner.conll import ConllError, read_conll
-    from verrijk.enrich.ner.evaluate import evaluate_ner
-    from verrijk.enrich.ner.hipe import is_hipe, read_hipe
+    from verrijk.enrich.text.ner.backends import (
+        TYPE_OF_LABEL,
+        ModelError,
+        SpacyRecogniser,
+        load_recogniser,
+        word_tagger,
+    )
+    from verrijk.enrich.text.ner.conll import ConllError, read_conll
+    from verrijk.enrich.text.ner.evaluate import evaluate_ner
+    from verrijk.enrich.text.ner.hipe import is_hipe, read_hipe
 
     settings = Settings()
     spec = model or settings.ner_models.get(lang)
@@ -562,12 +568,12 @@ def eval_link(
 ) -> None:
     """Entity linking against the shipped authorities (vkc-creators, geonames) or given files: accuracy on
     linkable mentions, NIL precision/recall, calibration, per type, mentions/s."""
-    from verrijk.enrich.linking.evaluate import evaluate, read_mentions
-    from verrijk.enrich.linking.index import AuthorityIndex
-    from verrijk.enrich.linking.linker import Linker
-    from verrijk.enrich.linking.loaders import load
-    from verrijk.enrich.linking.model import AuthorityFormatError
-    from verrijk.enrich.linking.shipped import geonames_entries, vkc_creator_entries
+    from verrijk.enrich.text.linking.evaluate import evaluate, read_mentions
+    from verrijk.enrich.text.linking.index import AuthorityIndex
+    from verrijk.enrich.text.linking.linker import Linker
+    from verrijk.enrich.text.linking.loaders import load
+    from verrijk.enrich.text.linking.model import AuthorityFormatError
+    from verrijk.enrich.text.linking.shipped import geonames_entries, vkc_creator_entries
 
     if not data.is_file():
         fail(f"{data} is not a file")

@@ -13,6 +13,12 @@ class Role(StrEnum):
     client = "client"
 
 
+ALL_ROLES = tuple(Role)
+REVIEWERS = (Role.admin, Role.cataloger)  # decide on suggestions, run jobs, edit collections
+READERS = (Role.admin, Role.cataloger, Role.client)  # read records, jobs, exports; call the text pipeline
+VOLUNTEERS = (Role.volunteer, Role.admin)  # answer small tasks
+
+
 class SuggestionKind(StrEnum):
     entity = "entity"
     link = "link"

@@ -12,7 +12,7 @@ from fastapi.routing import APIRoute
 from verrijk.api.app import create_app
 from verrijk.config import Settings
 from verrijk.domain import Role
-from verrijk.enrich.service import create_enrich_job, execute
+from verrijk.enrich.jobs import create_enrich_job, execute
 from verrijk.store.repo import Repo, Scope
 
 ROLES = [r.value for r in Role]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conftest import FIXTURES
 
-from verrijk.enrich.linking.loaders import load
+from verrijk.enrich.text.linking.loaders import load
 from verrijk.store.repo import Repo, Scope
 
 AUTH = FIXTURES / "authorities"

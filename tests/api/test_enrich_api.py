@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import FIXTURES, make_org
 
-from verrijk.enrich.linking.loaders import load
+from verrijk.enrich.text.linking.loaders import load
 from verrijk.store.repo import Repo, Scope
 
 AUTHORITY = FIXTURES / "authorities" / "enrich_places_people.csv"

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from verrijk.domain import SuggestionKind
 from verrijk.enrich.base import REGISTRY, Enricher, Item, Proposal, register
+from verrijk.enrich.jobs import create_enrich_job, execute
 from verrijk.enrich.pipeline import run_job
-from verrijk.enrich.service import create_enrich_job, execute
 from verrijk.ingest.service import ingest
 from verrijk.store.repo import Repo, Scope
 from verrijk.store.tables import Organisation, Suggestion

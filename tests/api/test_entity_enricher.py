@@ -8,8 +8,8 @@ import pytest
 from conftest import FIXTURES, make_org
 from sqlalchemy import func, select
 
-from verrijk.enrich.linking.loaders import load
-from verrijk.enrich.service import create_enrich_job, execute
+from verrijk.enrich.jobs import create_enrich_job, execute
+from verrijk.enrich.text.linking.loaders import load
 from verrijk.ingest.service import ingest
 from verrijk.store.repo import Repo, Scope
 from verrijk.store.tables import Suggestion

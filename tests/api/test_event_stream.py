@@ -11,7 +11,7 @@ import pytest
 from conftest import FIXTURES
 from serving import serving
 
-from verrijk.enrich.service import create_enrich_job, execute
+from verrijk.enrich.jobs import create_enrich_job, execute
 from verrijk.ingest.ldes import member_item
 from verrijk.ingest.service import ingest
 from verrijk.store.repo import RecordFilter, Repo, Scope

@@ -9,7 +9,7 @@ import pytest
 from conftest import FIXTURES
 from rdflib import Graph, Literal, URIRef
 
-from verrijk.enrich.service import create_enrich_job, execute
+from verrijk.enrich.jobs import create_enrich_job, execute
 from verrijk.export.oslo import EVENT_CONTEXT, OBJECT_CONTEXT, inline_contexts
 from verrijk.ingest.service import ingest
 from verrijk.store.repo import Repo, Scope

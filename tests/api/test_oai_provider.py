@@ -11,7 +11,7 @@ from sickle import Sickle
 from sickle.oaiexceptions import CannotDisseminateFormat, IdDoesNotExist, NoRecordsMatch
 
 from verrijk.demo import ingest_demo
-from verrijk.enrich.service import create_enrich_job, execute
+from verrijk.enrich.jobs import create_enrich_job, execute
 from verrijk.export.oai import NS
 from verrijk.ingest.service import ingest
 from verrijk.store.repo import Repo, Scope

@@ -20,7 +20,7 @@ from referencing.jsonschema import DRAFT7
 
 from verrijk.api.app import create_app
 from verrijk.config import Settings
-from verrijk.enrich.linking.loaders import detect_format, load
+from verrijk.enrich.text.linking.loaders import detect_format, load
 from verrijk.store.repo import Repo, Scope
 
 HERE = Path(__file__).parents[1] / "fixtures" / "reconciliation"

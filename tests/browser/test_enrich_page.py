@@ -9,7 +9,7 @@ from conftest import FIXTURES
 from serving import serving
 from test_pages import CHROMIUM, browser, shot  # noqa: F401  (the browser fixture)
 
-from verrijk.enrich.linking.loaders import load
+from verrijk.enrich.text.linking.loaders import load
 from verrijk.store.accounts import create_api_key, ensure_organisation
 from verrijk.store.db import make_engine, session_factory
 from verrijk.store.repo import Repo, Scope

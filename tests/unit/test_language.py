@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from verrijk.enrich.language import UNDETERMINED, UnsupportedLanguage, check_code, detect, detect_many
+from verrijk.enrich.text.language import UNDETERMINED, UnsupportedLanguage, check_code, detect, detect_many
 
 
 @pytest.mark.parametrize(

@@ -7,13 +7,13 @@ import json
 import pytest
 from conftest import FIXTURES
 
-from verrijk.enrich.linking.evaluate import calibration, evaluate, read_mentions
-from verrijk.enrich.linking.index import AuthorityIndex
-from verrijk.enrich.linking.linker import FEATURES, Linker, Model, default_model
-from verrijk.enrich.linking.loaders import load
-from verrijk.enrich.linking.model import LinkContext
-from verrijk.enrich.linking.normalise import FUZZY
-from verrijk.enrich.linking.shipped import geonames_entries, vkc_creator_entries
+from verrijk.enrich.text.linking.evaluate import calibration, evaluate, read_mentions
+from verrijk.enrich.text.linking.index import AuthorityIndex
+from verrijk.enrich.text.linking.linker import FEATURES, Linker, Model, default_model
+from verrijk.enrich.text.linking.loaders import load
+from verrijk.enrich.text.linking.model import LinkContext
+from verrijk.enrich.text.linking.normalise import FUZZY
+from verrijk.enrich.text.linking.shipped import geonames_entries, vkc_creator_entries
 
 AUTH = FIXTURES / "authorities"
 GOGH, VERMEER = "http://www.wikidata.org/entity/Q5582", "http://www.wikidata.org/entity/Q41264"

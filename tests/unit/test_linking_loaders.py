@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import FIXTURES
 
-from verrijk.enrich.linking.loaders import detect_format, load, usable_name
-from verrijk.enrich.linking.model import AuthorityFormatError
+from verrijk.enrich.text.linking.loaders import detect_format, load, usable_name
+from verrijk.enrich.text.linking.model import AuthorityFormatError
 
 AUTH = FIXTURES / "authorities"
 

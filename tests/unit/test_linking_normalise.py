@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from verrijk.enrich.linking.normalise import (
+from verrijk.enrich.text.linking.normalise import (
     EXACT,
     INITIALS,
     SURNAME,

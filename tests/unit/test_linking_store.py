@@ -10,9 +10,9 @@ from conftest import FIXTURES
 from sqlalchemy import func, select
 
 from verrijk.cli import register_shared_authorities
-from verrijk.enrich.linking.loaders import load
-from verrijk.enrich.linking.model import AuthorityFormatError, Entry, UnknownAuthority
-from verrijk.enrich.linking.store import count_entries, load_of, open_index
+from verrijk.enrich.text.linking.loaders import load
+from verrijk.enrich.text.linking.model import AuthorityFormatError, Entry, UnknownAuthority
+from verrijk.enrich.text.linking.store import count_entries, load_of, open_index
 from verrijk.store.repo import NotFound, Repo, Scope
 from verrijk.store.tables import AuthorityEntry
 

@@ -11,7 +11,7 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
 
-from verrijk.enrich.ner.backends import ModelError, OnnxTokenClassifier, SpacyRecogniser, load_recogniser
+from verrijk.enrich.text.ner.backends import ModelError, OnnxTokenClassifier, SpacyRecogniser, load_recogniser
 
 LABELS = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
 # word -> label index: the tiny "model" tags each token by a lookup table, so its output is known exactly

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import spacy
 
-from verrijk.enrich.ner.conll import ConllError, normalise_tags, parse_conll, read_conll
-from verrijk.enrich.ner.evaluate import evaluate_ner
+from verrijk.enrich.text.ner.conll import ConllError, normalise_tags, parse_conll, read_conll
+from verrijk.enrich.text.ner.evaluate import evaluate_ner
 
 MODEL = Path(__file__).resolve().parents[2] / "models" / "ner-nl"
 

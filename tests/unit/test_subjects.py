@@ -10,7 +10,7 @@ import pytest
 
 from verrijk.domain import SuggestionKind
 from verrijk.enrich.base import Item, create
-from verrijk.enrich.subjects import (
+from verrijk.enrich.text.subjects import (
     Encoder,
     EnsembleBackend,
     FrequencyBackend,
@@ -22,12 +22,12 @@ from verrijk.enrich.subjects import (
     iconclass_vocabulary,
     parse_skos,
 )
-from verrijk.enrich.subjects.bundle import ModelError, SubjectModel, load_model
-from verrijk.enrich.subjects.data import LabelledRecord, record_text
-from verrijk.enrich.subjects.enricher import DemoSubjects, IconclassSubjects
-from verrijk.enrich.subjects.ensemble import combine, tune_weights
-from verrijk.enrich.subjects.metrics import f1_at_k, ndcg_at_k, precision_at_1, score_rankings
-from verrijk.enrich.subjects.vocab import DEMO_NS, MODELS_DIR, iconclass_notation, iconclass_uri
+from verrijk.enrich.text.subjects.bundle import ModelError, SubjectModel, load_model
+from verrijk.enrich.text.subjects.data import LabelledRecord, record_text
+from verrijk.enrich.text.subjects.enricher import DemoSubjects, IconclassSubjects
+from verrijk.enrich.text.subjects.ensemble import combine, tune_weights
+from verrijk.enrich.text.subjects.metrics import f1_at_k, ndcg_at_k, precision_at_1, score_rankings
+from verrijk.enrich.text.subjects.vocab import DEMO_NS, MODELS_DIR, iconclass_notation, iconclass_uri
 
 EX = "https://example.org/subject/"
 TURTLE = f"""

@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from verrijk.enrich.ner.backends import ModelError
+from verrijk.enrich.text.ner.backends import ModelError
 from verrijk.ingest.base import IngestError
 from verrijk.store.accounts import AccountError
 from verrijk.store.repo import NotFound, QuotaExceeded

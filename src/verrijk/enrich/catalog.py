@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from verrijk.enrich import (
-    creators,  # noqa: F401  (registers link.creators)
-    entities,  # noqa: F401  (registers ner)
-)
 from verrijk.enrich.base import REGISTRY, Enricher, create
-from verrijk.enrich.subjects import enricher as subjects  # noqa: F401  (registers subjects.demo, subjects.iconclass)
+from verrijk.enrich.text import creators, entities  # noqa: F401  (register link.creators, ner)
+from verrijk.enrich.text.subjects import enricher as subjects  # noqa: F401  (registers subjects.*)
 
 
 def available() -> list[str]:

@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from verrijk.domain import LIST_FIELDS, RECORD_FIELDS, is_valid_rights
+from verrijk.errors import BadInput
 
 
-class IngestError(ValueError):
+class IngestError(BadInput):
     """The whole input is unusable (malformed XML, a mapping column missing, an unknown format)."""
 
 

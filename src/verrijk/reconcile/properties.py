@@ -19,8 +19,8 @@ from typing import Any
 
 import pycountry
 
-from verrijk.enrich.linking.model import Entry
-from verrijk.enrich.names import fold
+from verrijk.enrich.text.linking.model import Entry
+from verrijk.enrich.text.names import fold
 from verrijk.reconcile.protocol import entity_type, type_of_code
 
 

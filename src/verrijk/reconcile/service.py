@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from verrijk import __version__
-from verrijk.enrich.linking.index import AuthorityIndex
-from verrijk.enrich.linking.model import Entry
-from verrijk.enrich.names import fold
+from verrijk.enrich.text.linking.index import AuthorityIndex
+from verrijk.enrich.text.linking.model import Entry
+from verrijk.enrich.text.names import fold
 from verrijk.reconcile import properties as props
 from verrijk.reconcile.protocol import (
     MAX_BATCH,

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from verrijk.domain import Role
+from verrijk.errors import BadInput
 from verrijk.store.tables import ApiKey, AuditEntry, Membership, Organisation, User, utcnow
 
 KEY_PREFIX = "vk_"
@@ -19,8 +20,8 @@ KEY_TOUCH_INTERVAL = timedelta(minutes=5)
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
-class AccountError(ValueError):
-    pass
+class AccountError(BadInput):
+    """An account operation that cannot be done as asked (unknown organisation, duplicate user, bad role)."""
 
 
 @dataclass(frozen=True)

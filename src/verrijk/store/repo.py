@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import String, cast, func, insert, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from verrijk.errors import NotFound, QuotaExceeded
 from verrijk.store.tables import (
     AuditEntry,
     Authority,
@@ -30,14 +31,6 @@ from verrijk.store.tables import (
     Suggestion,
     utcnow,
 )
-
-
-class NotFound(LookupError):
-    """Raised when a row does not exist in the caller's organisation."""
-
-
-class QuotaExceeded(RuntimeError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -550,7 +543,7 @@ class Repo:
 
     def authority(self, name: str) -> Authority:
         """An authority this organisation may read: its own of that name, else a shared one."""
-        from verrijk.enrich.linking.store import visible_authority
+        from verrijk.enrich.text.linking.store import visible_authority
 
         try:
             return visible_authority(self.session, self.org_id, name)
@@ -572,7 +565,7 @@ class Repo:
 
         All in the caller's transaction: an error while reading the entries leaves nothing half-written.
         """
-        from verrijk.enrich.linking.store import replace_entries
+        from verrijk.enrich.text.linking.store import replace_entries
 
         authority = self.add_authority(name, label, source, license, shared)
         count = replace_entries(self.session, authority, entries, version, fmt)

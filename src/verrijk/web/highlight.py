@@ -48,7 +48,7 @@ def highlight(text: str, suggestions, field: str) -> Markup:
 
 
 def highlight_entities(text: str, entities) -> Markup:
-    """A text analysed on the fly (verrijk.enrich.text.Entity) with its mentions marked."""
+    """A text analysed on the fly (verrijk.enrich.text.analysis.Entity) with its mentions marked."""
     return mark_spans(
         text,
         (

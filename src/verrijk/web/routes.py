@@ -15,10 +15,10 @@ from verrijk.api.deps import ALL_ROLES, allow, get_session, scoped
 from verrijk.api.errors import Problem
 from verrijk.api.routers.review import REVIEWERS, items_for, queue_filter
 from verrijk.api.routers.tasks import VOLUNTEERS, task_settings
-from verrijk.enrich.entities import analyser_for
-from verrijk.enrich.language import SUPPORTED
-from verrijk.enrich.linking.model import UnknownAuthority
-from verrijk.enrich.text import TextIn
+from verrijk.enrich.text.analysis import TextIn
+from verrijk.enrich.text.entities import analyser_for
+from verrijk.enrich.text.language import SUPPORTED
+from verrijk.enrich.text.linking.model import UnknownAuthority
 from verrijk.review.queue import QueueFilter, next_batch
 from verrijk.review.stats import review_stats
 from verrijk.review.tasks import TaskRefused, next_task, vote

@@ -11,8 +11,8 @@ from pydantic import BaseModel, Field
 
 from verrijk.api.deps import ALL_ROLES, scoped
 from verrijk.api.errors import Problem
-from verrijk.enrich.linking.model import ENTITY_TYPES
-from verrijk.enrich.linking.store import index_for, load_of
+from verrijk.enrich.text.linking.model import ENTITY_TYPES
+from verrijk.enrich.text.linking.store import index_for, load_of
 from verrijk.store.repo import Repo
 from verrijk.store.tables import Authority
 

@@ -11,10 +11,10 @@ from pydantic import BaseModel, Field
 
 from verrijk.api.deps import scoped
 from verrijk.api.errors import Problem
-from verrijk.enrich.entities import analyser_for, pipeline_version
-from verrijk.enrich.language import SUPPORTED, UnsupportedLanguage, check_code
-from verrijk.enrich.linking.model import LinkContext, UnknownAuthority
-from verrijk.enrich.text import TextIn
+from verrijk.enrich.text.analysis import TextIn
+from verrijk.enrich.text.entities import analyser_for, pipeline_version
+from verrijk.enrich.text.language import SUPPORTED, UnsupportedLanguage, check_code
+from verrijk.enrich.text.linking.model import LinkContext, UnknownAuthority
 from verrijk.store.repo import Repo
 
 router = APIRouter(tags=["enrich"])

@@ -11,7 +11,7 @@ from verrijk.api.deps import scoped
 from verrijk.api.errors import Problem
 from verrijk.api.schemas import JobOut, JobPage
 from verrijk.domain import JobStatus
-from verrijk.enrich.service import ENRICH, create_enrich_job, execute_in_background
+from verrijk.enrich.jobs import ENRICH, create_enrich_job, execute_in_background
 from verrijk.store.repo import Repo
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from verrijk.api.deps import allow, get_session
 from verrijk.api.errors import Problem, problem_response
-from verrijk.enrich.linking.model import Entry, UnknownAuthority
-from verrijk.enrich.linking.store import open_index, visible_authority
+from verrijk.enrich.text.linking.model import Entry, UnknownAuthority
+from verrijk.enrich.text.linking.store import open_index, visible_authority
 from verrijk.reconcile.protocol import ProtocolError, entity_type, parse_extend, parse_queries, valid_callback
 from verrijk.reconcile.service import API_KEY_HEADER, ReconcileService
 from verrijk.store.accounts import Principal

@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from verrijk.enrich.subjects.vocab import Vocabulary, iconclass_uri
+from verrijk.enrich.text.subjects.vocab import Vocabulary, iconclass_uri
 
 SUBJECT_COLUMNS = ("inhoud.hoofdmotief.algemeen", "inhoud.onderwerp")
 ICONCLASS_COLUMN = "inhoud.classificatie.code"

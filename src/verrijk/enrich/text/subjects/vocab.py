@@ -14,12 +14,12 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote, unquote
 
-from verrijk.enrich.names import fold
+from verrijk.enrich.text.names import fold
 
 ICONCLASS_NS = "http://iconclass.org/"
 ICONCLASS_LANGUAGES = ("en", "de", "fr", "it", "pt")
 DEMO_NS = "https://w3id.org/verrijk/demo-subjects/"
-MODELS_DIR = Path(__file__).parents[4] / "models" / "subjects"
+MODELS_DIR = Path(__file__).parents[5] / "models" / "subjects"
 DEMO_TTL = MODELS_DIR / "demo-subjects.ttl"
 
 

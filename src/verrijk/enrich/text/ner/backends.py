@@ -15,6 +15,8 @@ from typing import Protocol
 
 import numpy as np
 
+from verrijk.errors import ModelError  # noqa: F401  (raised here; importers may take it from this module)
+
 # Labels of the common schemes mapped to verrijk's types; labels missing here (CARDINAL, MONEY, ...) are dropped.
 TYPE_OF_LABEL = {
     "PER": "PER",
@@ -49,10 +51,6 @@ class Recogniser(Protocol):
     version: str
 
     def recognise(self, texts: Sequence[str]) -> list[list[Mention]]: ...
-
-
-class ModelError(RuntimeError):
-    """A configured model that cannot be loaded; the message names it and why."""
 
 
 class SpacyRecogniser:

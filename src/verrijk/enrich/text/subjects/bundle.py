@@ -10,19 +10,16 @@ from pathlib import Path
 
 import numpy as np
 
-from verrijk.enrich.subjects.base import Backend, Encoder
-from verrijk.enrich.subjects.ensemble import EnsembleBackend
-from verrijk.enrich.subjects.lexical import LexicalBackend
-from verrijk.enrich.subjects.trained import KnnBackend, LinearBackend
-from verrijk.enrich.subjects.vocab import MODELS_DIR, Vocabulary
+from verrijk.enrich.text.subjects.base import Backend, Encoder
+from verrijk.enrich.text.subjects.ensemble import EnsembleBackend
+from verrijk.enrich.text.subjects.lexical import LexicalBackend
+from verrijk.enrich.text.subjects.trained import KnnBackend, LinearBackend
+from verrijk.enrich.text.subjects.vocab import MODELS_DIR, Vocabulary
+from verrijk.errors import ModelError  # noqa: F401  (raised here; importers may take it from this module)
 
 FORMAT = 1
 # Bumped whenever the shipped models are retrained; the enrichers' version strings carry it.
 MODEL_VERSION = "1"
-
-
-class ModelError(RuntimeError):
-    """A subject model that is missing or does not fit the code or embedder loading it; names the file."""
 
 
 @dataclass

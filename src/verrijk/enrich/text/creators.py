@@ -10,9 +10,9 @@ from pathlib import Path
 
 from verrijk.domain import SuggestionKind
 from verrijk.enrich.base import Enricher, Item, Proposal, register
-from verrijk.enrich.names import name_keys
+from verrijk.enrich.text.names import name_keys
 
-VKC_CSV = Path(__file__).parents[1] / "demo" / "vkc_creators.csv"
+VKC_CSV = Path(__file__).parents[2] / "demo" / "vkc_creators.csv"
 
 
 @dataclass(frozen=True)

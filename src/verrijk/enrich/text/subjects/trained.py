@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from verrijk.enrich.subjects.base import Backend, Encoder, Scores
-from verrijk.enrich.subjects.vocab import Vocabulary
+from verrijk.enrich.text.subjects.base import Backend, Encoder, Scores
+from verrijk.enrich.text.subjects.vocab import Vocabulary
 
 
 def label_matrix(labels: Sequence[Sequence[str]], concepts: list[str]) -> np.ndarray:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Sequence
 
-from verrijk.enrich.subjects.base import Backend, Scores
+from verrijk.enrich.text.subjects.base import Backend, Scores
 
 
 def combine(member_scores: Sequence[Scores], weights: Sequence[float]) -> Scores:

@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from verrijk.enrich.subjects.base import Encoder, Scores, use_encoder
-from verrijk.enrich.subjects.bundle import SubjectModel
-from verrijk.enrich.subjects.data import LabelledRecord, load_demo_records
-from verrijk.enrich.subjects.ensemble import combine, tune_weights
-from verrijk.enrich.subjects.lexical import LexicalBackend
-from verrijk.enrich.subjects.metrics import f1_at_k, ndcg_at_k, score_rankings
-from verrijk.enrich.subjects.trained import FrequencyBackend, KnnBackend, LinearBackend
-from verrijk.enrich.subjects.vocab import Vocabulary, demo_vocabulary, iconclass_vocabulary
+from verrijk.enrich.text.subjects.base import Encoder, Scores, use_encoder
+from verrijk.enrich.text.subjects.bundle import SubjectModel
+from verrijk.enrich.text.subjects.data import LabelledRecord, load_demo_records
+from verrijk.enrich.text.subjects.ensemble import combine, tune_weights
+from verrijk.enrich.text.subjects.lexical import LexicalBackend
+from verrijk.enrich.text.subjects.metrics import f1_at_k, ndcg_at_k, score_rankings
+from verrijk.enrich.text.subjects.trained import FrequencyBackend, KnnBackend, LinearBackend
+from verrijk.enrich.text.subjects.vocab import Vocabulary, demo_vocabulary, iconclass_vocabulary
 
 KNN = {"k": 10, "power": 4.0}  # chosen on the dev split
 # Label languages the lexical backend indexes besides the text's own: for Iconclass (no Dutch), German and French

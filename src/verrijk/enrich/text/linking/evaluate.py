@@ -16,8 +16,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from verrijk.enrich.linking.linker import Linker
-from verrijk.enrich.linking.model import AuthorityFormatError, LinkContext
+from verrijk.enrich.text.linking.linker import Linker
+from verrijk.enrich.text.linking.model import AuthorityFormatError, LinkContext
 
 BINS = 10
 REQUIRED = ("mention", "gold")

@@ -15,7 +15,7 @@ from typing import Any
 from seqeval.metrics import classification_report
 from seqeval.scheme import IOB2
 
-from verrijk.enrich.ner.conll import LabelMap, Sentence, normalise_tags, spans_to_tags
+from verrijk.enrich.text.ner.conll import LabelMap, Sentence, normalise_tags, spans_to_tags
 
 Tagger = Callable[[list[str]], list[str]]
 """Any recogniser as a function: words -> one IOB2 tag per word."""

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from verrijk.enrich.linking.model import AuthorityFormatError, Entry
+from verrijk.enrich.text.linking.model import AuthorityFormatError, Entry
 
 FORMATS = ("turtle", "xml", "json-ld", "nt", "csv", "tsv", "geonames", "wikidata")
 _SUFFIXES = {

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from verrijk.enrich.ner.conll import ConllError, Sentence, normalise_tags
+from verrijk.enrich.text.ner.conll import ConllError, Sentence, normalise_tags
 
 HIPE_TYPES = {
     "pers": "PER",

@@ -7,12 +7,12 @@
 - enricher: the `subjects.demo` and `subjects.iconclass` enrichers (importing it registers them)
 """
 
-from verrijk.enrich.subjects.base import Backend, Encoder, Suggestion
-from verrijk.enrich.subjects.ensemble import EnsembleBackend
-from verrijk.enrich.subjects.evaluate import SubjectEvaluation, evaluate_subjects
-from verrijk.enrich.subjects.lexical import LexicalBackend
-from verrijk.enrich.subjects.trained import FrequencyBackend, KnnBackend, LinearBackend
-from verrijk.enrich.subjects.vocab import (
+from verrijk.enrich.text.subjects.base import Backend, Encoder, Suggestion
+from verrijk.enrich.text.subjects.ensemble import EnsembleBackend
+from verrijk.enrich.text.subjects.evaluate import SubjectEvaluation, evaluate_subjects
+from verrijk.enrich.text.subjects.lexical import LexicalBackend
+from verrijk.enrich.text.subjects.trained import FrequencyBackend, KnnBackend, LinearBackend
+from verrijk.enrich.text.subjects.vocab import (
     Concept,
     Vocabulary,
     VocabularyError,

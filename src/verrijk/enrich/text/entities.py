@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 from verrijk.config import Settings
 from verrijk.domain import SuggestionKind
 from verrijk.enrich.base import Enricher, Item, Proposal, register
-from verrijk.enrich.language import SUPPORTED
-from verrijk.enrich.linking.linker import Linker
-from verrijk.enrich.linking.model import LinkContext
-from verrijk.enrich.linking.store import open_index
-from verrijk.enrich.text import Analysis, TextAnalyser, TextIn
+from verrijk.enrich.text.analysis import Analysis, TextAnalyser, TextIn
+from verrijk.enrich.text.language import SUPPORTED
+from verrijk.enrich.text.linking.linker import Linker
+from verrijk.enrich.text.linking.model import LinkContext
+from verrijk.enrich.text.linking.store import open_index
 from verrijk.store.repo import Repo
 
 FREE_TEXT_FIELDS = ("title", "description")

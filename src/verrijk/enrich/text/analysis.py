@@ -13,9 +13,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from verrijk.enrich.language import Detected, detect_many
-from verrijk.enrich.linking.model import Candidate, LinkContext
-from verrijk.enrich.ner.backends import Mention, Recogniser, load_recogniser
+from verrijk.enrich.text.language import Detected, detect_many
+from verrijk.enrich.text.linking.model import Candidate, LinkContext
+from verrijk.enrich.text.ner.backends import Mention, Recogniser, load_recogniser
 
 LINKED_TYPES = frozenset({"PER", "LOC", "ORG"})
 Link = Callable[[str, str | None, LinkContext], Any]  # Linker.link: (mention, type, context) -> LinkResult

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from verrijk.enrich.subjects.vocab import Vocabulary
+from verrijk.enrich.text.subjects.vocab import Vocabulary
 
 Scores = dict[str, float]  # concept URI -> score in 0..1
 

@@ -14,8 +14,8 @@ from collections.abc import Iterable, Iterator
 from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
-from verrijk.enrich.linking.index import AuthorityIndex
-from verrijk.enrich.linking.model import AuthorityFormatError, Entry, UnknownAuthority
+from verrijk.enrich.text.linking.index import AuthorityIndex
+from verrijk.enrich.text.linking.model import AuthorityFormatError, Entry, UnknownAuthority
 from verrijk.store.tables import Authority, AuthorityEntry, AuthorityLoad, utcnow
 
 BATCH = 5000

@@ -16,9 +16,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from verrijk.enrich.subjects.analyze import analyzer, is_stop_word, words
-from verrijk.enrich.subjects.base import Backend, Scores
-from verrijk.enrich.subjects.vocab import Vocabulary
+from verrijk.enrich.text.subjects.analyze import analyzer, is_stop_word, words
+from verrijk.enrich.text.subjects.base import Backend, Scores
+from verrijk.enrich.text.subjects.vocab import Vocabulary
 
 FEATURES = ("count", "early", "preferred", "length", "compound", "same_language", "unambiguous", "prior", "idf")
 # Before training: labels that occur, early, preferred, multi-word and unambiguous score higher.

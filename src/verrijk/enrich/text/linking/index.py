@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from verrijk.enrich.linking import normalise
-from verrijk.enrich.linking.model import Candidate, Entry, LinkContext
-from verrijk.enrich.linking.normalise import EXACT, FUZZY, INITIALS, VARIANT
+from verrijk.enrich.text.linking import normalise
+from verrijk.enrich.text.linking.model import Candidate, Entry, LinkContext
+from verrijk.enrich.text.linking.normalise import EXACT, FUZZY, INITIALS, VARIANT
 
 MAX_MATCHES = 200  # most entries one lookup scores; the rest (lowest level, smallest prior) are dropped
 FUZZY_CUTOFF = 85.0  # rapidfuzz ratio a misspelt key must reach
@@ -143,7 +143,7 @@ class AuthorityIndex:
         self, text: str, types: Iterable[str] | None = None, limit: int = 10, context: LinkContext | None = None
     ) -> list[Candidate]:
         """Ranked candidates for a name with calibrated scores, from the name alone (and a context if given)."""
-        from verrijk.enrich.linking.linker import score_matches
+        from verrijk.enrich.text.linking.linker import score_matches
 
         wanted = set(types or ())
         person = not wanted or "PER" in wanted

@@ -1,8 +1,8 @@
 """Entity linking: authorities as in-memory alias indexes, and disambiguation of mentions against them."""
 
-from verrijk.enrich.linking.index import AuthorityIndex
-from verrijk.enrich.linking.linker import Linker
-from verrijk.enrich.linking.model import (
+from verrijk.enrich.text.linking.index import AuthorityIndex
+from verrijk.enrich.text.linking.linker import Linker
+from verrijk.enrich.text.linking.model import (
     AuthorityFormatError,
     Candidate,
     Entry,
@@ -10,7 +10,7 @@ from verrijk.enrich.linking.model import (
     LinkResult,
     UnknownAuthority,
 )
-from verrijk.enrich.linking.store import open_index
+from verrijk.enrich.text.linking.store import open_index
 
 __all__ = [
     "AuthorityFormatError",

@@ -19,12 +19,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from verrijk.enrich.linking import normalise
-from verrijk.enrich.linking.model import Candidate, Entry, LinkContext, LinkResult
-from verrijk.enrich.linking.normalise import EXACT, FUZZY, INITIALS, SURNAME, VARIANT
+from verrijk.enrich.text.linking import normalise
+from verrijk.enrich.text.linking.model import Candidate, Entry, LinkContext, LinkResult
+from verrijk.enrich.text.linking.normalise import EXACT, FUZZY, INITIALS, SURNAME, VARIANT
 
 if TYPE_CHECKING:
-    from verrijk.enrich.linking.index import AuthorityIndex, Match
+    from verrijk.enrich.text.linking.index import AuthorityIndex, Match
 
 
 FEATURES = (

@@ -11,10 +11,10 @@ from collections.abc import Iterator
 from importlib.metadata import version
 from pathlib import Path
 
-from verrijk.enrich.creators import VKC_CSV, best_uri, people
-from verrijk.enrich.linking import normalise
-from verrijk.enrich.linking.loaders import place_entry, usable_name
-from verrijk.enrich.linking.model import Entry
+from verrijk.enrich.text.creators import VKC_CSV, best_uri, people
+from verrijk.enrich.text.linking import normalise
+from verrijk.enrich.text.linking.loaders import place_entry, usable_name
+from verrijk.enrich.text.linking.model import Entry
 
 # Raise when the entries these functions make change, so stored copies and cached indexes are rebuilt.
 SHIPPED_VERSION = "2"  # 2: districts no longer carry a much bigger city's name
@@ -236,7 +236,7 @@ def register_shared(session, geonames: bool = True) -> dict[str, int]:
     from sqlalchemy import select
 
     from verrijk.domain import CC0
-    from verrijk.enrich.linking.store import load_of, replace_entries
+    from verrijk.enrich.text.linking.store import load_of, replace_entries
     from verrijk.store.tables import Authority
 
     specs = [

@@ -1,0 +1,1 @@
+"""The text modality: language detection, named entities, authority linking and subject suggestion."""

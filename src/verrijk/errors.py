@@ -1,0 +1,63 @@
+"""One hierarchy of domain errors: each says what is wrong in words, and carries the HTTP status (API) and the
+exit code (CLI) it means, so every adapter renders the same failure the same way."""
+
+from __future__ import annotations
+
+
+class VerrijkError(Exception):
+    """Base of every error a service raises on purpose. `status` for the API, `exit_code` for the CLI."""
+
+    status: int = 400
+    exit_code: int = 2
+
+    def __init__(self, message: str, *, status: int | None = None):
+        super().__init__(message)
+        if status is not None:
+            self.status = status
+
+
+class BadInput(VerrijkError, ValueError):
+    """The input as a whole cannot be used (a file, a query, a parameter)."""
+
+    status = 400
+
+
+class Invalid(VerrijkError, ValueError):
+    """A well-formed request asks for something that does not hold (unknown enricher, wrong parameter value)."""
+
+    status = 422
+
+
+class NotFound(VerrijkError, LookupError):
+    """A row does not exist in the caller's organisation (or does not exist at all)."""
+
+    status = 404
+
+
+class Forbidden(VerrijkError):
+    status = 403
+
+
+class Conflict(VerrijkError):
+    """The request is fine but the current state does not allow it (job already done, slot taken)."""
+
+    status = 409
+
+
+class TooLarge(VerrijkError):
+    status = 413
+
+
+class QuotaExceeded(VerrijkError):
+    status = 429
+
+
+class Unavailable(VerrijkError, RuntimeError):
+    """Something the deployment is configured to use cannot be loaded or reached: the operator must fix it."""
+
+    status = 503
+    exit_code = 3
+
+
+class ModelError(Unavailable):
+    """A configured model that cannot be loaded, or does not fit the code loading it; the message names it and why."""
