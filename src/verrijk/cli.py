@@ -19,7 +19,7 @@ from verrijk import __version__
 from verrijk.config import Settings
 from verrijk.demo import ingest_demo
 from verrijk.domain import CC0, COPYRIGHT_NOT_EVALUATED
-from verrijk.enrich.jobs import create_enrich_job, execute
+from verrijk.enrich.jobs import create_enrich_job, execute, resume_job
 from verrijk.export.annotations import collection_page, feedback, import_annotations, iter_annotations, to_csv
 from verrijk.ingest.base import IngestError, Mapping
 from verrijk.ingest.service import FORMATS, ingest
@@ -332,7 +332,11 @@ def enrich_cmd(
         organisation = resolve_org(session, org)
         repo = Repo(session, Scope(organisation.id))
         try:
-            job = repo.job(resume) if resume else create_enrich_job(repo, collection, enricher or settings.enrichers)
+            job = (
+                resume_job(repo, resume)
+                if resume
+                else create_enrich_job(repo, collection, enricher or settings.enrichers)
+            )
         except KeyError as exc:
             fail(str(exc.args[0]))
         with _progress() as progress:

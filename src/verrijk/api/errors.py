@@ -9,10 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from verrijk.enrich.text.ner.backends import ModelError
-from verrijk.ingest.base import IngestError
-from verrijk.store.accounts import AccountError
-from verrijk.store.repo import NotFound, QuotaExceeded
+from verrijk.errors import VerrijkError
 
 PROBLEM = "application/problem+json"
 TITLES = {
@@ -29,16 +26,6 @@ TITLES = {
     429: "Too many requests",
     500: "Internal server error",
     503: "Service unavailable",
-}
-
-
-# Errors the store and services raise, and the HTTP status each means to a client.
-DOMAIN_ERRORS: dict[type[Exception], int] = {
-    NotFound: 404,
-    QuotaExceeded: 429,
-    IngestError: 400,
-    AccountError: 400,
-    ModelError: 503,  # a configured model that this deployment cannot load: the operator must fix it
 }
 
 
@@ -95,12 +82,7 @@ def install(app: FastAPI) -> None:
         detail = "; ".join(f"{e['where']}: {e['message']}" for e in errors)
         return problem_response(422, detail, request.url.path, errors=errors)
 
-    for error_type, status in DOMAIN_ERRORS.items():
-        app.add_exception_handler(error_type, _domain_handler(status))
-
-
-def _domain_handler(status: int):
-    async def handler(request: Request, exc: Exception):
-        return problem_response(status, str(exc), request.url.path)
-
-    return handler
+    @app.exception_handler(VerrijkError)
+    async def _domain(request: Request, exc: VerrijkError):
+        """Every error a service raises on purpose carries its status; the message says what and where."""
+        return problem_response(exc.status, str(exc), request.url.path)

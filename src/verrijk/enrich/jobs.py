@@ -1,18 +1,25 @@
-"""Enrichment jobs behind the CLI and the API: create one for a collection, run or resume it."""
+"""Enrichment jobs behind the CLI and the API: create one for a collection, run it, cancel it, resume it.
+
+The rules of when a job may be cancelled or resumed live here, so the CLI and the API cannot differ on them."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from verrijk.config import Settings
+from verrijk.domain import JobStatus
 from verrijk.enrich.catalog import build
 from verrijk.enrich.pipeline import run_job
+from verrijk.errors import Conflict
 from verrijk.store.repo import Repo, Scope
 from verrijk.store.tables import Job
 
 ENRICH = "enrich"
+FINISHED = (JobStatus.done, JobStatus.failed, JobStatus.cancelled)
+log = logging.getLogger(__name__)
 
 
 def create_enrich_job(repo: Repo, collection_slug: str, enrichers: list[str]) -> Job:
@@ -21,6 +28,32 @@ def create_enrich_job(repo: Repo, collection_slug: str, enrichers: list[str]) ->
         ENRICH, repo.collection(collection_slug), {"collection": collection_slug, "enrichers": enrichers}
     )
     repo.audit("job.create", "job", job.id, kind=ENRICH, collection=collection_slug)
+    repo.session.commit()
+    log.info("job created", extra={"organisation_id": repo.org_id, "job_id": job.id, "enrichers": enrichers})
+    return job
+
+
+def cancel_job(repo: Repo, job_id: int) -> Job:
+    """Stop a queued or running job after its current batch; Conflict when it has already finished."""
+    job = repo.job(job_id)
+    if job.status in FINISHED:
+        raise Conflict(f"job {job_id} is already {job.status}")
+    job.status = JobStatus.cancelled.value
+    repo.audit("job.cancel", "job", job_id)
+    repo.session.commit()
+    log.info("job cancelled", extra={"organisation_id": repo.org_id, "job_id": job_id})
+    return job
+
+
+def resume_job(repo: Repo, job_id: int) -> Job:
+    """Queue an enrichment job again to go on where it stopped; Conflict for other kinds and for done jobs."""
+    job = repo.job(job_id)
+    if job.kind != ENRICH:
+        raise Conflict(f"job {job_id} is an {job.kind} job; only enrichment jobs resume")
+    if job.status == JobStatus.done:
+        raise Conflict(f"job {job_id} is already done")
+    job.status = JobStatus.queued.value
+    repo.audit("job.resume", "job", job_id)
     repo.session.commit()
     return job
 
@@ -33,22 +66,28 @@ def execute(
     progress: Callable[[int, int], None] | None = None,
     settings: Settings | None = None,
 ) -> Job:
-    """Run (or resume) an enrichment job to its end; a failure is kept on the job."""
+    """Run (or resume) an enrichment job to its end; a failure is kept on the job and logged."""
     repo = Repo(session, scope)
     job = repo.job(job_id)
+    where = {"organisation_id": scope.organisation_id, "job_id": job_id}
+    log.info("job running", extra=where)
     try:
-        return run_job(session, repo, job, build(job.params["enrichers"]), batch_size, progress, settings)
+        job = run_job(session, repo, job, build(job.params["enrichers"]), batch_size, progress, settings)
     except Exception as exc:
         session.rollback()
         job = repo.job(job_id)
-        job.status, job.error = "failed", f"{type(exc).__name__}: {exc}"
+        job.status, job.error = JobStatus.failed.value, f"{type(exc).__name__}: {exc}"
         session.commit()
+        log.exception("job failed", extra=where)
         raise
+    log.info("job %s", job.status, extra={**where, "done": job.done, "total": job.total})
+    return job
 
 
 def execute_in_background(sessions: sessionmaker, scope: Scope, job_id: int, settings: Settings) -> None:
+    """A job started by the API: its failure is stored on the job (for the client) and logged (for the operator)."""
     with sessions() as session:
         try:
             execute(session, scope, job_id, settings.enrich_batch_size, settings=settings)
-        except Exception:  # noqa: BLE001 - the error is stored on the job for the client to read
-            pass
+        except Exception:  # noqa: BLE001 - already on the job and in the log; a background task has no caller
+            return

@@ -10,13 +10,11 @@ from pydantic import BaseModel, Field
 from verrijk.api.deps import scoped
 from verrijk.api.errors import Problem
 from verrijk.api.schemas import JobOut, JobPage
-from verrijk.domain import JobStatus
-from verrijk.enrich.jobs import ENRICH, create_enrich_job, execute_in_background
+from verrijk.domain import READERS, REVIEWERS, JobStatus
+from verrijk.enrich.jobs import ENRICH, cancel_job, create_enrich_job, execute_in_background, resume_job
 from verrijk.store.repo import Repo
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
-READERS = ("admin", "cataloger", "client")
-RUNNERS = ("admin", "cataloger")
 
 
 class EnrichJobIn(BaseModel):
@@ -46,7 +44,7 @@ def get_job(job_id: int, repo: Repo = Depends(scoped(*READERS))) -> JobOut:
 
 @router.post("", response_model=JobOut, status_code=202)
 def start_job(
-    body: EnrichJobIn, request: Request, background: BackgroundTasks, repo: Repo = Depends(scoped(*RUNNERS))
+    body: EnrichJobIn, request: Request, background: BackgroundTasks, repo: Repo = Depends(scoped(*REVIEWERS))
 ) -> JobOut:
     settings = request.app.state.settings
     try:
@@ -58,32 +56,16 @@ def start_job(
 
 
 @router.post("/{job_id}/cancel", response_model=JobOut)
-def cancel_job(job_id: int, repo: Repo = Depends(scoped(*RUNNERS))) -> JobOut:
-    job = repo.job(job_id)
-    if job.status in ("done", "failed", "cancelled"):
-        raise Problem(409, f"job {job_id} is already {job.status}")
-    job.status = "cancelled"
-    repo.audit("job.cancel", "job", job_id)
-    repo.session.commit()
-    return JobOut.of(job)
+def cancel(job_id: int, repo: Repo = Depends(scoped(*REVIEWERS))) -> JobOut:
+    return JobOut.of(cancel_job(repo, job_id))
 
 
 @router.post("/{job_id}/resume", response_model=JobOut, status_code=202)
-def resume_job(
-    job_id: int, request: Request, background: BackgroundTasks, repo: Repo = Depends(scoped(*RUNNERS))
+def resume(
+    job_id: int, request: Request, background: BackgroundTasks, repo: Repo = Depends(scoped(*REVIEWERS))
 ) -> JobOut:
-    job = repo.job(job_id)
-    if job.kind != ENRICH:
-        raise Problem(409, f"job {job_id} is an {job.kind} job; only enrichment jobs resume")
-    if job.status == "done":
-        raise Problem(409, f"job {job_id} is already done")
-    job.status = "queued"
-    repo.session.commit()
+    job = resume_job(repo, job_id)
     background.add_task(
-        execute_in_background,
-        request.app.state.sessions,
-        repo.scope,
-        job.id,
-        request.app.state.settings,
+        execute_in_background, request.app.state.sessions, repo.scope, job.id, request.app.state.settings
     )
     return JobOut.of(job)
