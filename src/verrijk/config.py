@@ -5,7 +5,9 @@ from __future__ import annotations
 import secrets
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -33,6 +35,19 @@ class Settings(BaseSettings):
     votes_per_item: int = 3
     agreement: float = 0.75
     volunteer_votes_per_minute: int = 30
+    log_format: Literal["text", "json"] = "text"  # json: one object per line, for a log collector
+    # verrijk's own loggers; when unset the server logs INFO and the CLI WARNING (other libraries: WARNING always)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] | None = None
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_case(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_case(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     @cached_property
     def db_url(self) -> str:

@@ -7,7 +7,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from verrijk import __version__
+from verrijk import __version__, logs
 from verrijk.api import errors
 from verrijk.api.deps import RateLimiter
 from verrijk.api.limits import BodySizeLimit
@@ -84,4 +84,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodySizeLimit, max_upload=int(settings.max_upload_mb * 1e6), max_other=int(settings.max_json_mb * 1e6)
     )
+    logs.install(app, settings)
     return app

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from verrijk.api.errors import Problem
 from verrijk.domain import Role
+from verrijk.logs import bind_organisation
 from verrijk.store.accounts import Principal, authenticate_key, principal_for_key, principal_for_member
 from verrijk.store.repo import Repo, Scope
 from verrijk.store.tables import ApiKey, Organisation
@@ -63,6 +64,7 @@ def current_principal(request: Request, session: Session = Depends(get_session))
         else:
             principal = None
     if principal is not None:
+        bind_organisation(principal.organisation_id)
         session.commit()  # last_used_at, written at most every few minutes
         org = session.get(Organisation, principal.organisation_id)
         if org and org.quota_requests_per_minute:

@@ -55,6 +55,7 @@ def resume_job(repo: Repo, job_id: int) -> Job:
     job.status = JobStatus.queued.value
     repo.audit("job.resume", "job", job_id)
     repo.session.commit()
+    log.info("job resumed", extra={"organisation_id": repo.org_id, "job_id": job_id, "done": job.done})
     return job
 
 

