@@ -12,9 +12,9 @@ from conftest import make_org
 from verrijk.api.app import create_app
 from verrijk.config import Settings
 from verrijk.demo import ingest_demo
+from verrijk.folding import fold_letters
 from verrijk.search.embed import Embedder
 from verrijk.search.evaluate import evaluate, load_queries
-from verrijk.search.lexical import fold
 from verrijk.search.service import SearchService, SearchSettings
 from verrijk.store.db import make_engine, migrate
 from verrijk.store.repo import RECORD_COLUMNS, Repo, Scope
@@ -35,7 +35,7 @@ class HashEmbedder(Embedder):
         self.calls += len(texts)
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):
-            for word in fold(text).split():
+            for word in fold_letters(text).split():
                 out[row, zlib.crc32(word.encode()) % self.dim] += 1
         return out
 
@@ -81,7 +81,7 @@ def test_search_finds_matches_and_marks_them(client, demo):
     body = client.get("/search", params={"query": "plantages", "mode": "lexical"}, headers=demo.headers()).json()
     assert body["total"] > 100 and len(body["items"]) == 12
     for item in body["items"]:
-        assert "<em>" in item["snippet"] and "plantage" in fold(item["title"] + item["description"])
+        assert "<em>" in item["snippet"] and "plantage" in fold_letters(item["title"] + item["description"])
     assert [i["score"] for i in body["items"]] == sorted((i["score"] for i in body["items"]), reverse=True)
 
 

@@ -10,11 +10,11 @@ from verrijk.enrich.text.linking.normalise import (
     SURNAME,
     VARIANT,
     epithet,
-    fold,
     keys,
     natural_order,
     query_keys,
 )
+from verrijk.folding import fold
 
 
 def meet(a: str, b: str, person: bool = True) -> int | None:
@@ -22,21 +22,6 @@ def meet(a: str, b: str, person: bool = True) -> int | None:
     entry = keys(b, person)
     levels = [max(level, entry[k]) for k, level in query_keys(a, person).items() if k in entry]
     return min(levels) if levels else None
-
-
-@pytest.mark.parametrize(
-    "text,folded",
-    [
-        ("Jan Van Eyck", "jan van eyck"),
-        ("Nicolò dell'Abbate", "nicolo dell abbate"),
-        ("Ørsted  &  Æbelø", "orsted aebelo"),
-        ("'s-Hertogenbosch", "s hertogenbosch"),
-        ("Mariënburg (Suriname)", "marienburg suriname"),
-        ("Straße", "strasse"),
-    ],
-)
-def test_fold(text, folded):
-    assert fold(text) == folded
 
 
 @pytest.mark.parametrize(

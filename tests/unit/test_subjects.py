@@ -23,11 +23,12 @@ from verrijk.enrich.text.subjects import (
     parse_skos,
 )
 from verrijk.enrich.text.subjects.bundle import ModelError, SubjectModel, load_model
-from verrijk.enrich.text.subjects.data import LabelledRecord, record_text
+from verrijk.enrich.text.subjects.data import LabelledRecord
 from verrijk.enrich.text.subjects.enricher import DemoSubjects, IconclassSubjects
 from verrijk.enrich.text.subjects.ensemble import combine, tune_weights
 from verrijk.enrich.text.subjects.metrics import f1_at_k, ndcg_at_k, precision_at_1, score_rankings
 from verrijk.enrich.text.subjects.vocab import DEMO_NS, MODELS_DIR, iconclass_notation, iconclass_uri
+from verrijk.records import record_text
 
 EX = "https://example.org/subject/"
 TURTLE = f"""
@@ -69,7 +70,7 @@ def test_skos_turtle_gives_concepts_with_labels_per_language(vocab):
 
 
 def test_unreadable_or_empty_skos_is_named():
-    with pytest.raises(VocabularyError, match="thesaurus.ttl: not readable as turtle"):
+    with pytest.raises(VocabularyError, match="thesaurus.ttl: not valid turtle"):
         parse_skos("ex:a skos:prefLabel", source="thesaurus.ttl")
     with pytest.raises(VocabularyError, match="no skos:Concept"):
         parse_skos("@prefix ex: <https://e.org/> . ex:a ex:b ex:c .")

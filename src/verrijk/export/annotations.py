@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from verrijk.domain import SuggestionKind
 from verrijk.enrich.base import Proposal, suggestion_key
 from verrijk.export.annotation import annotation
+from verrijk.records import field_text
 from verrijk.store.repo import Repo
 from verrijk.store.tables import Collection, Record, Suggestion
 
@@ -143,14 +144,11 @@ def feedback(repo: Repo) -> Iterator[dict[str, Any]]:
     }
     for s in suggestions:
         record, decision = records[s.record_id], decisions.get(s.id)
-        name, _, index = s.field.partition(".")
-        value = getattr(record, name, None)
-        text = value[int(index)] if index.isdigit() and isinstance(value, list) else value
         base = {
             "record": record.id,
             "source_id": record.source_id,
             "field": s.field,
-            "text": text if isinstance(text, str) else None,
+            "text": field_text(record, s.field),
             "start": s.span_start,
             "end": s.span_end,
             "kind": s.kind,

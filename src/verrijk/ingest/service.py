@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from verrijk.domain import JobStatus
 from verrijk.ingest.base import IngestError, Mapping, RecordInvalid, Reject, SourceItem, validate
 from verrijk.ingest.iiif import read_iiif
 from verrijk.ingest.ldes import LdesReader
@@ -174,7 +175,7 @@ def ingest(
     job = None
     if not dry_run:
         job = repo.create_job("ingest", collection, {"source": source, "format": fmt, "collection": collection_slug})
-        touch(job, status="running", total=total or 0)
+        touch(job, status=JobStatus.running, total=total or 0)
         session.commit()
         report.job_id = job.id
     where = {"organisation_id": repo.org_id, "job_id": report.job_id, "collection": collection_slug}
@@ -242,7 +243,7 @@ def ingest(
         if job is not None:
             touch(
                 job,
-                status="failed" if report.error else "done",
+                status=JobStatus.failed if report.error else JobStatus.done,
                 done=report.read,
                 total=report.read,
                 result=report.as_dict()

@@ -20,7 +20,7 @@ from typing import Any
 import pycountry
 
 from verrijk.enrich.text.linking.model import Entry
-from verrijk.enrich.text.names import fold
+from verrijk.folding import fold
 from verrijk.reconcile.protocol import entity_type, type_of_code
 
 

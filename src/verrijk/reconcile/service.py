@@ -16,7 +16,7 @@ from typing import Any
 from verrijk import __version__
 from verrijk.enrich.text.linking.index import AuthorityIndex
 from verrijk.enrich.text.linking.model import Entry
-from verrijk.enrich.text.names import fold
+from verrijk.folding import fold
 from verrijk.reconcile import properties as props
 from verrijk.reconcile.protocol import (
     MAX_BATCH,

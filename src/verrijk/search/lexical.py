@@ -7,13 +7,14 @@ import json
 import math
 import os
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
 import Stemmer
+
+from verrijk.folding import fold_letters
 
 LANGUAGES = {"nl": "dutch", "fr": "french", "en": "english"}
 STOP_WORDS = {
@@ -33,12 +34,6 @@ STOP_WORDS = {
 WORD = re.compile(r"\w+", re.UNICODE)
 
 
-def fold(text: str) -> str:
-    """Lower-case and strip accents: 'Église' and 'eglise' are one word."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 @lru_cache(maxsize=3)
 def _stemmer(lang: str) -> Stemmer.Stemmer:
     return Stemmer.Stemmer(LANGUAGES[lang])
@@ -46,7 +41,7 @@ def _stemmer(lang: str) -> Stemmer.Stemmer:
 
 def stem(word: str, lang: str) -> str | None:
     """The index term of one word in a language, or None for a stop word."""
-    folded = fold(word)
+    folded = fold_letters(word)  # 'Église' and 'eglise' are one word
     if folded in STOP_WORDS[lang] or not folded:
         return None
     return _stemmer(lang).stemWord(folded)
@@ -60,7 +55,7 @@ def query_terms(query: str, lang: str | None) -> set[str]:
     """A query's terms in its language; without one, in each of nl/fr/en, leaving out every language's stop words."""
     if lang:
         return set(analyse(query, lang))
-    words = [w for w in WORD.findall(query) if not any(fold(w) in stops for stops in STOP_WORDS.values())]
+    words = [w for w in WORD.findall(query) if not any(fold_letters(w) in stops for stops in STOP_WORDS.values())]
     return {t for language in LANGUAGES for t in analyse(" ".join(words), language)}
 
 

@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from verrijk.records import index_text
 from verrijk.search.embed import Embedder, EmbeddingCache, Progress, load_embedder, text_key
 from verrijk.search.hybrid import reciprocal_rank_fusion
 from verrijk.search.lexical import LexicalIndex, query_terms
@@ -50,12 +51,6 @@ class Hits:
 
     ranking: list[tuple[int, float]]
     terms: set[str] = field(default_factory=set)
-
-
-def record_text(record: Record, labels: list[str]) -> str:
-    """What is indexed of a record: title, description, creators, places, subjects and published enrichments."""
-    parts = [record.title, record.description, *record.creator, *record.place, *record.subject, *labels]
-    return "\n".join(p for p in parts if p)
 
 
 class OrgIndex:
@@ -183,7 +178,7 @@ class SearchService:
             labels = repo.accepted(ids)
             records = {r.id: r for r in records_by_id(repo, ids)}
             for rid in ids:
-                texts.append(record_text(records[rid], [s.label for s in labels.get(rid, [])]))
+                texts.append(index_text(records[rid], [s.label for s in labels.get(rid, [])]))
                 languages.append(records[rid].language or "nl")
         keys = [text_key(index.embedder, t) for t in texts]
         for rid, text, lang, key in zip(changed, texts, languages, keys, strict=True):

@@ -2,18 +2,7 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
-
-_PUNCT = re.compile(r"[^\w\s]")
-_SPACE = re.compile(r"\s+")
-
-
-def fold(text: str) -> str:
-    """Lower-case, accents removed, punctuation to spaces, spaces collapsed."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-    return _SPACE.sub(" ", _PUNCT.sub(" ", plain)).strip()
+from verrijk.folding import fold
 
 
 def name_keys(name: str) -> set[str]:

@@ -14,6 +14,7 @@ from rapidfuzz import fuzz, process
 from verrijk.enrich.text.linking import normalise
 from verrijk.enrich.text.linking.model import Candidate, Entry, LinkContext
 from verrijk.enrich.text.linking.normalise import EXACT, FUZZY, INITIALS, VARIANT
+from verrijk.folding import fold
 
 MAX_MATCHES = 200  # most entries one lookup scores; the rest (lowest level, smallest prior) are dropped
 FUZZY_CUTOFF = 85.0  # rapidfuzz ratio a misspelt key must reach
@@ -84,7 +85,7 @@ class AuthorityIndex:
         # to rank them all as the user types
         top: dict[str, list[tuple[float, int]]] = {}
         for i, entry in enumerate(self.entries):
-            label = normalise.fold(entry.label)
+            label = fold(entry.label)
             for n in range(1, min(3, len(label)) + 1):
                 top.setdefault(label[:n], []).append((self.priors[i], i))
         self._top = {p: [i for _, i in sorted(v, reverse=True)[:TOP_PER_PREFIX]] for p, v in top.items()}
@@ -120,7 +121,7 @@ class AuthorityIndex:
                 if (person or level < INITIALS) and (i not in found or found[i].level > level):
                     found[i] = Match(i, level, 1.0 if level == EXACT else 0.0, key, bool(code & _LABEL))
         if fuzzy and not any(m.level <= VARIANT for m in found.values()):
-            for m in self._fuzzy(normalise.fold(normalise.strip_qualifiers(mention))):
+            for m in self._fuzzy(fold(normalise.strip_qualifiers(mention))):
                 if m.index not in found or found[m.index].level > FUZZY:
                     found[m.index] = m
         matches = sorted(found.values(), key=lambda m: (m.level, -self.priors[m.index]))[:MAX_MATCHES]
@@ -154,7 +155,7 @@ class AuthorityIndex:
     def complete(self, prefix: str, types: Iterable[str] | None = None, limit: int = 10) -> list[Entry]:
         """Entries with a name starting with `prefix` (autocomplete): preferred labels before other names,
         then the likeliest (largest, best known) first."""
-        folded = normalise.fold(prefix)
+        folded = fold(prefix)
         if not folded:
             return []
         wanted = set(types or ())
@@ -206,7 +207,7 @@ class AuthorityIndex:
 
 def _with_similarity(match: Match, mention: str) -> Match:
     """Variant matches get the string similarity of the mention's folded form and the key they met at."""
-    similarity = fuzz.ratio(normalise.fold(mention), match.key) / 100
+    similarity = fuzz.ratio(fold(mention), match.key) / 100
     return Match(match.index, match.level, similarity, match.key, match.label)
 
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from verrijk.enrich.text.linking import normalise
 from verrijk.enrich.text.linking.model import Candidate, Entry, LinkContext, LinkResult
 from verrijk.enrich.text.linking.normalise import EXACT, FUZZY, INITIALS, SURNAME, VARIANT
+from verrijk.folding import fold
 
 if TYPE_CHECKING:
     from verrijk.enrich.text.linking.index import AuthorityIndex, Match
@@ -124,9 +125,9 @@ class Neighbourhood:
 def neighbourhood(indexes: Sequence[AuthorityIndex], context: LinkContext, mention: str) -> Neighbourhood:
     countries: set[str] = set()
     points: list[tuple[float, float]] = []
-    mention_key = normalise.fold(mention)
+    mention_key = fold(mention)
     for other, kind in context.mentions:
-        if kind not in (None, "LOC") or normalise.fold(other) == mention_key:
+        if kind not in (None, "LOC") or fold(other) == mention_key:
             continue
         entry = _likeliest_place(indexes, other)
         if entry is None:
@@ -185,7 +186,7 @@ def features(
         "cooccur": float(_cooccurs(p, near)),
         "epithet_conflict": float(_epithet_conflict(mention, entry)),
         "date_conflict": float(_date_conflict(p, context)),
-        "single_token": float(len(normalise.fold(mention).split()) == 1),
+        "single_token": float(len(fold(mention).split()) == 1),
     }
     return f
 
@@ -198,10 +199,10 @@ def _cooccurs(properties: dict, near: Neighbourhood) -> bool:
 
 
 def _epithet_conflict(mention: str, entry: Entry) -> bool:
-    said = normalise.epithet(normalise.fold(mention))
+    said = normalise.epithet(fold(mention))
     if not said:
         return False
-    carried = {normalise.epithet(normalise.fold(n)) for n in entry.names()} - {None}
+    carried = {normalise.epithet(fold(n)) for n in entry.names()} - {None}
     return bool(carried) and said not in carried
 
 

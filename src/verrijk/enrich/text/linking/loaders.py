@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from verrijk.enrich.text.linking.model import AuthorityFormatError, Entry
+from verrijk.enrich.text.skos import SkosError, read_skos
 
 FORMATS = ("turtle", "xml", "json-ld", "nt", "csv", "tsv", "geonames", "wikidata")
 _SUFFIXES = {
@@ -139,48 +140,32 @@ def _unique(names: Iterable[str], leave_out: str = "") -> tuple[str, ...]:
 
 # SKOS ---------------------------------------------------------------------------------------------------------
 def load_skos(path: Path, fmt: str) -> Iterator[Entry]:
-    """skos:Concepts (and anything with a skos:prefLabel) with labels per language, notation, broader, notes."""
-    from rdflib import RDF, SKOS, Graph, Literal, URIRef
-
-    graph = Graph()
+    """Concepts with labels per language (alternative and hidden ones under "<lang>:alt"), notation, broader, notes."""
+    with _open(path) as fh:
+        text = fh.read()
     try:
-        with _open(path) as fh:
-            graph.parse(data=fh.read(), format=fmt, publicID=path.resolve().as_uri())
-    except Exception as exc:  # rdflib raises many kinds, all with the position in the message
-        raise AuthorityFormatError(f"{path}: not valid {fmt}: {exc}".replace("\n", " ")) from None
-    subjects = set(graph.subjects(RDF.type, SKOS.Concept)) | set(graph.subjects(SKOS.prefLabel, None))
-    subjects -= {*graph.subjects(RDF.type, SKOS.ConceptScheme), *graph.subjects(RDF.type, SKOS.Collection)}
-    for subject in sorted((s for s in subjects if isinstance(s, URIRef)), key=str):
-        labels: dict[str, list[str]] = {}
+        skos = read_skos(text, fmt, str(path), base=path.resolve().as_uri())
+    except SkosError as exc:
+        raise AuthorityFormatError(str(exc)) from None
+    for concept in skos.concepts:
+        pref = concept.pref_labels
+        labels = dict(pref)
         alternatives: list[str] = []
-        for predicate in (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel):
-            for obj in sorted(graph.objects(subject, predicate), key=lambda o: (str(getattr(o, "language", "")), o)):
-                if isinstance(obj, Literal):
-                    lang = obj.language or ""
-                    if predicate == SKOS.prefLabel:
-                        labels.setdefault(lang, []).append(str(obj))
-                    else:
-                        alternatives.append(str(obj))
-                        labels.setdefault(f"{lang}:alt" if lang else "alt", []).append(str(obj))
-        pref = {k: v for k, v in labels.items() if not k.endswith("alt")}
+        for kind in (concept.alt_labels, concept.hidden_labels):
+            for lang, texts in kind.items():
+                alternatives += texts
+                labels.setdefault(f"{lang}:alt" if lang else "alt", []).extend(texts)
         label = preferred(pref) or next(iter(alternatives), "")
         if not label:
-            raise AuthorityFormatError(f"{path}: concept <{subject}> has no skos:prefLabel or skos:altLabel")
-        notes = {
-            getattr(o, "language", "") or "": str(o)
-            for p in (SKOS.scopeNote, SKOS.definition)
-            for o in graph.objects(subject, p)
-            if isinstance(o, Literal)
-        }
-        properties: dict[str, Any] = {"labels": {k: v for k, v in labels.items()}}
-        notation = [str(o) for o in graph.objects(subject, SKOS.notation)]
-        if notation:
-            properties["notation"] = notation[0] if len(notation) == 1 else sorted(notation)
-        broader = sorted(str(o) for o in graph.objects(subject, SKOS.broader))
-        if broader:
-            properties["broader"] = broader
+            raise AuthorityFormatError(f"{path}: concept <{concept.uri}> has no skos:prefLabel or skos:altLabel")
+        notes = {lang: texts[-1] for kind in (concept.scope_notes, concept.definitions) for lang, texts in kind.items()}
+        properties: dict[str, Any] = {"labels": labels}
+        if concept.notations:
+            properties["notation"] = concept.notations[0] if len(concept.notations) == 1 else concept.notations
+        if concept.broader:
+            properties["broader"] = concept.broader
         yield Entry(
-            uri=str(subject),
+            uri=concept.uri,
             label=label,
             alt_labels=_unique([n for lang in sorted(pref) for n in pref[lang]] + alternatives, label),
             types=("CONCEPT",),

@@ -13,20 +13,13 @@ Fuzzy matching (level 4) happens in the index, over level-0 keys only.
 from __future__ import annotations
 
 import re
-import string
-import unicodedata
+
+from verrijk.folding import fold
 
 EXACT, VARIANT, INITIALS, SURNAME, FUZZY = 0, 1, 2, 3, 4
 
-_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
-_PUNCT = re.compile(r"[^\w\s]|_")
 _SPACE = re.compile(r"\s+")
 _QUALIFIER = re.compile(r"\s*[(\[][^)\]]*[)\]]")
-_ASCII_PUNCT = str.maketrans({c: " " for c in string.punctuation})
-# letters NFKD leaves alone
-_LETTERS = str.maketrans(
-    {"ß": "ss", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "ø": "o", "Ø": "o", "ł": "l", "Ł": "l", "đ": "d", "ı": "i"}
-)
 
 PARTICLES = frozenset(
     "van von vom de der den des ter ten te het t s in op uit d l la le les du di da del della dell dello degli dei "
@@ -39,15 +32,6 @@ EPITHETS: dict[str, str] = {e: "elder" for e in _ELDER} | {e: "younger" for e in
 _EPITHET = re.compile(r"(?:^| )(" + "|".join(sorted(map(re.escape, EPITHETS), key=len, reverse=True)) + r")(?= |$)")
 _ORDINAL = re.compile(r" (?:i{1,3}|iv|v|vi{1,3}|ix|x{1,3}i{0,3})$")
 _SAINT = {"st": "sint", "ste": "sint", "saint": "sint", "sainte": "sint", "sankt": "sint", "santa": "sint"}
-
-
-def fold(text: str) -> str:
-    """Lower-case, accents and punctuation removed, spaces collapsed: "Jan Van Eyck" -> "jan van eyck"."""
-    if not text.isascii():
-        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text.translate(_LETTERS)))
-        if not text.isascii():  # letters of other scripts, typographic punctuation: the slow, general way
-            return _SPACE.sub(" ", _PUNCT.sub(" ", text.lower())).strip()
-    return " ".join(text.lower().translate(_ASCII_PUNCT).split())
 
 
 def strip_qualifiers(name: str) -> str:

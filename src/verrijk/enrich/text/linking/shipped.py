@@ -15,6 +15,7 @@ from verrijk.enrich.text.creators import VKC_CSV, best_uri, people
 from verrijk.enrich.text.linking import normalise
 from verrijk.enrich.text.linking.loaders import place_entry, usable_name
 from verrijk.enrich.text.linking.model import Entry
+from verrijk.folding import fold
 
 # Raise when the entries these functions make change, so stored copies and cached indexes are rebuilt.
 SHIPPED_VERSION = "2"  # 2: districts no longer carry a much bigger city's name
@@ -189,8 +190,7 @@ def geonames_entries(min_population: int = MIN_POPULATION) -> Iterator[Entry]:
         alternates = [
             n
             for n in city["alternatenames"]
-            if bigger.get((city["countrycode"], normalise.fold(normalise.strip_qualifiers(n))), 0)
-            < 5 * max(population, 1)
+            if bigger.get((city["countrycode"], fold(normalise.strip_qualifiers(n))), 0) < 5 * max(population, 1)
         ]
         yield place_entry(
             city["geonameid"],
@@ -212,7 +212,7 @@ def _primary_names(cities: list[dict]) -> dict[tuple[str, str], int]:
     for city in cities:
         population = int(city["population"] or 0)
         for name in (city["name"], *EXONYMS.get((city["countrycode"], city["name"]), ())):
-            key = (city["countrycode"], normalise.fold(name))
+            key = (city["countrycode"], fold(name))
             found[key] = max(found.get(key, 0), population)
     return found
 

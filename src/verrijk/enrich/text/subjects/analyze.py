@@ -6,14 +6,11 @@ concept "plantage" meet at the stem "plantag", whatever language the label itsel
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from functools import lru_cache
 
 import Stemmer
 
-_WORD = re.compile(r"[^\W_]+")
-_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+from verrijk.folding import fold_words
 
 # Snowball stemmers for the languages verrijk reads; anything else is folded but not stemmed.
 STEMMERS = {"nl": "dutch", "en": "english", "fr": "french", "de": "german", "it": "italian", "pt": "portuguese"}
@@ -39,18 +36,10 @@ class Analyzer:
         self._stemmer = Stemmer.Stemmer(algorithm) if algorithm else None
 
     def tokens(self, text: str) -> list[str]:
-        return self.stems(words(text))
+        return self.stems(fold_words(text))
 
     def stems(self, folded_words: list[str]) -> list[str]:
         return self._stemmer.stemWords(folded_words) if self._stemmer else list(folded_words)
-
-
-def words(text: str) -> list[str]:
-    """Folded words (lower case, accents removed), in order; regex-only so that the hundreds of thousands of
-    labels of a large vocabulary index in seconds."""
-    if not text.isascii():
-        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
-    return _WORD.findall(text.lower())
 
 
 @lru_cache(maxsize=16)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from verrijk.enrich.text.subjects.vocab import Vocabulary, iconclass_uri
+from verrijk.records import record_text
 
 SUBJECT_COLUMNS = ("inhoud.hoofdmotief.algemeen", "inhoud.onderwerp")
 ICONCLASS_COLUMN = "inhoud.classificatie.code"
@@ -35,15 +36,6 @@ class LabelledRecord:
         if vocabulary.name == "iconclass":
             return [iconclass_uri(n) for n in self.iconclass]
         return list(dict.fromkeys(uri for t in self.subjects if (uri := vocabulary.find(t))))
-
-
-def record_text(title: str | None, description: str | None) -> str:
-    """The text a subject suggester reads: title and description, the title left out when the description
-    repeats it."""
-    title, description = (title or "").strip(), (description or "").strip()
-    if title and description.startswith(title):
-        return description
-    return ". ".join(t for t in (title.rstrip("."), description) if t)
 
 
 def _values(cell: str) -> list[str]:

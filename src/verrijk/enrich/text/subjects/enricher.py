@@ -16,13 +16,13 @@ from typing import ClassVar
 from verrijk.config import Settings
 from verrijk.domain import SuggestionKind
 from verrijk.enrich.base import Enricher, Item, Proposal, register
-from verrijk.enrich.text.names import fold
 from verrijk.enrich.text.subjects.base import Encoder, use_encoder
 from verrijk.enrich.text.subjects.bundle import MODEL_VERSION, SubjectModel, load_model
-from verrijk.enrich.text.subjects.data import record_text
 from verrijk.enrich.text.subjects.lexical import LexicalBackend
 from verrijk.enrich.text.subjects.trained import KnnBackend, LinearBackend
 from verrijk.enrich.text.subjects.vocab import DEMO_TTL, Vocabulary, demo_vocabulary, iconclass_vocabulary
+from verrijk.folding import fold
+from verrijk.records import record_text
 
 BACKENDS_VERSION = "+".join(f"{b.name}-{b.version}" for b in (LexicalBackend, KnnBackend, LinearBackend))
 

@@ -16,9 +16,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from verrijk.enrich.text.subjects.analyze import analyzer, is_stop_word, words
+from verrijk.enrich.text.subjects.analyze import analyzer, is_stop_word
 from verrijk.enrich.text.subjects.base import Backend, Scores
 from verrijk.enrich.text.subjects.vocab import Vocabulary
+from verrijk.folding import fold_words
 
 FEATURES = ("count", "early", "preferred", "length", "compound", "same_language", "unambiguous", "prior", "idf")
 # Before training: labels that occur, early, preferred, multi-word and unambiguous score higher.
@@ -107,7 +108,7 @@ class LexicalBackend(Backend):
                 for lang, text, preferred in concept.all_labels():
                     if self.languages is None or lang in self.languages:
                         by_text.setdefault(text, []).append(_Entry(i, preferred, lang))
-            self._split = [(ws, entries) for text, entries in by_text.items() if _indexable(ws := words(text))]
+            self._split = [(ws, entries) for text, entries in by_text.items() if _indexable(ws := fold_words(text))]
         return self._split
 
     def _index(self, language: str) -> _Index:

@@ -14,7 +14,8 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote, unquote
 
-from verrijk.enrich.text.names import fold
+from verrijk.enrich.text.skos import SkosError, read_skos
+from verrijk.folding import fold
 
 ICONCLASS_NS = "http://iconclass.org/"
 ICONCLASS_LANGUAGES = ("en", "de", "fr", "it", "pt")
@@ -99,30 +100,24 @@ class Vocabulary:
 
 
 def parse_skos(data: str | bytes, fmt: str = "turtle", name: str = "skos", source: str = "<data>") -> Vocabulary:
-    """A vocabulary from SKOS text: every skos:Concept (or subject with a skos:prefLabel)."""
-    import rdflib
-    from rdflib.namespace import OWL, RDF, SKOS
-
-    graph = rdflib.Graph()
+    """A vocabulary from SKOS text: every concept with its preferred and alternative labels per language."""
     try:
-        graph.parse(data=data, format=fmt)
-    except Exception as exc:  # rdflib raises many parser-specific types
-        raise VocabularyError(f"{source}: not readable as {fmt} SKOS: {exc}") from exc
-    subjects = set(graph.subjects(RDF.type, SKOS.Concept)) | set(graph.subjects(SKOS.prefLabel, None))
-    concepts = []
-    for node in sorted(s for s in subjects if isinstance(s, rdflib.URIRef)):
-        labels = {(lit.language or ""): str(lit) for lit in graph.objects(node, SKOS.prefLabel)}
-        alt: dict[str, list[str]] = {}
-        for lit in sorted(graph.objects(node, SKOS.altLabel)):
-            alt.setdefault(lit.language or "", []).append(str(lit))
-        notation = next((str(n) for n in graph.objects(node, SKOS.notation)), None)
-        broader = tuple(sorted(str(b) for b in graph.objects(node, SKOS.broader)))
-        concepts.append(Concept(str(node), labels, {k: tuple(v) for k, v in alt.items()}, broader, notation))
+        skos = read_skos(data, fmt, source)
+    except SkosError as exc:
+        raise VocabularyError(str(exc)) from None
+    concepts = [
+        Concept(
+            c.uri,
+            {lang: texts[0] for lang, texts in c.pref_labels.items()},
+            {lang: tuple(texts) for lang, texts in c.alt_labels.items()},
+            tuple(c.broader),
+            next(iter(c.notations), None),
+        )
+        for c in skos.concepts
+    ]
     if not concepts:
         raise VocabularyError(f"{source}: no skos:Concept with a URI found")
-    scheme = next(iter(graph.subjects(RDF.type, SKOS.ConceptScheme)), None)
-    version = str(graph.value(scheme, OWL.versionInfo) or "") if scheme is not None else ""
-    return Vocabulary(name, version or "unversioned", concepts)
+    return Vocabulary(name, skos.version or "unversioned", concepts)
 
 
 def load_skos(path: str | Path, fmt: str | None = None, name: str | None = None) -> Vocabulary:
