@@ -167,3 +167,12 @@ def cli(db_url, tmp_path, monkeypatch):
 
     assert invoke("init", "--org", "museum", "--no-geonames").exit_code == 0
     return invoke
+
+
+@pytest.fixture
+def shipped_creators(session) -> None:
+    """The shipped VKC creators authority in the store, as `verrijk init` loads it: link.creators reads it."""
+    from verrijk.enrich.text.linking.shipped import register_shared
+
+    register_shared(session, geonames=False)
+    session.commit()

@@ -331,14 +331,7 @@ def enrich_cmd(
     with open_session() as session:
         organisation = resolve_org(session, org)
         repo = Repo(session, Scope(organisation.id))
-        try:
-            job = (
-                resume_job(repo, resume)
-                if resume
-                else create_enrich_job(repo, collection, enricher or settings.enrichers)
-            )
-        except KeyError as exc:
-            fail(str(exc.args[0]))
+        job = resume_job(repo, resume) if resume else create_enrich_job(repo, collection, enricher, settings)
         with _progress() as progress:
             task = progress.add_task(f"enrich ({', '.join(job.params['enrichers'])})", total=None)
             job = execute(

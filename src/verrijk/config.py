@@ -22,7 +22,8 @@ class Settings(BaseSettings):
     max_json_mb: float = 2.0
     ingest_batch_size: int = 500
     secret_key: str | None = None
-    enrichers: list[str] = ["link.creators", "ner", "subjects.demo"]
+    enrichers: list[str] = ["link.creators", "ner", "subjects.demo"]  # on for an organisation without its own
+    enrichers_file: Path | None = None  # TOML/JSON: enabled enrichers and their parameters (enrich/config.py)
     models_dir: Path = Path(__file__).parents[2] / "models"  # model cards, metrics and small artifacts
     enrich_batch_size: int = 200
     # language -> NER model: a directory (relative to models_dir, or absolute; ONNX when it holds model.onnx) or

@@ -106,12 +106,12 @@ def _body(route: APIRoute, ids: dict):
 
 
 @pytest.fixture
-def populated(client, org, session):
+def populated(client, org, session, settings, shipped_creators):
     data = b'source_id,title,creator\na1,Alleen van A,"Valck, Gerard"\na2,Ook van A,\n'
     r = client.post("/collections/a-col/ingest", headers=org.headers(), files={"file": ("a.csv", data, "text/csv")})
     assert r.json()["created"] == 2
     repo = Repo(session, Scope(org.id))
-    execute(session, repo.scope, create_enrich_job(repo, "a-col", ["link.creators"]).id)
+    execute(session, repo.scope, create_enrich_job(repo, "a-col", ["link.creators"], settings).id, settings=settings)
     record_id = client.get("/records", headers=org.headers()).json()["items"][0]["id"]
     job_id = client.get("/jobs", headers=org.headers()).json()["items"][0]["id"]
     suggestion_id = client.get("/suggestions", headers=org.headers()).json()["items"][0]["id"]

@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from verrijk.domain import SuggestionKind
-from verrijk.enrich.base import REGISTRY, Enricher, Item, Proposal, register
+from verrijk.enrich.base import Enricher, Item, Proposal
 from verrijk.enrich.jobs import create_enrich_job, execute
 from verrijk.enrich.pipeline import run_job
+from verrijk.enrich.registry import REGISTRY, EnricherSpec
 from verrijk.ingest.service import ingest
 from verrijk.store.repo import Repo, Scope
 from verrijk.store.tables import Organisation, Suggestion
@@ -43,38 +44,38 @@ class Transcriber(Enricher):
 
 @pytest.fixture
 def transcriber():
-    register(Transcriber)
+    REGISTRY.add(EnricherSpec.of(Transcriber, source="tests"))
     Transcriber.seen = []
     yield Transcriber
-    REGISTRY.pop(Transcriber.name)
+    REGISTRY.remove(Transcriber.name)
 
 
 @pytest.fixture
-def repo(session, org):
+def repo(session, org, shipped_creators):
     r = Repo(session, Scope(org.id))
     assert ingest(session, r, "audio", "r.jsonl", data=RECORDS).created == 3
     return r
 
 
-def _run(session, repo, names):
-    job = create_enrich_job(repo, "audio", names)
-    return execute(session, repo.scope, job.id, batch_size=2)
+def _run(session, repo, names, settings):
+    job = create_enrich_job(repo, "audio", names, settings)
+    return execute(session, repo.scope, job.id, batch_size=2, settings=settings)
 
 
-def test_in_copyright_items_never_reach_a_content_reading_enricher(session, repo, transcriber):
-    job = _run(session, repo, ["test.transcriber"])
+def test_in_copyright_items_never_reach_a_content_reading_enricher(session, repo, transcriber, settings):
+    job = _run(session, repo, ["test.transcriber"], settings)
     assert {i.url for i in transcriber.seen} == {"https://x.org/open.mp3", "https://x.org/unknown.mp3"}
     assert job.result["skipped_by_rights"] == {"test.transcriber": 1}
     org = repo.organisation()
     org.settings = {"treat_unknown_rights_as_protected": True}
     session.commit()
     transcriber.seen.clear()
-    _run(session, repo, ["test.transcriber"])
+    _run(session, repo, ["test.transcriber"], settings)
     assert {i.url for i in transcriber.seen} == {"https://x.org/open.mp3"}
     org.settings = {"allow_in_copyright": ["test.transcriber"]}
     session.commit()
     transcriber.seen.clear()
-    _run(session, repo, ["test.transcriber"])
+    _run(session, repo, ["test.transcriber"], settings)
     assert {i.url for i in transcriber.seen} == {
         "https://x.org/open.mp3",
         "https://x.org/closed.mp3",
@@ -82,8 +83,8 @@ def test_in_copyright_items_never_reach_a_content_reading_enricher(session, repo
     }
 
 
-def test_metadata_enrichers_are_not_gated(session, repo):
-    job = _run(session, repo, ["link.creators"])
+def test_metadata_enrichers_are_not_gated(session, repo, settings):
+    job = _run(session, repo, ["link.creators"], settings)
     assert job.status == "done" and job.result["skipped_by_rights"] == {}
     s = session.scalar(select(Suggestion).where(Suggestion.enricher == "link.creators"))
     assert s.label == "Gerard Valck" and s.field == "creator.0" and (s.span_start, s.span_end) == (0, 13)
@@ -91,16 +92,16 @@ def test_metadata_enrichers_are_not_gated(session, repo):
     assert s.enricher_version and 0 < s.score <= 1
 
 
-def test_rerun_adds_nothing_and_resume_continues_after_a_crash(session, repo, transcriber, monkeypatch):
-    first = _run(session, repo, ["test.transcriber"])
+def test_rerun_adds_nothing_and_resume_continues_after_a_crash(session, repo, transcriber, monkeypatch, settings):
+    first = _run(session, repo, ["test.transcriber"], settings)
     count = session.scalar(select(func.count(Suggestion.id)))
     assert first.result["created"] == count == 2
-    assert _run(session, repo, ["test.transcriber"]).result["created"] == 0
+    assert _run(session, repo, ["test.transcriber"], settings).result["created"] == 0
     assert session.scalar(select(func.count(Suggestion.id))) == count
 
     session.execute(Suggestion.__table__.delete())
     session.commit()
-    job = create_enrich_job(repo, "audio", ["test.transcriber"])
+    job = create_enrich_job(repo, "audio", ["test.transcriber"], settings)
     calls = {"n": 0}
     original = Transcriber._enrich
 
@@ -112,28 +113,28 @@ def test_rerun_adds_nothing_and_resume_continues_after_a_crash(session, repo, tr
 
     monkeypatch.setattr(Transcriber, "_enrich", crash_on_second_batch)
     with pytest.raises(RuntimeError):
-        execute(session, repo.scope, job.id, batch_size=2)
+        execute(session, repo.scope, job.id, batch_size=2, settings=settings)
     session.expire_all()
     crashed = repo.job(job.id)
     assert crashed.status == "failed" and "power cut" in crashed.error and crashed.done == 2
     assert session.scalar(select(func.count(Suggestion.id))) == 1  # the first batch's, committed
     monkeypatch.setattr(Transcriber, "_enrich", original)
     transcriber.seen.clear()
-    resumed = execute(session, repo.scope, job.id, batch_size=2)
+    resumed = execute(session, repo.scope, job.id, batch_size=2, settings=settings)
     assert resumed.status == "done" and resumed.result["created"] == 2
     assert [i.url for i in transcriber.seen] == ["https://x.org/unknown.mp3"]  # only what was left
     assert session.scalar(select(func.count(Suggestion.id))) == 2
 
 
-def test_cancelled_job_stops(session, repo, transcriber):
-    job = create_enrich_job(repo, "audio", ["test.transcriber"])
+def test_cancelled_job_stops(session, repo, transcriber, settings):
+    job = create_enrich_job(repo, "audio", ["test.transcriber"], settings)
     job.status = "cancelled"
     session.commit()
     assert run_job(session, repo, job, [Transcriber()]).status == "cancelled"
     assert transcriber.seen == []
 
 
-def test_enrich_over_the_api_with_decisions(client, org, session):
+def test_enrich_over_the_api_with_decisions(client, org, session, shipped_creators):
     client.post("/collections/audio/ingest", headers=org.headers(), files={"file": ("r.jsonl", RECORDS)})
     r = client.post("/jobs", json={"collection": "audio"}, headers=org.headers())
     assert r.status_code == 202 and r.json()["kind"] == "enrich"
@@ -173,11 +174,11 @@ def test_bad_job_requests(client, org):
     assert r.status_code == 422 and "unknown enricher 'magic'" in r.json()["detail"]
 
 
-def test_jobs_quota(session, repo):
+def test_jobs_quota(session, repo, settings):
     session.get(Organisation, repo.org_id).quota_jobs = 1
     session.commit()
-    create_enrich_job(repo, "audio", ["link.creators"])
+    create_enrich_job(repo, "audio", ["link.creators"], settings)
     from verrijk.store.repo import QuotaExceeded
 
     with pytest.raises(QuotaExceeded, match="1 jobs at once"):
-        create_enrich_job(repo, "audio", ["link.creators"])
+        create_enrich_job(repo, "audio", ["link.creators"], settings)

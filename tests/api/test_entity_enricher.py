@@ -42,7 +42,7 @@ def repo(session):
 
 
 def run(session, repo, job_settings):
-    job = create_enrich_job(repo, "c", ["ner"])
+    job = create_enrich_job(repo, "c", ["ner"], job_settings)
     return execute(session, repo.scope, job.id, batch_size=1, settings=job_settings)
 
 

@@ -36,13 +36,13 @@ def records(n: int, start: int = 0) -> bytes:
 
 
 @pytest.fixture
-def published(session, org):
+def published(session, org, settings, shipped_creators):
     repo = Repo(session, Scope(org.id))
     assert (
         ingest(session, repo, "prenten", "p.jsonl", data=records(230), collection_attrs={"public": True}).created == 230
     )
     ingest(session, repo, "intern", "i.jsonl", data=b'{"source_id": "x", "title": "Niet gepubliceerd"}\n')
-    execute(session, repo.scope, create_enrich_job(repo, "prenten", ["link.creators"]).id)
+    execute(session, repo.scope, create_enrich_job(repo, "prenten", ["link.creators"], settings).id, settings=settings)
     for s in repo.suggestions(limit=30).items:
         repo.decide(s, "accepted")
     session.commit()

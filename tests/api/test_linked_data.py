@@ -24,7 +24,7 @@ RECORDS = (
 
 
 @pytest.fixture
-def linked(session, org):
+def linked(session, org, settings, shipped_creators):
     repo = Repo(session, Scope(org.id, user_id=None))
     ingest(
         session,
@@ -34,7 +34,7 @@ def linked(session, org):
         data=RECORDS.encode(),
         collection_attrs={"metadata_license": "http://creativecommons.org/publicdomain/zero/1.0/"},
     )
-    execute(session, repo.scope, create_enrich_job(repo, "prenten", ["link.creators"]).id)
+    execute(session, repo.scope, create_enrich_job(repo, "prenten", ["link.creators"], settings).id, settings=settings)
     suggestion = repo.suggestions().items[0]
     repo.decide(suggestion, "accepted")
     session.commit()

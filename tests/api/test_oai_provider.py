@@ -34,9 +34,9 @@ def _load(session, org, public: bool):
 
 
 @pytest.fixture
-def oai_server(db_url, tmp_path, session, org, other_org):
+def oai_server(db_url, tmp_path, session, org, other_org, settings, shipped_creators):
     repo = _load(session, org, public=True)
-    execute(session, repo.scope, create_enrich_job(repo, "suriname", ["link.creators"]).id)
+    execute(session, repo.scope, create_enrich_job(repo, "suriname", ["link.creators"], settings).id, settings=settings)
     for s in repo.suggestions(limit=5).items:
         repo.decide(s, "accepted")
     session.commit()

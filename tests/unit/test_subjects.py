@@ -8,8 +8,10 @@ import math
 import numpy as np
 import pytest
 
+from verrijk.config import Settings
 from verrijk.domain import SuggestionKind
-from verrijk.enrich.base import Item, create
+from verrijk.enrich.base import Item
+from verrijk.enrich.registry import REGISTRY, EnricherContext
 from verrijk.enrich.text.subjects import (
     Encoder,
     EnsembleBackend,
@@ -236,7 +238,7 @@ def test_a_saved_model_loads_back_and_refuses_another_embedder(vocab, tmp_path):
 
 
 def test_the_shipped_demo_enricher_suggests_subject_concepts_with_provenance():
-    enricher = create("subjects.demo")
+    enricher = REGISTRY.get("subjects.demo").build({}, EnricherContext(None, Settings()))
     assert isinstance(enricher, DemoSubjects) and enricher._model is None  # nothing loaded until used
     items = [
         Item(1, "title", "text", text="Suikerfabriek op plantage Mariënburg", language="nl"),
@@ -258,7 +260,7 @@ def test_the_shipped_demo_enricher_suggests_subject_concepts_with_provenance():
 
 
 def test_iconclass_labels_follow_the_record_language():
-    enricher = IconclassSubjects()
+    enricher = IconclassSubjects(Settings().models_dir)
     (french,) = enricher.enrich([Item(1, "title", "text", text="Rups en vlinder op een tak", language="fr")])
     assert french and french[0].authority_uri == "http://iconclass.org/25F711(BUTTERFLY)"
     assert french[0].label == "insectes : papillon" and french[0].extra["notation"] == "25F711(BUTTERFLY)"

@@ -16,6 +16,7 @@ from verrijk.api.routers import (
     authorities,
     collections,
     enrich,
+    enrichers,
     health,
     jobs,
     ldes,
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tasks.router,
         search.router,
         enrich.router,
+        enrichers.router,
         reconcile.router,
         web_routes.router,
     ):

@@ -1,18 +1,17 @@
-"""The Enricher interface every model sits behind, its registry, and the rights policy that gates it."""
+"""The Enricher interface every model sits behind, what it reads and proposes, and the rights policy that gates it.
+
+Enrichers are built by the registry (verrijk.enrich.registry) from their parameters and context; an instance
+is ready to enrich as soon as it exists."""
 
 from __future__ import annotations
 
 import hashlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from verrijk.domain import SuggestionKind, is_in_copyright
-
-if TYPE_CHECKING:
-    from verrijk.config import Settings
-    from verrijk.store.repo import Repo
 
 
 @dataclass(frozen=True)
@@ -50,7 +49,7 @@ class Enricher(ABC):
     """Annif-style: `enrich` validates and batches; each backend implements `_enrich`."""
 
     name: ClassVar[str]
-    version: ClassVar[str]
+    version: str  # a class attribute, or set per instance when it names the models the instance loaded
     accepts: ClassVar[frozenset[str]]
     # True when the enricher copies or transcribes the content itself (speech to text, OCR, image tagging):
     # such enrichers never read in-copyright items unless the organisation allows it by name.
@@ -69,27 +68,14 @@ class Enricher(ABC):
                     raise RuntimeError(f"{self.name} gave score {p.score} outside 0..1")
         return results
 
-    def bind(self, repo: Repo, settings: Settings) -> None:
-        """Called before a run with the organisation's store and the deployment's settings (its authorities,
-        its configured models); enrichers that need neither keep this no-op."""
-        return None
+    @classmethod
+    def create(cls, params: dict[str, Any], context: Any) -> Enricher:
+        """The registry's factory for an enricher that is a plain class: its parameters become keyword arguments.
+        Enrichers that need the organisation's store or the settings override this (context: EnricherContext)."""
+        return cls(**params)
 
     @abstractmethod
     def _enrich(self, items: Sequence[Item]) -> list[list[Proposal]]: ...
-
-
-REGISTRY: dict[str, Callable[[], Enricher]] = {}
-
-
-def register(factory: type[Enricher]) -> type[Enricher]:
-    REGISTRY[factory.name] = factory
-    return factory
-
-
-def create(name: str) -> Enricher:
-    if name not in REGISTRY:
-        raise KeyError(f"unknown enricher {name!r}; known: {', '.join(sorted(REGISTRY)) or 'none'}")
-    return REGISTRY[name]()
 
 
 def permitted(enricher: Enricher, item: Item, org_settings: dict[str, Any]) -> bool:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from verrijk.config import Settings
 from verrijk.domain import JobStatus
-from verrijk.enrich.catalog import build
+from verrijk.enrich.config import build, job_plan
 from verrijk.enrich.pipeline import run_job
 from verrijk.errors import Conflict
 from verrijk.store.repo import Repo, Scope
@@ -22,10 +22,15 @@ FINISHED = (JobStatus.done, JobStatus.failed, JobStatus.cancelled)
 log = logging.getLogger(__name__)
 
 
-def create_enrich_job(repo: Repo, collection_slug: str, enrichers: list[str]) -> Job:
-    build(enrichers)  # fail now, not in the background, on an unknown enricher name
+def create_enrich_job(repo: Repo, collection_slug: str, enrichers: list[str] | None, settings: Settings) -> Job:
+    """A queued job over a collection: the named enrichers (or the organisation's enabled ones) with the
+    organisation's parameters, fixed on the job so that a resumed job runs exactly what it started with."""
+    plan = job_plan(repo, settings, enrichers)  # fails now, not in the background, on an unknown name or parameter
+    enrichers = list(plan)
     job = repo.create_job(
-        ENRICH, repo.collection(collection_slug), {"collection": collection_slug, "enrichers": enrichers}
+        ENRICH,
+        repo.collection(collection_slug),
+        {"collection": collection_slug, "enrichers": enrichers, "params": plan},
     )
     repo.audit("job.create", "job", job.id, kind=ENRICH, collection=collection_slug)
     repo.session.commit()
@@ -70,10 +75,12 @@ def execute(
     """Run (or resume) an enrichment job to its end; a failure is kept on the job and logged."""
     repo = Repo(session, scope)
     job = repo.job(job_id)
+    settings = settings or Settings()
     where = {"organisation_id": scope.organisation_id, "job_id": job_id}
     log.info("job running", extra=where)
     try:
-        job = run_job(session, repo, job, build(job.params["enrichers"]), batch_size, progress, settings)
+        plan = job.params.get("params") or {name: {} for name in job.params["enrichers"]}
+        job = run_job(session, repo, job, build(repo, settings, plan), batch_size, progress)
     except Exception as exc:
         session.rollback()
         job = repo.job(job_id)

@@ -8,7 +8,6 @@ from collections.abc import Callable, Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from verrijk.config import Settings
 from verrijk.enrich.base import Enricher, Item, permitted, suggestion_key
 from verrijk.review.thresholds import apply_all
 from verrijk.store.repo import Repo, touch
@@ -93,13 +92,10 @@ def run_job(
     enrichers: Sequence[Enricher],
     batch_size: int = 200,
     progress: Callable[[int, int], None] | None = None,
-    settings: Settings | None = None,
 ) -> Job:
     """Enrich the job's collection from where the job stopped; each batch commits with the job's position."""
     if job.status == "cancelled":
         return job
-    for enricher in enrichers:
-        enricher.bind(repo, settings or Settings())
     collection_id = job.collection_id
     base = select(Record).where(Record.organisation_id == repo.org_id, Record.collection_id == collection_id)
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0

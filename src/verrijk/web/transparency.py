@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from verrijk.enrich.catalog import available
+from verrijk.enrich.registry import REGISTRY
 from verrijk.store.repo import Repo
 from verrijk.store.tables import Suggestion
 
@@ -37,7 +37,7 @@ def report(repo: Repo, configured: list[str], models_dir: Path) -> list[Enricher
         .where(Suggestion.organisation_id == repo.org_id)
         .group_by(Suggestion.enricher, Suggestion.enricher_version, Suggestion.status)
     )
-    reports: dict[str, EnricherReport] = {n: EnricherReport(n) for n in configured if n in available()}
+    reports: dict[str, EnricherReport] = {n: EnricherReport(n) for n in configured if n in REGISTRY.specs()}
     for name, version, status, count in rows:
         r = reports.setdefault(name, EnricherReport(name))
         if version not in r.versions:

