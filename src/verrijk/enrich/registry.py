@@ -191,21 +191,16 @@ BUILTIN: tuple[EnricherSpec, ...] = (
             ),
         },
     ),
-    EnricherSpec(
-        name="subjects.demo",
-        factory="verrijk.enrich.text.subjects.enricher:create_demo",
-        accepts=_TEXT,
-        description="Subject terms of the demo collection's vocabulary (lexical + kNN + linear ensemble).",
-        params={"limit": Param(int, 5, "most subjects suggested per record", 1, 50)},
-        card="subjects",
-    ),
-    EnricherSpec(
-        name="subjects.iconclass",
-        factory="verrijk.enrich.text.subjects.enricher:create_iconclass",
-        accepts=_TEXT,
-        description="Iconclass notations for a record's title and description (lexical + kNN + linear ensemble).",
-        params={"limit": Param(int, 5, "most subjects suggested per record", 1, 50)},
-        card="subjects",
+    *(
+        EnricherSpec(
+            name=f"subjects.{vocabulary}",
+            factory=f"verrijk.enrich.text.subjects.enricher:create_{vocabulary}",
+            accepts=_TEXT,
+            description=f"{what} for a record's title and description (lexical + kNN + linear ensemble).",
+            params={"limit": Param(int, 5, "most subjects suggested per record", 1, 50)},
+            card="subjects",
+        )
+        for vocabulary, what in (("demo", "Subject terms of the demo vocabulary"), ("iconclass", "Iconclass notations"))
     ),
 )
 
