@@ -32,7 +32,7 @@ from verrijk.store.accounts import (
     set_password,
 )
 from verrijk.store.db import make_engine, migrate, session_factory
-from verrijk.store.repo import RECORD_COLUMNS, NotFound, RecordFilter, Repo, Scope
+from verrijk.store.repo import RECORD_COLUMNS, NotFound, RecordFilter, Repo, Scope, authority_load
 from verrijk.store.tables import Organisation
 
 app = typer.Typer(
@@ -173,13 +173,11 @@ def authorities_add(
 @authorities_app.command("list")
 def authorities_list(org: str | None = OrgOption) -> None:
     """List the authorities an organisation may link to, with their entry counts."""
-    from verrijk.enrich.text.linking.store import load_of
-
     with open_session() as session:
         repo = Repo(session, Scope(resolve_org(session, org).id))
         table = Table("name", "label", "owner", "entries", "licence")
         for a in repo.authorities():
-            load = load_of(session, a)
+            load = authority_load(session, a)
             owner = "shared" if a.organisation_id is None else ("own" if a.organisation_id == repo.org_id else "other")
             table.add_row(a.name, a.label, owner, str(load.entries if load else 0), a.license or "–")
         out.print(table)
@@ -475,7 +473,7 @@ def search_cmd(
 ) -> None:
     """Search records by words and meaning, in Dutch, French or English."""
     from verrijk.search.query import BadRequest, parse_request
-    from verrijk.search.service import SearchService, records_by_id
+    from verrijk.search.service import SearchService
 
     with open_session() as session:
         repo = Repo(session, Scope(resolve_org(session, org).id))
@@ -485,7 +483,7 @@ def search_cmd(
             fail(str(exc))
         ranking = SearchService(Settings().data_dir).search(repo, request).ranking
         top = ranking[:rows]
-        records = {r.id: r for r in records_by_id(repo, [rid for rid, _ in top])}
+        records = repo.records_by_id([rid for rid, _ in top], media=True)
         if json_out:
             for rid, score in top:
                 print(json.dumps(_record_dict(records[rid]) | {"score": score}, ensure_ascii=False))

@@ -61,3 +61,15 @@ class Unavailable(VerrijkError, RuntimeError):
 
 class ModelError(Unavailable):
     """A configured model that cannot be loaded, or does not fit the code loading it; the message names it and why."""
+
+
+class UnknownAuthority(NotFound):
+    """The authority does not exist, or the organisation may not read it."""
+
+    def __init__(self, name: str):
+        super().__init__(f"authority {name!r} does not exist or is not readable by this organisation")
+        self.name = name
+
+
+class AuthorityFormatError(BadInput):
+    """A vocabulary file that cannot be read: the message names the file and the line or record."""

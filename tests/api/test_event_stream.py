@@ -11,9 +11,11 @@ import pytest
 from conftest import FIXTURES
 from serving import serving
 
+from verrijk.domain import SuggestionStatus
 from verrijk.enrich.jobs import create_enrich_job, execute
 from verrijk.ingest.ldes import member_item
 from verrijk.ingest.service import ingest
+from verrijk.review.decisions import decide
 from verrijk.store.repo import RecordFilter, Repo, Scope
 from verrijk.store.tables import Organisation
 
@@ -44,7 +46,7 @@ def published(session, org, settings, shipped_creators):
     ingest(session, repo, "intern", "i.jsonl", data=b'{"source_id": "x", "title": "Niet gepubliceerd"}\n')
     execute(session, repo.scope, create_enrich_job(repo, "prenten", ["link.creators"], settings).id, settings=settings)
     for s in repo.suggestions(limit=30).items:
-        repo.decide(s, "accepted")
+        decide(repo, s, SuggestionStatus.accepted)
     session.commit()
     return repo
 

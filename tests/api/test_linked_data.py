@@ -9,9 +9,11 @@ import pytest
 from conftest import FIXTURES
 from rdflib import Graph, Literal, URIRef
 
+from verrijk.domain import SuggestionStatus
 from verrijk.enrich.jobs import create_enrich_job, execute
 from verrijk.export.oslo import EVENT_CONTEXT, OBJECT_CONTEXT, inline_contexts
 from verrijk.ingest.service import ingest
+from verrijk.review.decisions import decide
 from verrijk.store.repo import Repo, Scope
 
 CRM = "http://www.cidoc-crm.org/cidoc-crm/"
@@ -36,7 +38,7 @@ def linked(session, org, settings, shipped_creators):
     )
     execute(session, repo.scope, create_enrich_job(repo, "prenten", ["link.creators"], settings).id, settings=settings)
     suggestion = repo.suggestions().items[0]
-    repo.decide(suggestion, "accepted")
+    decide(repo, suggestion, SuggestionStatus.accepted)
     session.commit()
     return {"record_id": suggestion.record_id, "suggestion": suggestion.id, "uri": suggestion.authority_uri}
 

@@ -110,7 +110,9 @@ def test_an_authority_load_and_its_index_build_are_logged_with_their_size(client
     session.commit()
     r = client.get("/authorities/mensen/entries", params={"q": "Vermeer"}, headers=org.headers())
     assert r.status_code == 200 and r.json()
-    loaded, indexed = [e for e in logged(capsys) if e["logger"] == "verrijk.enrich.text.linking.store"]
+    entries = logged(capsys)
+    (loaded,) = [e for e in entries if e["logger"] == "verrijk.store.repo.authorities"]
+    (indexed,) = [e for e in entries if e["logger"] == "verrijk.enrich.text.linking.store"]
     assert loaded["message"].startswith("authority mensen loaded: ") and loaded["organisation_id"] == org.id
     assert indexed["message"].startswith("authority mensen indexed: ") and indexed["version"] == version
     assert indexed["request_id"] == r.headers["x-request-id"] and indexed["organisation_id"] == org.id

@@ -11,9 +11,11 @@ from sickle import Sickle
 from sickle.oaiexceptions import CannotDisseminateFormat, IdDoesNotExist, NoRecordsMatch
 
 from verrijk.demo import ingest_demo
+from verrijk.domain import SuggestionStatus
 from verrijk.enrich.jobs import create_enrich_job, execute
 from verrijk.export.oai import NS
 from verrijk.ingest.service import ingest
+from verrijk.review.decisions import decide
 from verrijk.store.repo import Repo, Scope
 
 DC = "{http://purl.org/dc/elements/1.1/}"
@@ -38,7 +40,7 @@ def oai_server(db_url, tmp_path, session, org, other_org, settings, shipped_crea
     repo = _load(session, org, public=True)
     execute(session, repo.scope, create_enrich_job(repo, "suriname", ["link.creators"], settings).id, settings=settings)
     for s in repo.suggestions(limit=5).items:
-        repo.decide(s, "accepted")
+        decide(repo, s, SuggestionStatus.accepted)
     session.commit()
     ingest(
         session,

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from verrijk.cli import register_shared_authorities
 from verrijk.enrich.text.linking.loaders import load
 from verrijk.enrich.text.linking.model import AuthorityFormatError, Entry, UnknownAuthority
-from verrijk.enrich.text.linking.store import count_entries, load_of, open_index
-from verrijk.store.repo import NotFound, Repo, Scope
+from verrijk.enrich.text.linking.store import open_index
+from verrijk.store.repo import NotFound, Repo, Scope, authority_load, count_entries
 from verrijk.store.tables import AuthorityEntry
 
 AUTH = FIXTURES / "authorities"
@@ -38,7 +38,7 @@ def test_re_adding_replaces_entries_and_the_index(session, org):
     assert second is not first and len(second) == 7 and second.version == "v2"
     assert second.search("prent") == [] and second.search("Jan Vermeer")[0].entry.uri == VERMEER
     authority = Repo(session, Scope(org.id)).authority("eigen")
-    assert count_entries(session, authority) == 7 and load_of(session, authority).version == "v2"
+    assert count_entries(session, authority) == 7 and authority_load(session, authority).version == "v2"
 
 
 def test_a_failed_load_leaves_the_previous_entries(session, org):
@@ -53,7 +53,7 @@ def test_a_failed_load_leaves_the_previous_entries(session, org):
         repo.load_authority("eigen", half_good(), "v2", "turtle", "Eigen", "thes.ttl")
     session.rollback()
     authority = repo.authority("eigen")
-    assert count_entries(session, authority) == 7 and load_of(session, authority).version == "v1"
+    assert count_entries(session, authority) == 7 and authority_load(session, authority).version == "v1"
     assert len(open_index(session, org.id, "eigen")) == 7
 
 

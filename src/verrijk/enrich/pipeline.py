@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
+from verrijk.domain import JobStatus, SuggestionStatus
 from verrijk.enrich.base import Enricher, Item, permitted, suggestion_key
 from verrijk.review.thresholds import apply_all
 from verrijk.store.repo import Repo, touch
@@ -74,14 +74,10 @@ def enrich_records(
                     score=p.score,
                     enricher=enricher.name,
                     enricher_version=enricher.version,
-                    status="suggested",
+                    status=SuggestionStatus.suggested,
                 )
-    existing = set()
-    keys = list(rows)
-    for i in range(0, len(keys), 500):
-        existing.update(repo.session.scalars(select(Suggestion.key).where(Suggestion.key.in_(keys[i : i + 500]))))
-    repo.session.add_all(row for key, row in rows.items() if key not in existing)
-    repo.session.flush()
+    existing = repo.existing_keys(list(rows))
+    repo.add_suggestions(row for key, row in rows.items() if key not in existing)
     return len(rows) - len(existing), skipped
 
 
@@ -94,28 +90,22 @@ def run_job(
     progress: Callable[[int, int], None] | None = None,
 ) -> Job:
     """Enrich the job's collection from where the job stopped; each batch commits with the job's position."""
-    if job.status == "cancelled":
+    if job.status == JobStatus.cancelled:
         return job
     collection_id = job.collection_id
-    base = select(Record).where(Record.organisation_id == repo.org_id, Record.collection_id == collection_id)
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    total = repo.count_records(collection_id)
     result = dict(job.result or {})
     result.setdefault("created", 0)
     result.setdefault("skipped_by_rights", {})
-    touch(job, status="running", total=total)
+    touch(job, status=JobStatus.running, total=total)
     session.commit()
     settings = repo.organisation().settings or {}
     where = {"organisation_id": repo.org_id, "job_id": job.id}
     while True:
         session.refresh(job)
-        if job.status == "cancelled":
+        if job.status == JobStatus.cancelled:
             return job
-        after = result.get("after_record_id", 0)
-        records = list(
-            session.scalars(
-                base.where(Record.id > after).options(selectinload(Record.media)).order_by(Record.id).limit(batch_size)
-            )
-        )
+        records = repo.records_after(collection_id, result.get("after_record_id", 0), batch_size)
         if not records:
             break
         created, skipped = enrich_records(repo, records, enrichers, settings)
@@ -123,7 +113,7 @@ def run_job(
         for name, n in skipped.items():
             result["skipped_by_rights"][name] = result["skipped_by_rights"].get(name, 0) + n
         result["after_record_id"] = records[-1].id
-        done = session.scalar(select(func.count()).select_from(base.where(Record.id <= records[-1].id).subquery()))
+        done = repo.count_records(collection_id, up_to=records[-1].id)
         touch(job, done=done, result=dict(result))
         session.commit()
         log.info(
@@ -136,7 +126,7 @@ def run_job(
         if progress:
             progress(done, total)
     apply_all(repo, [e.name for e in enrichers])
-    touch(job, status="done", done=total, result=dict(result))
+    touch(job, status=JobStatus.done, done=total, result=dict(result))
     repo.audit("enrich", "job", job.id, created=result["created"], enrichers=[e.name for e in enrichers])
     session.commit()
     return job

@@ -8,17 +8,16 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import func, select
-
-from verrijk.domain import SuggestionKind
+from verrijk.domain import SuggestionKind, SuggestionStatus
 from verrijk.enrich.base import Proposal, suggestion_key
 from verrijk.export.annotation import annotation
 from verrijk.records import field_text
-from verrijk.store.repo import Repo
-from verrijk.store.tables import Collection, Record, Suggestion
+from verrijk.review.decisions import decide
+from verrijk.store.repo import PUBLISHED_STATES, Repo
+from verrijk.store.tables import Record, Suggestion
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
-EXPORTED = ("accepted", "edited", "auto", "rejected")
+EXPORTED = (*PUBLISHED_STATES, SuggestionStatus.rejected)
 CSV_COLUMNS = (
     "annotation",
     "record",
@@ -47,26 +46,13 @@ KINDS = {
 }
 
 
-def _query(repo: Repo, statuses: tuple[str, ...]):
-    return select(Suggestion).where(Suggestion.organisation_id == repo.org_id, Suggestion.status.in_(statuses))
-
-
 def iter_annotations(
     repo: Repo, base_url: str, statuses: tuple[str, ...] = EXPORTED, offset: int = 0, limit: int | None = None
 ) -> Iterator[dict[str, Any]]:
-    stmt = _query(repo, statuses).order_by(Suggestion.id).offset(offset)
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    suggestions = list(repo.session.scalars(stmt))
+    suggestions = repo.suggestions_with_status(statuses, offset, limit)
     decisions = repo.latest_decisions([s.id for s in suggestions])
-    records = {
-        r.id: r for r in repo.session.scalars(select(Record).where(Record.id.in_({s.record_id for s in suggestions})))
-    }
-    slugs = dict(
-        repo.session.execute(
-            select(Collection.id, Collection.slug).where(Collection.organisation_id == repo.org_id)
-        ).all()
-    )
+    records = repo.records_by_id(s.record_id for s in suggestions)
+    slugs = repo.collection_slugs()
     for s in suggestions:
         record = records[s.record_id]
         yield annotation(s, record, decisions.get(s.id), base_url, slugs[record.collection_id])
@@ -76,7 +62,7 @@ def collection_page(
     repo: Repo, base_url: str, page: int | None, size: int, statuses: tuple[str, ...] = EXPORTED
 ) -> dict[str, Any]:
     """The AnnotationCollection (page None) or one AnnotationPage, as the Web Annotation Protocol pages them."""
-    total = repo.session.scalar(select(func.count()).select_from(_query(repo, statuses).subquery())) or 0
+    total = repo.count_with_status(statuses)
     pages = max(1, -(-total // size))
     url = f"{base_url}/annotations"
     if page is None:
@@ -137,11 +123,10 @@ def to_csv(annotations: Iterator[dict[str, Any]]) -> str:
 
 def feedback(repo: Repo) -> Iterator[dict[str, Any]]:
     """Training examples from decisions: accepted positive, rejected negative, edited both."""
-    suggestions = list(repo.session.scalars(_query(repo, ("accepted", "rejected", "edited")).order_by(Suggestion.id)))
+    judged = (SuggestionStatus.accepted, SuggestionStatus.rejected, SuggestionStatus.edited)
+    suggestions = repo.suggestions_with_status(judged)
     decisions = repo.latest_decisions([s.id for s in suggestions])
-    records = {
-        r.id: r for r in repo.session.scalars(select(Record).where(Record.id.in_({s.record_id for s in suggestions})))
-    }
+    records = repo.records_by_id(s.record_id for s in suggestions)
     for s in suggestions:
         record, decision = records[s.record_id], decisions.get(s.id)
         base = {
@@ -157,25 +142,25 @@ def feedback(repo: Repo) -> Iterator[dict[str, Any]]:
             "enricher_version": s.enricher_version,
             "score": s.score,
         }
-        if s.status == "edited" and decision is not None:
+        if s.status == SuggestionStatus.edited and decision is not None:
             yield base | {
                 "label": decision.before.get("label"),
                 "authority_uri": decision.before.get("authority_uri"),
                 "polarity": "negative",
-                "status": "edited",
+                "status": SuggestionStatus.edited,
             }
             yield base | {
                 "label": s.label,
                 "authority_uri": s.authority_uri,
                 "polarity": "positive",
-                "status": "edited",
+                "status": SuggestionStatus.edited,
             }
         else:
             yield base | {
                 "label": s.label,
                 "authority_uri": s.authority_uri,
                 "status": s.status,
-                "polarity": "positive" if s.status == "accepted" else "negative",
+                "polarity": "positive" if s.status == SuggestionStatus.accepted else "negative",
             }
 
 
@@ -213,7 +198,7 @@ def import_annotations(repo: Repo, items: list[dict[str, Any]]) -> tuple[int, in
             problems.append(f"{where}: {exc.__class__.__name__}: {exc}")
             continue
         key = suggestion_key(record.id, field, enricher, proposal)
-        if repo.session.scalar(select(Suggestion.id).where(Suggestion.key == key)):
+        if repo.existing_keys([key]):
             present += 1
             continue
         suggestion = Suggestion(
@@ -231,11 +216,10 @@ def import_annotations(repo: Repo, items: list[dict[str, Any]]) -> tuple[int, in
             enricher=enricher,
             enricher_version=version,
         )
-        repo.session.add(suggestion)
-        repo.session.flush()
-        status = a.get("verrijk:status", "suggested")
-        if status != "suggested":
-            repo.decide(suggestion, status, reason=f"imported from {where}", by_person=False)
+        repo.add_suggestions([suggestion])
+        status = a.get("verrijk:status", SuggestionStatus.suggested)
+        if status != SuggestionStatus.suggested:
+            decide(repo, suggestion, status, reason=f"imported from {where}", by_person=False)
         created += 1
     return created, present, problems
 
@@ -246,10 +230,5 @@ def _record_of(repo: Repo, target: dict[str, Any]) -> tuple[Record, str]:
         raise ValueError(f"target source {target['source']!r} is not a verrijk record URI with a #field")
     if target.get("verrijk:collection") and target.get("verrijk:sourceId"):
         collection = repo.collection(target["verrijk:collection"])
-        record = repo.session.scalar(
-            select(Record).where(Record.collection_id == collection.id, Record.source_id == target["verrijk:sourceId"])
-        )
-        if record is None:
-            raise LookupError(f"no record {target['verrijk:sourceId']!r} in collection {collection.slug!r}")
-        return record, match.group(2)
+        return repo.record_by_source_id(collection, target["verrijk:sourceId"]), match.group(2)
     return repo.record(int(match.group(1))), match.group(2)

@@ -6,7 +6,6 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 from verrijk.ingest.base import IngestError, Mapping, SourceItem, decode_text
 
@@ -63,7 +62,3 @@ def read_jsonl(data: bytes, name: str, mapping: Mapping | None, encoding: str = 
         if "media" in obj and not mapping and isinstance(obj["media"], list):
             fields["media"] = [m if isinstance(m, str) else m.get("url", "") for m in obj["media"]]
         yield SourceItem(location, fields, raw=obj)
-
-
-def load_mapping(path: Path | None) -> Mapping | None:
-    return Mapping.load(path) if path else None

@@ -6,15 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.exc import IntegrityError
-
-from verrijk.review.leases import REVIEW_SLOT, active, finish, take
+from verrijk.domain import SuggestionStatus
+from verrijk.review.decisions import decide
 from verrijk.store.db import write_lock
-from verrijk.store.repo import Repo
-from verrijk.store.tables import Decision, Lease, Suggestion, Vote, utcnow
+from verrijk.store.repo import DISPUTED, Repo
+from verrijk.store.tables import Suggestion, Vote, utcnow
 
-VERDICT_STATUS = {"accept": "accepted", "reject": "rejected", "edit": "edited"}
+VERDICT_STATUS = {
+    "accept": SuggestionStatus.accepted,
+    "reject": SuggestionStatus.rejected,
+    "edit": SuggestionStatus.edited,
+}
 
 
 class TaskRefused(Exception):
@@ -37,62 +39,24 @@ def next_task(repo: Repo, user_id: int, cfg: TaskSettings) -> Suggestion | None:
     with write_lock(session):
         now = utcnow()
         until = now + timedelta(minutes=cfg.lease_minutes)
-        held = list(
-            session.scalars(
-                select(Suggestion)
-                .join(Lease, Lease.suggestion_id == Suggestion.id)
-                .where(
-                    Lease.holder_id == user_id,
-                    Lease.slot > REVIEW_SLOT,
-                    active(now),
-                    Suggestion.organisation_id == repo.org_id,
-                )
-                .limit(1)
-            )
-        )
-        if held:
-            take(session, repo.org_id, held[0].id, _slot_of(repo, held[0].id, user_id), user_id, now, until)
+        held = repo.held_task(user_id, now)
+        if held is not None:
+            repo.take_lease(held.id, repo.lease_slot(held.id, user_id), user_id, now, until)
             session.commit()
-            return held[0]
-        answered = select(Vote.suggestion_id).where(Vote.user_id == user_id)
-        taken = (
-            select(Lease.suggestion_id, func.count(Lease.id).label("n"))
-            .where(Lease.slot > REVIEW_SLOT, or_(Lease.done.is_(True), Lease.expires_at >= now))
-            .group_by(Lease.suggestion_id)
-            .subquery()
-        )
-        query = (
-            select(Suggestion)
-            .outerjoin(taken, taken.c.suggestion_id == Suggestion.id)
-            .where(
-                Suggestion.organisation_id == repo.org_id,
-                Suggestion.status == "suggested",
-                Suggestion.consensus.is_(None),
-                or_(Suggestion.created_by.is_(None), Suggestion.created_by != user_id),
-                Suggestion.id.not_in(answered),
-                func.coalesce(taken.c.n, 0) < cfg.votes_per_item,
-            )
-            .order_by(func.coalesce(taken.c.n, 0).desc(), Suggestion.id)  # finish started items first
-        )
+            return held
         tried: list[int] = []
         while True:  # others may take the slots we saw free; look further until nothing is left
-            candidates = session.scalars(query.where(Suggestion.id.not_in(tried)).limit(20)).all()
+            candidates = repo.open_tasks(user_id, cfg.votes_per_item, now, tried, 20)
             if not candidates:
                 break
             for s in candidates:
                 for slot in range(1, cfg.votes_per_item + 1):
-                    if take(session, repo.org_id, s.id, slot, user_id, now, until):
+                    if repo.take_lease(s.id, slot, user_id, now, until):
                         session.commit()
                         return s
             tried += [s.id for s in candidates]
         session.commit()
     return None
-
-
-def _slot_of(repo: Repo, suggestion_id: int, user_id: int) -> int:
-    return repo.session.scalar(
-        select(Lease.slot).where(Lease.suggestion_id == suggestion_id, Lease.holder_id == user_id)
-    )
 
 
 def vote(
@@ -106,32 +70,19 @@ def vote(
     session = repo.session
     with write_lock(session):
         now = utcnow()
-        recent = session.scalar(
-            select(func.count(Vote.id)).where(Vote.user_id == user_id, Vote.created_at >= now - timedelta(minutes=1))
-        )
-        if recent >= cfg.votes_per_minute:
+        if repo.votes_since(user_id, now - timedelta(minutes=1)) >= cfg.votes_per_minute:
             raise TaskRefused(429, f"at most {cfg.votes_per_minute} answers a minute; take a short break")
         # the row lock makes concurrent last answers settle one after the other, each seeing the others' votes
         suggestion = repo.suggestion(suggestion_id, lock=True)
         if suggestion.created_by == user_id:
             raise TaskRefused(403, "volunteers do not review their own contributions")
-        if not finish(session, suggestion_id, user_id):
+        if not repo.finish_lease(suggestion_id, user_id):
             session.rollback()
             raise TaskRefused(409, f"you hold no task on suggestion {suggestion_id} (it expired or was never yours)")
-        ballot = Vote(
-            organisation_id=repo.org_id,
-            suggestion_id=suggestion_id,
-            user_id=user_id,
-            verdict=verdict,
-            label=label,
-            authority_uri=uri,
-        )
-        try:
-            with session.begin_nested():
-                session.add(ballot)
-        except IntegrityError:
+        ballot = repo.add_vote(suggestion_id, user_id, verdict, label, uri)
+        if ballot is None:
             session.rollback()
-            raise TaskRefused(409, f"you already answered suggestion {suggestion_id}") from None
+            raise TaskRefused(409, f"you already answered suggestion {suggestion_id}")
         outcome = _settle(repo, suggestion, cfg)
         session.commit()
     return ballot, outcome
@@ -139,18 +90,7 @@ def vote(
 
 def reputation(repo: Repo, user_ids: list[int]) -> dict[int, float]:
     """(agreements + 1) / (comparisons + 2) with catalogers' final decisions: 0.5 for a newcomer."""
-    final = (
-        select(Decision.suggestion_id, func.max(Decision.id).label("last"))
-        .where(Decision.organisation_id == repo.org_id, Decision.user_id.is_not(None))
-        .group_by(Decision.suggestion_id)
-        .subquery()
-    )
-    rows = repo.session.execute(
-        select(Vote.user_id, Vote.verdict, Decision.action)
-        .join(final, final.c.suggestion_id == Vote.suggestion_id)
-        .join(Decision, Decision.id == final.c.last)
-        .where(Vote.user_id.in_(user_ids), Vote.organisation_id == repo.org_id)
-    )
+    rows = repo.verdicts_and_final_decisions(user_ids)
     agreed: dict[int, list[int]] = {u: [0, 0] for u in user_ids}
     for uid, verdict, action in rows:
         agreed[uid][1] += 1
@@ -160,7 +100,7 @@ def reputation(repo: Repo, user_ids: list[int]) -> dict[int, float]:
 
 def _settle(repo: Repo, suggestion: Suggestion, cfg: TaskSettings) -> str | None:
     """When the item has all its answers: weigh them by reputation, record consensus exactly once."""
-    ballots = list(repo.session.scalars(select(Vote).where(Vote.suggestion_id == suggestion.id)))
+    ballots = repo.votes_on(suggestion.id)
     if len(ballots) < cfg.votes_per_item:
         return None
     weights = reputation(repo, [b.user_id for b in ballots])
@@ -170,18 +110,12 @@ def _settle(repo: Repo, suggestion: Suggestion, cfg: TaskSettings) -> str | None
         tally[key] = tally.get(key, 0.0) + weights[b.user_id]
     (verdict, label, uri), top = max(tally.items(), key=lambda kv: kv[1])
     share = top / sum(tally.values())
-    outcome = VERDICT_STATUS[verdict] if share >= cfg.agreement else "disputed"
-    claimed = repo.session.execute(
-        update(Suggestion)
-        .where(Suggestion.id == suggestion.id, Suggestion.consensus.is_(None))
-        .values(consensus=outcome)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:
+    outcome = VERDICT_STATUS[verdict] if share >= cfg.agreement else DISPUTED
+    if not repo.claim_consensus(suggestion, outcome):
         return None  # settled already by another answer
-    repo.session.refresh(suggestion)
-    if outcome != "disputed":
-        repo.decide(
+    if outcome != DISPUTED:
+        decide(
+            repo,
             suggestion,
             outcome,
             label,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
+from verrijk.domain import SuggestionStatus
+from verrijk.review.decisions import decide
 from verrijk.store.repo import Repo
-from verrijk.store.tables import Organisation, Suggestion
+from verrijk.store.tables import Organisation
 
 
 def thresholds(org: Organisation) -> dict[str, float]:
@@ -26,16 +26,16 @@ def set_threshold(repo: Repo, enricher: str, value: float | None) -> tuple[int, 
 
 
 def apply(repo: Repo, enricher: str, value: float | None) -> tuple[int, int]:
-    base = select(Suggestion).where(Suggestion.organisation_id == repo.org_id, Suggestion.enricher == enricher)
     undone = 0
-    for s in repo.session.scalars(base.where(Suggestion.status == "auto")):
+    for s in repo.enricher_suggestions(enricher, SuggestionStatus.auto):
         if value is None or s.score < value:
-            repo.decide(s, "suggested", reason="auto-accept threshold lowered or removed", by_person=False)
+            reason = "auto-accept threshold lowered or removed"
+            decide(repo, s, SuggestionStatus.suggested, reason=reason, by_person=False)
             undone += 1
     accepted = 0
     if value is not None:
-        for s in repo.session.scalars(base.where(Suggestion.status == "suggested", Suggestion.score >= value)):
-            repo.decide(s, "auto", reason=f"auto-accept threshold {value}", by_person=False)
+        for s in repo.enricher_suggestions(enricher, SuggestionStatus.suggested, min_score=value):
+            decide(repo, s, SuggestionStatus.auto, reason=f"auto-accept threshold {value}", by_person=False)
             accepted += 1
     return accepted, undone
 

@@ -7,13 +7,10 @@ import math
 from pathlib import Path
 from statistics import mean
 
-from sqlalchemy import select
-
 from verrijk.search.hybrid import MODES
 from verrijk.search.query import SearchRequest
 from verrijk.search.service import SearchService
 from verrijk.store.repo import Repo
-from verrijk.store.tables import Record
 
 QUERY_SET = Path(__file__).parents[3] / "tests" / "data" / "search_queries.json"
 
@@ -31,9 +28,7 @@ def recall_at(ranked: list[str], relevant: set[str], k: int = 10) -> float:
 
 def evaluate(service: SearchService, repo: Repo, queries: list[dict], modes=MODES) -> dict:
     """Mean nDCG@10 and recall@10 per mode, overall and per query language and kind."""
-    source_ids = dict(
-        repo.session.execute(select(Record.id, Record.source_id).where(Record.organisation_id == repo.org_id)).all()
-    )
+    source_ids = repo.source_ids()
     results: dict[str, dict] = {}
     for mode in modes:
         per_query = []

@@ -10,8 +10,6 @@ from pathlib import Path
 
 import numpy as np
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from verrijk.records import index_text
 from verrijk.search.embed import Embedder, EmbeddingCache, Progress, load_embedder, text_key
@@ -20,7 +18,6 @@ from verrijk.search.lexical import LexicalIndex, query_terms
 from verrijk.search.query import LIST_FIELDS, SearchRequest
 from verrijk.search.vector import VectorIndex
 from verrijk.store.repo import Repo
-from verrijk.store.tables import Record
 
 CHUNK = 500
 
@@ -87,12 +84,7 @@ class OrgIndex:
 
 def fingerprint(repo: Repo) -> str:
     """Changes whenever a record of the organisation is added, changed (or re-decided) or deleted."""
-    row = repo.session.execute(
-        select(func.count(Record.id), func.max(Record.updated_at), func.sum(Record.id)).where(
-            Record.organisation_id == repo.org_id
-        )
-    ).one()
-    return "|".join(str(v) for v in row)
+    return "|".join(str(v) for v in repo.records_fingerprint())
 
 
 class SearchService:
@@ -136,16 +128,10 @@ class SearchService:
             if rebuild:
                 index.reset()
             stamp = fingerprint(repo)
-            stmt = select(Record.id, Record.collection_id, Record.content_hash, Record.updated_at).where(
-                Record.organisation_id == repo.org_id
-            )
-            scope_ids = None
-            if collection:
-                scope_ids = repo.collection(collection).id
-                stmt = stmt.where(Record.collection_id == scope_ids)
+            scope_ids = repo.collection(collection).id if collection else None
             current = {
                 rid: (f"{digest}|{updated.isoformat()}", cid)
-                for rid, cid, digest, updated in repo.session.execute(stmt)
+                for rid, cid, digest, updated in repo.record_versions(scope_ids)
             }
             embedding = index.embedding is not None and index.embedding.is_alive()
             changed = [
@@ -176,7 +162,7 @@ class SearchService:
         for start in range(0, len(changed), CHUNK):
             ids = changed[start : start + CHUNK]
             labels = repo.accepted(ids)
-            records = {r.id: r for r in records_by_id(repo, ids)}
+            records = repo.records_by_id(ids)
             for rid in ids:
                 texts.append(index_text(records[rid], [s.label for s in labels.get(rid, [])]))
                 languages.append(records[rid].language or "nl")
@@ -242,17 +228,6 @@ class SearchService:
         return Hits([(rid, score) for rid, score in found if rid != record_id][:rows])
 
 
-def records_by_id(repo: Repo, ids: list[int]) -> list[Record]:
-    """The organisation's records among ids (any order); ids of other organisations find nothing."""
-    return list(
-        repo.session.scalars(
-            select(Record)
-            .options(selectinload(Record.media))
-            .where(Record.organisation_id == repo.org_id, Record.id.in_(ids))
-        )
-    )
-
-
 def allowed_ids(repo: Repo, request: SearchRequest) -> set[int] | None:
     """Ids of the organisation's records that pass every qf filter (None when there are none)."""
     allowed: set[int] | None = None
@@ -266,24 +241,11 @@ def facet_counts(repo: Repo, record_ids: list[int], names: list[str], limit: int
     """Counts per value of each facet over all hits, most frequent first."""
     if not names:
         return []
-    slugs = {c.id: c.slug for c, _ in repo.collections()}
+    slugs = repo.collection_slugs()
     counters = {name: Counter() for name in names}
-    columns = [
-        Record.id,
-        Record.collection_id,
-        Record.date_from,
-        *(getattr(Record, f) for f in (*LIST_FIELDS, "language", "rights")),
-    ]
-    for start in range(0, len(record_ids), CHUNK):
-        rows = repo.session.execute(
-            select(*columns).where(
-                Record.organisation_id == repo.org_id, Record.id.in_(record_ids[start : start + CHUNK])
-            )
-        )
-        for row in rows:
-            values = row._mapping
-            for name in names:
-                counters[name].update(facet_values(name, values, slugs))
+    for values in repo.record_columns(record_ids, ("collection_id", "date_from", *LIST_FIELDS, "language", "rights")):
+        for name in names:
+            counters[name].update(facet_values(name, values, slugs))
     return [
         {
             "name": name,

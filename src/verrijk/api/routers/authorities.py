@@ -12,8 +12,8 @@ from pydantic import BaseModel, Field
 from verrijk.api.deps import ALL_ROLES, scoped
 from verrijk.api.errors import Problem
 from verrijk.enrich.text.linking.model import ENTITY_TYPES
-from verrijk.enrich.text.linking.store import index_for, load_of
-from verrijk.store.repo import Repo
+from verrijk.enrich.text.linking.store import index_for
+from verrijk.store.repo import Repo, authority_load
 from verrijk.store.tables import Authority
 
 router = APIRouter(prefix="/authorities", tags=["authorities"])
@@ -47,7 +47,7 @@ class EntryOut(BaseModel):
 
 
 def _out(repo: Repo, a: Authority, slug: str) -> dict[str, Any]:
-    load = load_of(repo.session, a)
+    load = authority_load(repo.session, a)
     owner = (
         "shared"
         if a.organisation_id is None

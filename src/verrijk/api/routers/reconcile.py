@@ -22,10 +22,11 @@ from sqlalchemy.orm import Session
 from verrijk.api.deps import allow, get_session
 from verrijk.api.errors import Problem, problem_response
 from verrijk.enrich.text.linking.model import Entry, UnknownAuthority
-from verrijk.enrich.text.linking.store import open_index, visible_authority
+from verrijk.enrich.text.linking.store import open_index
 from verrijk.reconcile.protocol import ProtocolError, entity_type, parse_extend, parse_queries, valid_callback
 from verrijk.reconcile.service import API_KEY_HEADER, ReconcileService
 from verrijk.store.accounts import Principal
+from verrijk.store.repo import visible_authority
 
 CORS = {"Access-Control-Allow-Origin": "*"}
 PREFLIGHT = CORS | {

@@ -11,7 +11,7 @@ from verrijk.api.deps import ALL_ROLES, scoped
 from verrijk.api.errors import Problem
 from verrijk.api.schemas import RecordOut
 from verrijk.search.query import MAX_ROWS, BadRequest, SearchRequest, encode_cursor, parse_request
-from verrijk.search.service import Hits, SearchService, facet_counts, records_by_id
+from verrijk.search.service import Hits, SearchService, facet_counts
 from verrijk.search.snippets import snippet
 from verrijk.store.repo import Repo
 from verrijk.store.tables import Record
@@ -54,7 +54,7 @@ def search_service(request: Request) -> SearchService:
 def page_of(repo: Repo, hits: Hits, offset: int, rows: int) -> list[tuple[Record, float]]:
     """The records of one page of hits, in rank order, read through the caller's organisation."""
     wanted = hits.ranking[offset : offset + rows]
-    records = {r.id: r for r in records_by_id(repo, [rid for rid, _ in wanted])} if wanted else {}
+    records = repo.records_by_id([rid for rid, _ in wanted], media=True)
     return [(records[rid], score) for rid, score in wanted if rid in records]
 
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from verrijk.api.deps import ALL_ROLES, scoped
 from verrijk.api.errors import Problem
 from verrijk.api.schemas import PageOut, SuggestionOut
+from verrijk.review.decisions import decide as take_decision
 from verrijk.store.repo import Repo
 
 router = APIRouter(prefix="/suggestions", tags=["suggestions"])
@@ -63,7 +64,8 @@ def list_suggestions(
 def decide(suggestion_id: int, body: DecisionIn, repo: Repo = Depends(scoped(*DECIDERS))) -> DecisionOut:
     if body.status == "edited" and not (body.label or body.authority_uri):
         raise Problem(422, "body field 'label' or 'authority_uri': an edit must change one of them")
-    decision = repo.decide(repo.suggestion(suggestion_id), body.status, body.label, body.authority_uri, body.reason)
+    suggestion = repo.suggestion(suggestion_id)
+    decision = take_decision(repo, suggestion, body.status, body.label, body.authority_uri, body.reason)
     repo.session.commit()
     return DecisionOut(**{k: getattr(decision, k) for k in DecisionOut.model_fields})
 

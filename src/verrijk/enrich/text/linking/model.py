@@ -5,19 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from verrijk.errors import AuthorityFormatError, UnknownAuthority
+
+__all__ = [
+    "ENTITY_TYPES",
+    "AuthorityFormatError",
+    "Candidate",
+    "Entry",
+    "LinkContext",
+    "LinkResult",
+    "UnknownAuthority",
+]
+
 ENTITY_TYPES = ("PER", "LOC", "ORG", "MISC", "CONCEPT")
-
-
-class UnknownAuthority(LookupError):
-    """The authority does not exist, or the organisation may not read it."""
-
-    def __init__(self, name: str):
-        super().__init__(f"authority {name!r} does not exist or is not readable by this organisation")
-        self.name = name
-
-
-class AuthorityFormatError(ValueError):
-    """A vocabulary file that cannot be read: the message names the file and the line or record."""
 
 
 @dataclass(frozen=True)

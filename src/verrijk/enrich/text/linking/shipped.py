@@ -252,11 +252,8 @@ CC_BY_4 = "https://creativecommons.org/licenses/by/4.0/"
 def register_shared(session, geonames: bool = True) -> dict[str, int]:
     """Register the shipped authorities for every organisation and load their entries when missing or changed
     (so running it again costs a version check). Returns the entries loaded per authority; the caller commits."""
-    from sqlalchemy import select
-
     from verrijk.domain import CC0
-    from verrijk.enrich.text.linking.store import load_of, replace_entries
-    from verrijk.store.tables import Authority
+    from verrijk.store.repo import authority_load, replace_entries, shared_authority
 
     specs = [
         ("vkc-creators", "Vlaamse Kunstcollectie – vervaardigers", str(VKC_CSV), CC0, vkc_creators_version,
@@ -269,14 +266,9 @@ def register_shared(session, geonames: bool = True) -> dict[str, int]:
         )  # fmt: skip
     loaded: dict[str, int] = {}
     for name, label, source, license, version_of, entries_of, fmt in specs:
-        authority = session.scalar(select(Authority).where(Authority.name == name, Authority.organisation_id.is_(None)))
-        if authority is None:
-            authority = Authority(name=name, organisation_id=None, shared=True)
-            session.add(authority)
-        authority.label, authority.source, authority.license, authority.shared = label, source, license, True
-        session.flush()
+        authority = shared_authority(session, name, label, source, license)
         current = version_of()
-        load = load_of(session, authority)
+        load = authority_load(session, authority)
         if load is None or load.version != current:
             loaded[name] = replace_entries(session, authority, entries_of(), current, fmt)
     return loaded

@@ -1,8 +1,7 @@
-"""Authority entries in the database, and the per-process cache of the indexes built from them.
+"""The per-process cache of the in-memory indexes built from authorities stored in the database.
 
-An authority's entries are replaced as a whole within the caller's transaction, so a failed load leaves the
-previous entries; each load records a version (a content hash) that keys the index cache, so a re-added
-authority is re-indexed by every process on its next lookup.
+Each load of an authority records a version (a content hash) that keys this cache, so a re-added authority is
+re-indexed by every process on its next lookup. The rows themselves are the store's (verrijk.store.repo).
 """
 
 from __future__ import annotations
@@ -11,17 +10,16 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
-from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from verrijk.enrich.text.linking.index import AuthorityIndex
-from verrijk.enrich.text.linking.model import AuthorityFormatError, Entry, UnknownAuthority
+from verrijk.enrich.text.linking.model import Entry
 from verrijk.logs import log_duration
-from verrijk.store.tables import Authority, AuthorityEntry, AuthorityLoad, utcnow
+from verrijk.store.repo import authority_entries, authority_load, visible_authority
+from verrijk.store.tables import Authority
 
-BATCH = 5000
 CACHE_SIZE = 8  # indexes kept per process; geonames takes ~1 GB, an organisation's thesaurus a few MB
 
 _cache: OrderedDict[tuple[str, int, str], AuthorityIndex] = OrderedDict()
@@ -30,94 +28,15 @@ _build_locks: dict[tuple[str, int, str], threading.Lock] = {}
 log = logging.getLogger(__name__)
 
 
-def visible_authority(session: Session, org_id: int | None, name: str) -> Authority:
-    """The authority an organisation means by a name: its own first, else a shared one."""
-    clauses = [Authority.organisation_id.is_(None), Authority.shared.is_(True)]
-    if org_id is not None:
-        clauses.append(Authority.organisation_id == org_id)
-    found = list(session.scalars(select(Authority).where(Authority.name == name, or_(*clauses))))
-    if not found:
-        raise UnknownAuthority(name)
-    own = [a for a in found if a.organisation_id == org_id]
-    return (own or sorted(found, key=lambda a: (a.organisation_id is not None, a.id)))[0]
-
-
-def load_of(session: Session, authority: Authority) -> AuthorityLoad | None:
-    return session.get(AuthorityLoad, authority.id)
-
-
-def count_entries(session: Session, authority: Authority) -> int:
-    return session.scalar(select(func.count(AuthorityEntry.id)).where(AuthorityEntry.authority_id == authority.id))
-
-
-def replace_entries(session: Session, authority: Authority, entries: Iterable[Entry], version: str, fmt: str) -> int:
-    """Put `entries` in place of the authority's entries; the caller commits (or rolls back on an error)."""
-    started = time.perf_counter()
-    session.flush()
-    session.execute(delete(AuthorityEntry).where(AuthorityEntry.authority_id == authority.id))
-    seen: set[str] = set()
-    batch: list[dict] = []
-    for entry in entries:
-        if entry.uri in seen:
-            raise AuthorityFormatError(f"{authority.name}: uri {entry.uri} occurs twice")
-        seen.add(entry.uri)
-        batch.append(_row(authority.id, entry))
-        if len(batch) >= BATCH:
-            session.execute(insert(AuthorityEntry), batch)
-            batch = []
-    if batch:
-        session.execute(insert(AuthorityEntry), batch)
-    load = session.get(AuthorityLoad, authority.id) or AuthorityLoad(authority_id=authority.id)
-    load.version, load.format, load.entries, load.loaded_at = version, fmt, len(seen), utcnow()
-    session.add(load)
-    session.flush()
-    log_duration(
-        log,
-        started,
-        "authority %s loaded: %d entries",
-        authority.name,
-        len(seen),
-        organisation_id=authority.organisation_id,
-        version=version,
-        format=fmt,
-    )
-    return len(seen)
-
-
-def _row(authority_id: int, entry: Entry) -> dict:
-    return {
-        "authority_id": authority_id,
-        "uri": entry.uri,
-        "label": entry.label,
-        "alt_labels": list(entry.alt_labels),
-        "types": list(entry.types),
-        "description": entry.description,
-        "properties": entry.properties,
-    }
-
-
 def stored_entries(session: Session, authority: Authority) -> Iterator[Entry]:
-    rows = session.execute(
-        select(
-            AuthorityEntry.uri,
-            AuthorityEntry.label,
-            AuthorityEntry.alt_labels,
-            AuthorityEntry.types,
-            AuthorityEntry.description,
-            AuthorityEntry.properties,
-        )
-        .where(AuthorityEntry.authority_id == authority.id)
-        .order_by(AuthorityEntry.id)
-        .execution_options(yield_per=BATCH)
-    )
-    for uri, label, alt_labels, types, description, properties in rows:
+    for uri, label, alt_labels, types, description, properties in authority_entries(session, authority):
         yield Entry(uri, label, tuple(alt_labels or ()), tuple(types or ()), description or "", properties or {})
 
 
 def index_for(session: Session, authority: Authority) -> AuthorityIndex:
     """The authority's index, built on first use and kept per (database, authority id, version): a process
     serving several databases (tests, a multi-tenant host) never gets another database's index."""
-    load = load_of(session, authority)
+    load = authority_load(session, authority)
     key = (str(session.get_bind().url), authority.id, load.version if load else "")
     with _cache_lock:
         if key in _cache:

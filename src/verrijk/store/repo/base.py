@@ -1,0 +1,108 @@
+"""What every aggregate of the repository shares: the scope it is bound to, filters, pages and their cursors."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from verrijk.domain import SuggestionStatus
+from verrijk.errors import NotFound
+from verrijk.store.tables import Organisation
+
+# Ids per IN list: one query per batch keeps every list well under the databases' parameter limits.
+BATCH = 500
+
+# The states in which a suggestion is published with its record.
+PUBLISHED_STATES = (SuggestionStatus.accepted, SuggestionStatus.edited, SuggestionStatus.auto)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Who is acting: the organisation every query is bound to, the user and their role there."""
+
+    organisation_id: int
+    user_id: int | None = None
+    role: str = "admin"
+
+
+@dataclass
+class RecordFilter:
+    collection: str | None = None
+    q: str | None = None
+    creator: str | None = None
+    place: str | None = None
+    subject: str | None = None
+    type: str | None = None
+    language: str | None = None
+    rights: str | None = None
+    date_from: int | None = None
+    date_to: int | None = None
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    next_cursor: str | None
+    total: int
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"after": last_id}).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    """The id after which a page starts; ValueError when the cursor was not made by encode_cursor."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode()))["after"]
+    except Exception as exc:  # any corruption of the opaque token is the caller's mistake
+        raise ValueError(f"cursor {cursor!r} is not a cursor returned by this API") from exc
+    if not isinstance(value, int):
+        raise ValueError(f"cursor {cursor!r} is not a cursor returned by this API")
+    return value
+
+
+def batches(ids: Sequence[T]) -> Iterator[Sequence[T]]:
+    """`ids` in slices of BATCH, for one IN query per slice."""
+    for start in range(0, len(ids), BATCH):
+        yield ids[start : start + BATCH]
+
+
+class Scoped:
+    """The base of every aggregate: a session and the scope whose organisation each query is bound to."""
+
+    def __init__(self, session: Session, scope: Scope):
+        self.session = session
+        self.scope = scope
+        self.org_id = scope.organisation_id
+
+    def organisation(self) -> Organisation:
+        org = self.session.get(Organisation, self.org_id)
+        if org is None:
+            raise NotFound(f"organisation {self.org_id} does not exist")
+        return org
+
+    def _count(self, stmt: Select) -> int:
+        return self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+
+    def _page(
+        self, stmt: Select, id_column, limit: int, cursor: str | None, newest_first: bool = False, options=()
+    ) -> Page:
+        """One page of `stmt` by id (ascending, or descending when newest_first), with the total that matches;
+        loader `options` apply to the page's rows, not to the count."""
+        total = self._count(stmt)
+        if cursor:
+            after = decode_cursor(cursor)
+            stmt = stmt.where(id_column < after if newest_first else id_column > after)
+        order = id_column.desc() if newest_first else id_column
+        rows = list(self.session.scalars(stmt.options(*options).order_by(order).limit(limit + 1)))
+        next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
+        return Page(rows[:limit], next_cursor, total)

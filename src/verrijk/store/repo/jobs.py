@@ -1,0 +1,54 @@
+"""Jobs of an organisation: creation within its quota of active jobs, pages newest first, lookup, progress."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from verrijk.domain import JobStatus
+from verrijk.errors import NotFound, QuotaExceeded
+from verrijk.store.repo.base import Page, Scoped
+from verrijk.store.tables import Collection, Job, utcnow
+
+ACTIVE = (JobStatus.queued, JobStatus.running)
+
+
+class Jobs(Scoped):
+    def create_job(self, kind: str, collection: Collection | None = None, params: dict | None = None) -> Job:
+        quota = self.organisation().quota_jobs
+        if quota is not None:
+            active = self.session.scalar(
+                select(func.count(Job.id)).where(Job.organisation_id == self.org_id, Job.status.in_(ACTIVE))
+            )
+            if active >= quota:
+                raise QuotaExceeded(f"this organisation may run {quota} jobs at once; {active} are queued or running")
+        job = Job(
+            organisation_id=self.org_id,
+            kind=kind,
+            collection_id=collection.id if collection else None,
+            params=params or {},
+            created_by=self.scope.user_id,
+        )
+        self.session.add(job)
+        self.session.flush()
+        return job
+
+    def jobs(self, limit: int = 20, cursor: str | None = None, status: str | None = None) -> Page:
+        stmt = select(Job).where(Job.organisation_id == self.org_id)
+        if status:
+            stmt = stmt.where(Job.status == status)
+        return self._page(stmt, Job.id, limit, cursor, newest_first=True)
+
+    def job(self, job_id: int) -> Job:
+        job = self.session.scalar(select(Job).where(Job.organisation_id == self.org_id, Job.id == job_id))
+        if job is None:
+            raise NotFound(f"job {job_id} does not exist in this organisation")
+        return job
+
+
+def touch(job: Job, **changes: Any) -> None:
+    """Change a job's fields and mark it updated now."""
+    for key, value in changes.items():
+        setattr(job, key, value)
+    job.updated_at = utcnow()
