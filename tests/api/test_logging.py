@@ -90,7 +90,7 @@ def test_ingest_logs_start_batches_rejects_and_done(client, org, capsys):
     assert entries[-1]["level"] == "WARNING" and entries[-1]["rejected"] == 1 and entries[-1]["new"] == 3
 
 
-def test_enrichment_progress_is_logged_per_batch(client, org, capsys):
+def test_enrichment_progress_is_logged_per_batch(client, org, capsys, shipped_creators):
     client.post("/collections/c/ingest", headers=org.headers(), files={"file": ("r.jsonl", RECORDS)})
     capsys.readouterr()
     job = client.post("/jobs", json={"collection": "c", "enrichers": ["link.creators"]}, headers=org.headers()).json()
