@@ -21,11 +21,11 @@ from pathlib import Path
 import spacy
 from sqlalchemy.orm import Session
 
-from verrijk.cli import register_shared_authorities
 from verrijk.config import Settings
 from verrijk.enrich.text.analysis import TextIn
 from verrijk.enrich.text.entities import analyser_for
 from verrijk.enrich.text.language import detect_many
+from verrijk.enrich.text.linking.shipped import register_shared
 from verrijk.store.accounts import ensure_organisation
 from verrijk.store.db import make_engine, migrate
 
@@ -58,7 +58,7 @@ def main() -> None:
         migrate(engine)
         with Session(engine) as session:
             org = ensure_organisation(session, "bench")
-            load = timed(lambda: register_shared_authorities(session, geonames=True))
+            load = timed(lambda: register_shared(session, geonames=True))
             session.commit()
             print(f"shipped authorities loaded in {load:.1f} s")
             started = time.perf_counter()

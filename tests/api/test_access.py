@@ -13,7 +13,9 @@ from verrijk.api.app import create_app
 from verrijk.config import Settings
 from verrijk.domain import Role
 from verrijk.enrich.jobs import create_enrich_job, execute
+from verrijk.store.accounts import create_api_key
 from verrijk.store.repo import Repo, Scope
+from verrijk.store.tables import Organisation
 
 ROLES = [r.value for r in Role]
 
@@ -115,11 +117,15 @@ def populated(client, org, session, settings, shipped_creators):
     record_id = client.get("/records", headers=org.headers()).json()["items"][0]["id"]
     job_id = client.get("/jobs", headers=org.headers()).json()["items"][0]["id"]
     suggestion_id = client.get("/suggestions", headers=org.headers()).json()["items"][0]["id"]
+    # a key no test request uses: the admin's DELETE /keys/{key_id} revokes it, other roles may not see it (404)
+    _, spare = create_api_key(session, session.get(Organisation, org.id), "client", "museum-a-spare", "spare")
+    session.commit()
     return {
         "record_id": record_id,
         "slug": "a-col",
         "job_id": job_id,
         "suggestion_id": suggestion_id,
+        "key_id": spare.id,
         "organisation": org.slug,
         "after": 0,
         "member_id": 1,
@@ -181,7 +187,7 @@ def test_organisations_never_see_each_other(app, client, session, org, other_org
                 )
                 for marker in ("Alleen van A", "Ook van A", '"a1"', '"a2"', "a.csv", "Gerard Valck"):
                     assert marker not in r.text, (method, route.path, role, r.text[:300])
-                if any(f"{{{k}" in route.path for k in ("record_id", "job_id", "suggestion_id")):
+                if any(f"{{{k}" in route.path for k in ("record_id", "job_id", "suggestion_id", "key_id")):
                     assert r.status_code == 404, (method, route.path, role, r.status_code)
     # B's ingest into a collection named like A's made B's own collection; A's records are untouched
     assert snapshot(session, org.id) == a_before
@@ -206,8 +212,6 @@ def test_web_pages_redirect_to_sign_in_and_are_scoped(client, org, other_org, po
 
 
 def test_record_quota(client, session, org):
-    from verrijk.store.tables import Organisation
-
     session.get(Organisation, org.id).quota_records = 3
     session.commit()
     ok = client.post(
@@ -224,8 +228,6 @@ def test_record_quota(client, session, org):
 
 
 def test_requests_per_minute_quota(client, session, org):
-    from verrijk.store.tables import Organisation
-
     session.get(Organisation, org.id).quota_requests_per_minute = 5
     session.commit()
     codes = [client.get("/records", headers=org.headers()).status_code for _ in range(7)]
@@ -233,9 +235,9 @@ def test_requests_per_minute_quota(client, session, org):
 
 
 def test_shared_and_private_authorities(client, session, org, other_org, tmp_path):
-    from verrijk.cli import register_shared_authorities
+    from verrijk.enrich.text.linking.shipped import register_shared
 
-    register_shared_authorities(session)
+    register_shared(session, geonames=False)
     Repo(session, Scope(org.id)).add_authority("eigen-thesaurus", "Eigen thesaurus", "thes.ttl")
     Repo(session, Scope(org.id)).add_authority("gedeelde-lijst", "Gedeelde lijst", "list.csv", shared=True)
     session.commit()

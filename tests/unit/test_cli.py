@@ -85,3 +85,49 @@ def test_one_user_in_two_organisations(cli, db_url, tmp_path):
     r = cli("authority", "add", "eigen", str(tmp_path / "t.ttl"), "--org", "archief")
     assert r.exit_code == 0 and "private" in r.output
     assert cli("authority", "add", "x", str(tmp_path / "missing.ttl"), "--org", "archief").exit_code == 2
+
+
+def test_keys_list_and_revoke(cli, db_url):
+    raw = cli("keys", "create", "--role", "volunteer", "--user", "piet", "--name", "tasks app").stdout.strip()
+    table = cli("keys", "list")
+    assert table.exit_code == 0 and raw[:10] in table.stdout and "piet" in table.stdout and raw not in table.stdout
+    listed = [json.loads(line) for line in cli("keys", "list", "--json").stdout.splitlines()]
+    (piet,) = [k for k in listed if k["username"] == "piet"]
+    assert raw not in json.dumps(listed) and not any("hash" in field for field in piet)
+    assert (piet["prefix"], piet["role"], piet["name"]) == (raw[:10], "volunteer", "tasks app")
+    assert piet["revoked_at"] is None
+    revoked = cli("keys", "revoke", piet["id"])
+    assert revoked.exit_code == 0 and f"API key {piet['id']} ({raw[:10]}…, volunteer, piet) revoked" in revoked.stdout
+    engine = make_engine(db_url)
+    with session_factory(engine)() as session:
+        assert authenticate_key(session, raw) is None
+    engine.dispose()
+    after = [json.loads(line) for line in cli("keys", "list", "--json").stdout.splitlines()]
+    assert [k["revoked_at"] is not None for k in after if k["username"] == "piet"] == [True]
+    assert cli("orgs", "create", "archief").exit_code == 0
+    elsewhere = cli("keys", "revoke", piet["id"], "--org", "archief")
+    assert elsewhere.exit_code == 2 and f"API key {piet['id']} does not exist in this organisation" in elsewhere.stderr
+
+
+def test_service_errors_are_one_line_with_their_exit_code(cli, tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text('source_id,title,creator\nx1,Een,"Valck, Gerard"\n')
+    assert cli("ingest", str(path), "-c", "x").exit_code == 0
+    done = cli("enrich", "-c", "x", "-e", "link.creators")
+    job_id = int(done.stdout.split()[1])
+    assert done.exit_code == 0 and f"job {job_id} done" in done.stdout
+    conll = tmp_path / "x.conll"
+    conll.write_text("Jan B-PER\nVermeer I-PER\n")
+    for args, code, message in [
+        (["enrich", "--resume", job_id], 2, f"job {job_id} is already done"),
+        (["enrich", "-c", "nope"], 2, "collection 'nope' does not exist in this organisation"),
+        (["enrich", "-c", "x", "-e", "no.such-enricher"], 2, "no.such-enricher"),
+        (["search", "brief", "--qf", "date:[1800 TO 1700]"], 2, "date range '[1800 TO 1700]' ends before it starts"),
+        (["eval", "ner", "--data", conll, "--lang", "nl", "--model", "no_such_model"], 3, "no_such_model"),
+        (["eval", "ner", "--data", path, "--lang", "nl", "--model", "no_such_model"], 2, "expected 'token ... tag'"),
+    ]:
+        r = cli(*args)
+        assert r.exit_code == code, (args, r.output)
+        lines = r.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], (args, r.stderr)
+        assert "Traceback" not in r.output

@@ -9,9 +9,9 @@ import pytest
 from conftest import FIXTURES
 from sqlalchemy import func, select
 
-from verrijk.cli import register_shared_authorities
 from verrijk.enrich.text.linking.loaders import load
 from verrijk.enrich.text.linking.model import AuthorityFormatError, Entry, UnknownAuthority
+from verrijk.enrich.text.linking.shipped import register_shared
 from verrijk.enrich.text.linking.store import open_index
 from verrijk.store.repo import NotFound, Repo, Scope, authority_load, count_entries
 from verrijk.store.tables import AuthorityEntry
@@ -78,9 +78,9 @@ def test_private_authorities_are_invisible_to_other_organisations(session, org, 
 
 
 def test_shared_authorities_load_once(session):
-    assert register_shared_authorities(session) == {"vkc-creators": 3012}
+    assert register_shared(session, geonames=False) == {"vkc-creators": 3012}
     session.commit()
-    assert register_shared_authorities(session) == {}  # same version: nothing reloaded
+    assert register_shared(session, geonames=False) == {}  # same version: nothing reloaded
     index = open_index(session, None, "vkc-creators")
     assert index.search("Hans von Aachen")[0].entry.uri == "http://www.wikidata.org/entity/Q152835"
     assert session.scalar(select(func.count(AuthorityEntry.id))) == 3012

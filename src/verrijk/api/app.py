@@ -19,6 +19,7 @@ from verrijk.api.routers import (
     enrichers,
     health,
     jobs,
+    keys,
     ldes,
     oai,
     organisations,
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         enrich.router,
         enrichers.router,
         reconcile.router,
+        keys.router,
         web_routes.router,
     ):
         app.include_router(router)

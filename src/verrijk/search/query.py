@@ -8,6 +8,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from verrijk.errors import BadInput
 from verrijk.search.hybrid import MODES
 from verrijk.search.lexical import LANGUAGES
 from verrijk.store.repo import RecordFilter
@@ -19,7 +20,7 @@ MAX_ROWS = 100
 DATE_RANGE = re.compile(r"^\[\s*(\*|-?\d{1,4})\s+TO\s+(\*|-?\d{1,4})\s*\]$", re.IGNORECASE)
 
 
-class BadRequest(ValueError):
+class BadRequest(BadInput):
     """A search parameter that cannot be used; the message names the parameter and what is wrong."""
 
 

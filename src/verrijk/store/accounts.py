@@ -6,13 +6,13 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from verrijk.domain import Role
-from verrijk.errors import BadInput
+from verrijk.errors import BadInput, NotFound
 from verrijk.store.tables import ApiKey, AuditEntry, Membership, Organisation, User, utcnow
 
 KEY_PREFIX = "vk_"
@@ -55,6 +55,11 @@ def ensure_organisation(session: Session, slug: str, name: str | None = None) ->
             )
         )
     return org
+
+
+def organisations(session: Session) -> list[Organisation]:
+    """Every organisation, by slug."""
+    return list(session.scalars(select(Organisation).order_by(Organisation.slug)))
 
 
 def organisation_by_slug(session: Session, slug: str) -> Organisation:
@@ -197,8 +202,54 @@ def principal_for_key(session: Session, key: ApiKey) -> Principal | None:
     return Principal(user.id, user.username, org.id, org.slug, key.role, key.id)
 
 
-def revoke_api_key(session: Session, key_id: int) -> None:
+@dataclass(frozen=True)
+class ApiKeyInfo:
+    """What may be shown of an API key: never the key itself nor its hash."""
+
+    id: int
+    prefix: str
+    name: str
+    role: str
+    username: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, key: ApiKey, username: str) -> ApiKeyInfo:
+        return cls(key.id, key.prefix, key.name, key.role, username, key.created_at, key.last_used_at, key.revoked_at)
+
+
+def _manages_all_keys(by: Principal | None) -> bool:
+    """The operator (`by` None: the command line) and an organisation's admins manage all its keys; others their own."""
+    return by is None or by.role == Role.admin
+
+
+def list_api_keys(session: Session, org_id: int, by: Principal | None = None) -> list[ApiKeyInfo]:
+    """The organisation's API keys that `by` may manage, oldest first, revoked ones included."""
+    query = select(ApiKey, User.username).join(User, User.id == ApiKey.user_id).where(ApiKey.organisation_id == org_id)
+    if not _manages_all_keys(by):
+        query = query.where(ApiKey.user_id == by.user_id)
+    return [ApiKeyInfo.of(key, username) for key, username in session.execute(query.order_by(ApiKey.id))]
+
+
+def revoke_api_key(session: Session, org_id: int, key_id: int, by: Principal | None = None) -> ApiKeyInfo:
+    """Revoke a key so that its next use is refused; NotFound when it is not one `by` may manage in the
+    organisation. Revoking a revoked key changes nothing. The caller commits."""
     key = session.get(ApiKey, key_id)
-    if key is None:
-        raise AccountError(f"API key {key_id} does not exist")
-    key.revoked_at = utcnow()
+    if key is None or key.organisation_id != org_id or not (_manages_all_keys(by) or key.user_id == by.user_id):
+        raise NotFound(f"API key {key_id} does not exist in this organisation")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        session.add(
+            AuditEntry(
+                organisation_id=org_id,
+                user_id=by.user_id if by else None,
+                action="api_key.revoke",
+                target_type="api_key",
+                target_id=str(key.id),
+                detail={"role": key.role, "name": key.name, "owner": key.user_id},
+            )
+        )
+        session.flush()
+    return ApiKeyInfo.of(key, session.get(User, key.user_id).username)

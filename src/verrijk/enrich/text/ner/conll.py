@@ -12,11 +12,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from verrijk.errors import BadInput
+
 LabelMap = Mapping[str, str | None]
 """Entity type -> new type; ``None`` (or "") drops the type (its tokens become ``O``). Unlisted types are kept."""
 
 
-class ConllError(ValueError):
+class ConllError(BadInput):
     """A CoNLL file that cannot be read; the message names the file and line."""
 
 

@@ -1,0 +1,34 @@
+"""The verrijk command line: one typer app whose sub-command groups are thin adapters over the services the API
+uses; a service's error ends any command with one red line and the error's exit code."""
+
+import typer
+
+from verrijk.cli import annotations, authorities, evaluate, jobs, keys, orgs, records, setup, users
+from verrijk.cli.common import RendersErrors
+from verrijk.cli.enrich import enrich_cmd
+from verrijk.cli.ingest import ingest_cmd
+from verrijk.cli.search import index_cmd, search_cmd
+
+app = typer.Typer(
+    cls=RendersErrors,
+    help="verrijk: metadata enrichment for heritage collections.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.command()(setup.version)
+app.command()(setup.init)
+app.command("ingest")(ingest_cmd)
+app.command("enrich")(enrich_cmd)
+app.command("index")(index_cmd)
+app.command("search")(search_cmd)
+app.command()(setup.serve)
+app.command()(setup.demo)
+app.add_typer(users.app, name="users")
+app.add_typer(evaluate.app, name="eval")
+app.add_typer(annotations.export_app, name="export")
+app.add_typer(annotations.import_app, name="import")
+app.add_typer(authorities.app, name="authority")
+app.add_typer(records.app, name="records")
+app.add_typer(keys.app, name="keys")
+app.add_typer(orgs.app, name="orgs")
+app.add_typer(jobs.app, name="jobs")

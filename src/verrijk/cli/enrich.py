@@ -1,0 +1,43 @@
+"""`verrijk enrich`: run enrichers over a collection as a resumable job, with a progress bar."""
+
+from __future__ import annotations
+
+import typer
+
+from verrijk.cli.common import OrgOption, open_repo, out, progress_bar
+from verrijk.config import Settings
+from verrijk.enrich.jobs import create_enrich_job, execute, resume_job
+from verrijk.errors import BadInput
+
+
+def enrich_cmd(
+    collection: str | None = typer.Option(None, "--collection", "-c", help="collection slug"),
+    enricher: list[str] | None = typer.Option(None, "--enricher", "-e", help="enricher name (repeatable)"),
+    resume: int | None = typer.Option(None, help="job id to resume where it stopped"),
+    org: str | None = OrgOption,
+) -> None:
+    """Run enrichers over a collection as a resumable job (re-running adds nothing already suggested)."""
+    if (collection is None) == (resume is None):
+        raise BadInput("give --collection to start a job, or --resume JOB to continue one")
+    settings = Settings()
+    with open_repo(org) as repo:
+        job = resume_job(repo, resume) if resume else create_enrich_job(repo, collection, enricher, settings)
+        with progress_bar() as progress:
+            task = progress.add_task(f"enrich ({', '.join(job.params['enrichers'])})", total=None)
+            job = execute(
+                repo.session,
+                repo.scope,
+                job.id,
+                settings.enrich_batch_size,
+                lambda done, total: progress.update(task, completed=done, total=total),
+                settings,
+            )
+        out.print(
+            f"job {job.id} {job.status}: {job.result.get('created', 0)} new suggestions"
+            + (
+                f", skipped by rights policy: {job.result['skipped_by_rights']}"
+                if job.result.get("skipped_by_rights")
+                else ""
+            ),
+            highlight=False,
+        )

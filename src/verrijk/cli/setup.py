@@ -1,0 +1,89 @@
+"""Commands that set verrijk up and run it: version, init, serve, and demo (all of it in one go)."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from verrijk import __version__
+from verrijk.cli.common import open_session, out, progress_bar
+from verrijk.cli.enrich import enrich_cmd
+from verrijk.cli.ingest import print_report
+from verrijk.cli.search import index_cmd
+from verrijk.config import Settings
+from verrijk.demo import ingest_demo
+from verrijk.domain import CC0, COPYRIGHT_NOT_EVALUATED
+from verrijk.store.accounts import create_api_key, ensure_organisation, organisation_by_slug
+from verrijk.store.repo import Repo, Scope
+
+DEMO_ORG = "demo"
+DEMO_COLLECTION = "rijksmuseum-suriname"
+
+
+def version() -> None:
+    """Print verrijk's version."""
+    out.print(__version__)
+
+
+def init(
+    org: str = typer.Option(DEMO_ORG, "--org", help="organisation to create"),
+    name: str = typer.Option("", help="organisation's display name"),
+    geonames: bool = typer.Option(True, "--geonames/--no-geonames", help="load the shipped GeoNames places (~20 s)"),
+) -> None:
+    """Create or upgrade the database in the data directory and make sure an organisation exists."""
+    from verrijk.enrich.text.linking.shipped import register_shared
+
+    with open_session(create=True) as session:
+        organisation = ensure_organisation(session, org, name or None)
+        register_shared(session, geonames=geonames)
+        session.commit()
+        out.print(f"database ready: {Settings().db_url}; organisation [bold]{organisation.slug}[/]")
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = False) -> None:
+    """Serve the API and web pages."""
+    import uvicorn
+
+    with open_session(create=True):
+        pass
+    uvicorn.run("verrijk.api.app:create_app", factory=True, host=host, port=port, reload=reload)
+
+
+def demo(
+    serve_after: bool = typer.Option(True, "--serve/--no-serve", help="serve the API and web UI afterwards"),
+    host: str = "127.0.0.1",
+    port: int = 8000,
+) -> None:
+    """Set up the demo: organisation, the Rijksmuseum Suriname collection, enrichers, a cataloger key; then serve."""
+    init(org=DEMO_ORG, name="verrijk demo", geonames=True)
+    with open_session() as session:
+        organisation = organisation_by_slug(session, DEMO_ORG)
+        repo = Repo(session, Scope(organisation.id))
+        with progress_bar() as progress:
+            task = progress.add_task("ingest demo collection", total=None)
+            report = ingest_demo(
+                session,
+                repo,
+                DEMO_COLLECTION,
+                lambda done, total: progress.update(task, completed=done, total=total),
+                name="Rijksmuseum – Suriname",
+                default_rights=COPYRIGHT_NOT_EVALUATED,
+                metadata_license=CC0,
+                description="Objecten uit het Rijksmuseum die met Suriname verbonden zijn.",
+                attribution="Metadata: Rijksmuseum, Amsterdam (CC0), via the Suriname Time Machine project.",
+                public=True,
+            )
+        print_report(report, False)
+        raw, _ = create_api_key(session, organisation, "cataloger", "demo-cataloger", "make demo")
+        session.commit()
+    enrich_cmd(collection=DEMO_COLLECTION, enricher=None, resume=None, org=DEMO_ORG)
+    index_cmd(rebuild=False, collection=None, org=DEMO_ORG)
+    out.print(f"\n[bold]verrijk demo[/] on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
+    out.print(f"cataloger API key: [bold]{raw}[/]", soft_wrap=True)
+    out.print(
+        f"try: curl -H 'X-API-Key: {raw}' 'http://{host}:{port}/records?limit=5'", soft_wrap=True, highlight=False
+    )
+    sys.stdout.flush()
+    if serve_after:
+        serve(host=host, port=port, reload=False)
