@@ -131,3 +131,34 @@ def test_service_errors_are_one_line_with_their_exit_code(cli, tmp_path):
         lines = r.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], (args, r.stderr)
         assert "Traceback" not in r.output
+
+
+def test_enrichers_are_listed_shown_and_configured_per_organisation(cli, tmp_path):
+    listed = {
+        json.loads(line)["name"]: json.loads(line)
+        for line in cli("enrichers", "list", "--json").stdout.split("\n")
+        if line
+    }
+    assert {"ner", "link.creators", "subjects.demo", "subjects.iconclass"} <= set(listed)
+    assert listed["ner"]["accepts"] == ["text"] and listed["subjects.demo"]["params"] == {"limit": 5}
+    shown = cli("enrichers", "show", "link.creators")
+    assert (
+        shown.exit_code == 0 and 'authority = "vkc-creators"' in shown.stdout and "VIAF alternate names" in shown.stdout
+    )
+
+    assert cli("enrichers", "enable", "subjects.iconclass").exit_code == 0
+    assert cli("enrichers", "set", "subjects.iconclass", "limit=3").exit_code == 0
+    cfg = json.loads(cli("enrichers", "config").stdout)
+    assert "subjects.iconclass" in cfg["enabled"] and cfg["params"] == {"subjects.iconclass": {"limit": 3}}
+    assert cfg["source"] == "organisation"
+
+    bad = cli("enrichers", "set", "subjects.iconclass", "limit=0")
+    assert bad.exit_code == 2 and "limit" in bad.stderr and bad.stderr.count("error:") == 1
+    assert cli("enrichers", "show", "magic").exit_code == 2
+
+    path = tmp_path / "enrichers.toml"
+    path.write_text('enabled = ["ner"]\n[params.ner]\nfields = ["title"]\n')
+    replaced = json.loads(cli("enrichers", "config", "--file", str(path)).stdout)
+    assert replaced == {"enabled": ["ner"], "params": {"ner": {"fields": ["title"]}}, "source": "organisation"}
+    assert cli("enrichers", "reset").exit_code == 0
+    assert json.loads(cli("enrichers", "config").stdout)["source"] == "deployment"

@@ -3,11 +3,13 @@ uses; a service's error ends any command with one red line and the error's exit 
 
 import typer
 
-from verrijk.cli import annotations, authorities, evaluate, jobs, keys, orgs, records, setup, users
+from verrijk import logs
+from verrijk.cli import annotations, authorities, enrichers, evaluate, jobs, keys, orgs, records, setup, users
 from verrijk.cli.common import RendersErrors
 from verrijk.cli.enrich import enrich_cmd
 from verrijk.cli.ingest import ingest_cmd
 from verrijk.cli.search import index_cmd, search_cmd
+from verrijk.config import Settings
 
 app = typer.Typer(
     cls=RendersErrors,
@@ -15,6 +17,14 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="log progress and model loads (INFO)")) -> None:
+    """verrijk: metadata enrichment for heritage collections."""
+    logs.configure(Settings(), default_level="INFO" if verbose else "WARNING")
+
+
 app.command()(setup.version)
 app.command()(setup.init)
 app.command("ingest")(ingest_cmd)
@@ -32,3 +42,4 @@ app.add_typer(records.app, name="records")
 app.add_typer(keys.app, name="keys")
 app.add_typer(orgs.app, name="orgs")
 app.add_typer(jobs.app, name="jobs")
+app.add_typer(enrichers.app, name="enrichers")

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from verrijk import __version__
+from verrijk import __version__, logs
 from verrijk.cli.common import open_session, out, progress_bar
 from verrijk.cli.enrich import enrich_cmd
 from verrijk.cli.ingest import print_report
@@ -47,7 +47,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = False) -> No
 
     with open_session(create=True):
         pass
-    uvicorn.run("verrijk.api.app:create_app", factory=True, host=host, port=port, reload=reload)
+    uvicorn.run("verrijk.api.app:create_app", factory=True, host=host, port=port, reload=reload, **logs.UVICORN)
 
 
 def demo(
