@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
-from verrijk.api.app import create_app
+from verrijk.app import create_app
 from verrijk.config import Settings
 from verrijk.store.accounts import create_api_key, ensure_organisation
 from verrijk.store.db import make_engine, migrate

@@ -34,6 +34,12 @@ class NotFound(VerrijkError, LookupError):
     status = 404
 
 
+class Unauthenticated(VerrijkError):
+    """The caller did not say who they are (no key, no sign-in), or gave a key nobody holds."""
+
+    status = 401
+
+
 class Forbidden(VerrijkError):
     status = 403
 

@@ -9,7 +9,7 @@ import pytest
 from conftest import snapshot
 from fastapi.routing import APIRoute
 
-from verrijk.api.app import create_app
+from verrijk.app import create_app
 from verrijk.config import Settings
 from verrijk.domain import Role
 from verrijk.enrich.jobs import create_enrich_job, execute

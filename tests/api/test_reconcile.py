@@ -18,7 +18,7 @@ from jsonschema.validators import validator_for
 from referencing import Registry
 from referencing.jsonschema import DRAFT7
 
-from verrijk.api.app import create_app
+from verrijk.app import create_app
 from verrijk.config import Settings
 from verrijk.enrich.text.linking.loaders import detect_format, load
 from verrijk.store.repo import Repo, Scope

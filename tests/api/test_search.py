@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from conftest import make_org
 
-from verrijk.api.app import create_app
+from verrijk.app import create_app
 from verrijk.config import Settings
 from verrijk.demo import ingest_demo
 from verrijk.folding import fold_letters

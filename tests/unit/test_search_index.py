@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from verrijk.errors import BadInput
 from verrijk.search.hybrid import reciprocal_rank_fusion
 from verrijk.search.lexical import LexicalIndex, analyse, query_terms
-from verrijk.search.query import BadRequest, parse_qf
+from verrijk.search.query import parse_qf
 from verrijk.search.vector import EF_LADDER, VectorIndex
 
 
@@ -143,5 +144,5 @@ def test_qf_parsing():
     assert parse_qf("date:[1700 TO 1800]").date_from == 1700
     assert parse_qf("date:[* TO 1800]").date_from is None
     assert parse_qf("creator:Schouten, Gerrit").creator == "Schouten, Gerrit"
-    with pytest.raises(BadRequest, match="unknown field"):
+    with pytest.raises(BadInput, match="unknown field"):
         parse_qf("colour:red")

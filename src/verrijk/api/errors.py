@@ -30,6 +30,9 @@ TITLES = {
 
 
 class Problem(Exception):
+    """A protocol-level error a router raises itself (a parameter the HTTP layer cannot use); services raise
+    verrijk.errors instead."""
+
     def __init__(self, status: int, detail: str, **extra: Any):
         super().__init__(detail)
         self.status, self.detail, self.extra = status, detail, extra
@@ -55,18 +58,9 @@ def _where(loc: tuple) -> str:
     return ".".join(parts)
 
 
-def _is_page_request(request: Request) -> bool:
-    """A browser navigating to a page (not a program calling the API) gets sent to the sign-in page."""
-    return request.headers.get("accept", "").startswith("text/html") and "x-api-key" not in request.headers
-
-
 def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem):
-        if exc.status == 401 and request.method == "GET" and _is_page_request(request):
-            from verrijk.web.routes import login_redirect
-
-            return login_redirect(request.url.path)
         return problem_response(exc.status, exc.detail, request.url.path, **exc.extra)
 
     @app.exception_handler(StarletteHTTPException)

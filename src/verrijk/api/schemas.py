@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from verrijk.domain import is_valid_rights
+from verrijk.domain import JobStatus, SuggestionStatus, is_valid_rights
 from verrijk.store.tables import Collection, Job, Record, Suggestion
+
+# what a cataloger may set a suggestion to ('suggested' undoes an earlier decision)
+DecisionStatus = Literal[
+    SuggestionStatus.accepted, SuggestionStatus.rejected, SuggestionStatus.edited, SuggestionStatus.suggested
+]
 
 
 class MediaOut(BaseModel):
@@ -203,7 +208,7 @@ class JobOut(BaseModel):
             params=j.params,
             total=j.total,
             done=j.done,
-            progress=(j.done / j.total) if j.total else (1.0 if j.status == "done" else 0.0),
+            progress=(j.done / j.total) if j.total else (1.0 if j.status == JobStatus.done else 0.0),
             result=j.result,
             error=j.error,
             created_at=j.created_at,

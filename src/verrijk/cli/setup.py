@@ -47,7 +47,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = False) -> No
 
     with open_session(create=True):
         pass
-    uvicorn.run("verrijk.api.app:create_app", factory=True, host=host, port=port, reload=reload, **logs.UVICORN)
+    uvicorn.run("verrijk.app:create_app", factory=True, host=host, port=port, reload=reload, **logs.UVICORN)
 
 
 def demo(

@@ -5,16 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from verrijk.domain import SuggestionStatus
+from verrijk.errors import Conflict
 from verrijk.review.decisions import decide as decide_one
 from verrijk.store.db import write_lock
 from verrijk.store.repo import REVIEW_SLOT, QueueFilter, Repo
 from verrijk.store.tables import Suggestion, utcnow
 
-__all__ = ["Conflict", "QueueFilter", "decide", "give_back", "next_batch", "volunteer_view"]
-
-
-class Conflict(Exception):
-    """The item is held by someone else, or the request contradicts the item's state."""
+__all__ = ["QueueFilter", "bulk_decide", "decide", "give_back", "next_batch", "volunteer_view"]
 
 
 def next_batch(repo: Repo, user_id: int, flt: QueueFilter, size: int, lease_minutes: float) -> list[Suggestion]:
@@ -56,6 +54,25 @@ def decide(repo: Repo, user_id: int, decisions: list[dict[str, Any]]) -> list[in
             session.rollback()
             raise
     return made
+
+
+def bulk_decide(
+    repo: Repo,
+    user_id: int,
+    ids: list[int],
+    status: SuggestionStatus,
+    min_score: float | None = None,
+    enricher: str | None = None,
+) -> tuple[list[int], list[int]]:
+    """One decision for many suggestions: those among ids scoring at least min_score and made by the enricher
+    (when given). Returns the ids decided and the decision ids."""
+    chosen = [
+        s
+        for s in (repo.suggestion(i) for i in ids)
+        if (min_score is None or s.score >= min_score) and (enricher is None or s.enricher == enricher)
+    ]
+    items = [{"id": s.id, "status": status, "reason": "bulk"} for s in chosen]
+    return [s.id for s in chosen], decide(repo, user_id, items)
 
 
 def give_back(repo: Repo, user_id: int, suggestion_ids: list[int]) -> int:

@@ -6,7 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from verrijk.domain import SuggestionStatus
+from verrijk.config import Settings
+from verrijk.domain import SuggestionKind, SuggestionStatus
+from verrijk.enrich.base import Proposal, suggestion_key
+from verrijk.errors import Conflict, Forbidden, Invalid, QuotaExceeded
 from verrijk.review.decisions import decide
 from verrijk.store.db import write_lock
 from verrijk.store.repo import DISPUTED, Repo
@@ -17,12 +20,7 @@ VERDICT_STATUS = {
     "reject": SuggestionStatus.rejected,
     "edit": SuggestionStatus.edited,
 }
-
-
-class TaskRefused(Exception):
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
+HUMAN = "human.volunteer"  # the enricher name of what volunteers add themselves
 
 
 @dataclass
@@ -31,6 +29,13 @@ class TaskSettings:
     agreement: float = 0.75  # share of the reputation-weighted votes the winning answer needs (2 of 3 newcomers: no)
     lease_minutes: float = 15
     votes_per_minute: int = 30
+
+
+def task_settings(settings: Settings) -> TaskSettings:
+    """The deployment's task rules (VERRIJK_VOTES_PER_ITEM, _AGREEMENT, _REVIEW_LEASE_MINUTES, …)."""
+    return TaskSettings(
+        settings.votes_per_item, settings.agreement, settings.review_lease_minutes, settings.volunteer_votes_per_minute
+    )
 
 
 def next_task(repo: Repo, user_id: int, cfg: TaskSettings) -> Suggestion | None:
@@ -64,28 +69,56 @@ def vote(
 ) -> tuple[Vote, str | None]:
     """Record a volunteer's answer; returns it and the consensus when this answer completed the item."""
     if verdict not in VERDICT_STATUS:
-        raise TaskRefused(422, f"verdict {verdict!r} is not one of {', '.join(VERDICT_STATUS)}")
+        raise Invalid(f"verdict {verdict!r} is not one of {', '.join(VERDICT_STATUS)}")
     if verdict == "edit" and not (label or uri):
-        raise TaskRefused(422, "an edit needs the corrected label or authority_uri")
+        raise Invalid("an edit needs the corrected label or authority_uri")
     session = repo.session
     with write_lock(session):
         now = utcnow()
         if repo.votes_since(user_id, now - timedelta(minutes=1)) >= cfg.votes_per_minute:
-            raise TaskRefused(429, f"at most {cfg.votes_per_minute} answers a minute; take a short break")
+            raise QuotaExceeded(f"at most {cfg.votes_per_minute} answers a minute; take a short break")
         # the row lock makes concurrent last answers settle one after the other, each seeing the others' votes
         suggestion = repo.suggestion(suggestion_id, lock=True)
         if suggestion.created_by == user_id:
-            raise TaskRefused(403, "volunteers do not review their own contributions")
+            raise Forbidden("volunteers do not review their own contributions")
         if not repo.finish_lease(suggestion_id, user_id):
             session.rollback()
-            raise TaskRefused(409, f"you hold no task on suggestion {suggestion_id} (it expired or was never yours)")
+            raise Conflict(f"you hold no task on suggestion {suggestion_id} (it expired or was never yours)")
         ballot = repo.add_vote(suggestion_id, user_id, verdict, label, uri)
         if ballot is None:
             session.rollback()
-            raise TaskRefused(409, f"you already answered suggestion {suggestion_id}")
+            raise Conflict(f"you already answered suggestion {suggestion_id}")
         outcome = _settle(repo, suggestion, cfg)
         session.commit()
     return ballot, outcome
+
+
+def add_missing(
+    repo: Repo, user_id: int, record_id: int, field: str, label: str, authority_uri: str | None
+) -> Suggestion:
+    """A tag the machine missed, added by a volunteer as a suggestion: other volunteers confirm it, never its author.
+    A link when it names an authority entry, a plain tag otherwise."""
+    record = repo.record(record_id)
+    proposal = Proposal(
+        SuggestionKind.link if authority_uri else SuggestionKind.tag, label, 1.0, authority_uri=authority_uri
+    )
+    suggestion = Suggestion(
+        organisation_id=repo.org_id,
+        record_id=record.id,
+        key=suggestion_key(record.id, field, f"{HUMAN}:{user_id}", proposal),
+        field=field,
+        kind=proposal.kind.value,
+        label=label,
+        authority_uri=authority_uri,
+        score=1.0,
+        enricher=HUMAN,
+        enricher_version="1",
+        created_by=user_id,
+    )
+    repo.add_suggestions([suggestion])
+    repo.audit("suggestion.add", "record", record.id, label=label)
+    repo.session.commit()
+    return suggestion
 
 
 def reputation(repo: Repo, user_ids: list[int]) -> dict[int, float]:

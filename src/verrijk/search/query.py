@@ -20,10 +20,6 @@ MAX_ROWS = 100
 DATE_RANGE = re.compile(r"^\[\s*(\*|-?\d{1,4})\s+TO\s+(\*|-?\d{1,4})\s*\]$", re.IGNORECASE)
 
 
-class BadRequest(BadInput):
-    """A search parameter that cannot be used; the message names the parameter and what is wrong."""
-
-
 @dataclass
 class SearchRequest:
     query: str
@@ -49,18 +45,18 @@ def parse_request(
     rows: int = 12,
     cursor: str | None = None,
 ) -> SearchRequest:
-    """Check every parameter and build the request; BadRequest says which parameter is wrong and how."""
+    """Check every parameter and build the request; BadInput says which parameter is wrong and how."""
     if not query or not query.strip():
-        raise BadRequest("query parameter 'query' is empty: give the words to search for")
+        raise BadInput("query parameter 'query' is empty: give the words to search for")
     if mode not in MODES:
-        raise BadRequest(f"query parameter 'mode': {mode!r} is not one of {', '.join(MODES)}")
+        raise BadInput(f"query parameter 'mode': {mode!r} is not one of {', '.join(MODES)}")
     if lang is not None and lang not in LANGUAGES:
-        raise BadRequest(f"query parameter 'lang': {lang!r} is not one of {', '.join(LANGUAGES)}")
+        raise BadInput(f"query parameter 'lang': {lang!r} is not one of {', '.join(LANGUAGES)}")
     if not 1 <= rows <= MAX_ROWS:
-        raise BadRequest(f"query parameter 'rows': {rows} is outside 1..{MAX_ROWS}")
+        raise BadInput(f"query parameter 'rows': {rows} is outside 1..{MAX_ROWS}")
     for name in facet or []:
         if name not in FACETS:
-            raise BadRequest(f"query parameter 'facet': {name!r} is not one of {', '.join(FACETS)}")
+            raise BadInput(f"query parameter 'facet': {name!r} is not one of {', '.join(FACETS)}")
     request = SearchRequest(query.strip(), mode, lang, [parse_qf(v) for v in qf or []], list(facet or []), rows)
     if cursor:
         request.offset = decode_cursor(cursor, request.key())
@@ -72,19 +68,19 @@ def parse_qf(value: str) -> RecordFilter:
     name, sep, wanted = value.partition(":")
     name, wanted = name.strip(), wanted.strip()
     if not sep or not wanted:
-        raise BadRequest(f"query parameter 'qf': {value!r} is not of the form field:value")
+        raise BadInput(f"query parameter 'qf': {value!r} is not of the form field:value")
     if name not in QF_FIELDS:
-        raise BadRequest(f"query parameter 'qf': unknown field {name!r} in {value!r}; fields: {', '.join(QF_FIELDS)}")
+        raise BadInput(f"query parameter 'qf': unknown field {name!r} in {value!r}; fields: {', '.join(QF_FIELDS)}")
     if name != "date":
         return RecordFilter(**{name: wanted})
     if re.fullmatch(r"-?\d{1,4}", wanted):
         return RecordFilter(date_from=int(wanted), date_to=int(wanted))
     match = DATE_RANGE.match(wanted)
     if not match:
-        raise BadRequest(f"query parameter 'qf': date {wanted!r} is neither a year nor a range like [1700 TO 1800]")
+        raise BadInput(f"query parameter 'qf': date {wanted!r} is neither a year nor a range like [1700 TO 1800]")
     start, end = (None if v == "*" else int(v) for v in match.groups())
     if start is not None and end is not None and end < start:
-        raise BadRequest(f"query parameter 'qf': date range {wanted!r} ends before it starts")
+        raise BadInput(f"query parameter 'qf': date range {wanted!r} ends before it starts")
     return RecordFilter(date_from=start, date_to=end)
 
 
@@ -97,7 +93,7 @@ def decode_cursor(cursor: str, key: str) -> int:
         data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         offset, bound_to = int(data["o"]), data["k"]
     except Exception as exc:  # any corruption of the opaque token is the caller's mistake
-        raise BadRequest(f"query parameter 'cursor': {cursor!r} is not a cursor returned by /search") from exc
+        raise BadInput(f"query parameter 'cursor': {cursor!r} is not a cursor returned by /search") from exc
     if bound_to != key or offset < 0:
-        raise BadRequest("query parameter 'cursor': it belongs to another query; start again without a cursor")
+        raise BadInput("query parameter 'cursor': it belongs to another query; start again without a cursor")
     return offset

@@ -15,9 +15,10 @@ from verrijk.records import index_text
 from verrijk.search.embed import Embedder, EmbeddingCache, Progress, load_embedder, text_key
 from verrijk.search.hybrid import reciprocal_rank_fusion
 from verrijk.search.lexical import LexicalIndex, query_terms
-from verrijk.search.query import LIST_FIELDS, SearchRequest
+from verrijk.search.query import LIST_FIELDS, SearchRequest, encode_cursor
 from verrijk.search.vector import VectorIndex
 from verrijk.store.repo import Repo
+from verrijk.store.tables import Record
 
 CHUNK = 500
 
@@ -48,6 +49,30 @@ class Hits:
 
     ranking: list[tuple[int, float]]
     terms: set[str] = field(default_factory=set)
+
+
+@dataclass
+class HitsPage:
+    """One page of a result list: its records with their scores in rank order, how many hits in all, and the
+    cursor of the next page (None on the last)."""
+
+    found: list[tuple[Record, float]]
+    total: int
+    next_cursor: str | None = None
+
+
+def hits_page(repo: Repo, hits: Hits, request: SearchRequest) -> HitsPage:
+    """The page of hits a request asks for (its offset and rows), read through the caller's organisation."""
+    total, end = len(hits.ranking), request.offset + request.rows
+    cursor = encode_cursor(end, request.key()) if end < total else None
+    return HitsPage(page_of(repo, hits, request.offset, request.rows), total, cursor)
+
+
+def page_of(repo: Repo, hits: Hits, offset: int, rows: int) -> list[tuple[Record, float]]:
+    """The records of one page of hits, in rank order, read through the caller's organisation."""
+    wanted = hits.ranking[offset : offset + rows]
+    records = repo.records_by_id([rid for rid, _ in wanted], media=True)
+    return [(records[rid], score) for rid, score in wanted if rid in records]
 
 
 class OrgIndex:

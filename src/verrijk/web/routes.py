@@ -4,29 +4,31 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
-from verrijk.api.deps import ALL_ROLES, allow, get_session, scoped
-from verrijk.api.errors import Problem
-from verrijk.api.routers.review import REVIEWERS, items_for, queue_filter
-from verrijk.api.routers.tasks import VOLUNTEERS, task_settings
+from verrijk.deps import allow, get_session, queue_filter, scoped, search_service
+from verrijk.domain import ALL_ROLES, READERS, REVIEWERS, VOLUNTEERS
 from verrijk.enrich.text.analysis import TextIn
 from verrijk.enrich.text.entities import analyser_for
-from verrijk.enrich.text.language import SUPPORTED
+from verrijk.enrich.text.language import SUPPORTED, UnsupportedLanguage
 from verrijk.enrich.text.linking.model import UnknownAuthority
+from verrijk.enrich.text.service import EmptyText, TextTooLong, check_text
+from verrijk.errors import VerrijkError
+from verrijk.review.items import items_for
 from verrijk.review.queue import QueueFilter, next_batch
 from verrijk.review.stats import review_stats
-from verrijk.review.tasks import TaskRefused, next_task, vote
-from verrijk.store.accounts import AccountError, Principal, authenticate_key, organisation_by_slug, sign_in
-from verrijk.store.repo import Page, RecordFilter, Repo, Scope
+from verrijk.review.tasks import next_task, task_settings, vote
+from verrijk.search.query import parse_request
+from verrijk.search.service import hits_page
+from verrijk.store.accounts import Principal, authenticate_key, sign_in
+from verrijk.store.repo import Page, RecordFilter, Repo
+from verrijk.transparency import transparency_of
 from verrijk.web.highlight import highlight, highlight_entities
 from verrijk.web.i18n import MESSAGES, pick_language
-from verrijk.web.transparency import report
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -34,7 +36,7 @@ templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.globals.update(highlight=highlight, highlight_entities=highlight_entities, languages=SUPPORTED)
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 25
-ENRICHERS = ("admin", "cataloger", "client")  # who may try the text pipeline (as POST /enrich)
+TEXT_ERRORS = {EmptyText: "enrich_empty", TextTooLong: "enrich_too_long", UnsupportedLanguage: "enrich_bad_language"}
 
 
 def render(request: Request, name: str, principal: Principal | None, status_code: int = 200, **context) -> HTMLResponse:
@@ -145,7 +147,7 @@ def tasks_page(
     principal: Principal = Depends(allow(*VOLUNTEERS)),
     repo: Repo = Depends(scoped(*VOLUNTEERS)),
 ):
-    found = next_task(repo, principal.user_id, task_settings(request))
+    found = next_task(repo, principal.user_id, task_settings(request.app.state.settings))
     task = items_for(repo, [found])[0] if found else None
     return render(request, "tasks.html", principal, task=task, outcome=outcome, error=None)
 
@@ -168,15 +170,15 @@ def tasks_answer(
             verdict,
             label or None,
             authority_uri or None,
-            task_settings(request),
+            task_settings(request.app.state.settings),
         )
-    except TaskRefused as exc:
+    except VerrijkError as exc:
         return render(request, "tasks.html", principal, task=None, outcome=None, error=str(exc), status_code=exc.status)
     return RedirectResponse(f"/web/tasks?outcome={'consensus' if outcome else 'saved'}", status_code=303)
 
 
 @router.get("/web/enrich", response_class=HTMLResponse)
-def enrich_page(request: Request, principal: Principal = Depends(allow(*ENRICHERS))):
+def enrich_page(request: Request, principal: Principal = Depends(allow(*READERS))):
     return render(request, "enrich.html", principal, text="", language="", analysis=None, error=None)
 
 
@@ -185,28 +187,25 @@ def enrich_text(
     request: Request,
     text: Annotated[str, Form()] = "",
     language: Annotated[str, Form()] = "",
-    principal: Principal = Depends(allow(*ENRICHERS)),
-    repo: Repo = Depends(scoped(*ENRICHERS)),
+    principal: Principal = Depends(allow(*READERS)),
+    repo: Repo = Depends(scoped(*READERS)),
 ):
     """Try the text pipeline on a pasted text: what would verrijk find, and link to what?"""
     settings = request.app.state.settings
-    t = MESSAGES[pick_language(request)]
-    error = None
-    if not text.strip():
-        error = t["enrich_empty"]
-    elif len(text) > settings.enrich_max_chars:
-        error = t["enrich_too_long"].format(limit=settings.enrich_max_chars)
-    elif language and language not in SUPPORTED:
-        error = t["enrich_bad_language"]
-    if error:
-        return render(request, "enrich.html", principal, 422, text=text, language=language, analysis=None, error=error)
+    try:
+        checked = check_text(text, language or None, settings.enrich_max_chars)
+    except (EmptyText, TextTooLong, UnsupportedLanguage) as exc:
+        error = MESSAGES[pick_language(request)][TEXT_ERRORS[type(exc)]].format(limit=settings.enrich_max_chars)
+        return render(
+            request, "enrich.html", principal, exc.status, text=text, language=language, analysis=None, error=error
+        )
     try:
         analyser, _ = analyser_for(repo.session, repo.org_id, settings)
-    except UnknownAuthority as exc:  # a configured authority this organisation cannot read: say which
+    except UnknownAuthority as exc:  # a configured authority this organisation cannot read: the operator must fix it
         return render(
             request, "enrich.html", principal, 503, text=text, language=language, analysis=None, error=str(exc)
         )
-    [analysis] = analyser.analyse([TextIn(text, language or None)])
+    [analysis] = analyser.analyse([TextIn(text, checked)])
     version = analyser.version([analysis.language.language])
     return render(
         request, "enrich.html", principal, text=text, language=language, analysis=analysis, version=version, error=None
@@ -224,37 +223,17 @@ def dashboard_page(
 def transparency_page(
     request: Request, organisation: str, session: Session = Depends(get_session), principal=Depends(allow(public=True))
 ):
-    org, enrichers = transparency_of(request, organisation, session)
+    org, enrichers = transparency_of(session, organisation, request.app.state.settings)
     return render(request, "transparency.html", principal, organisation=org, enrichers=enrichers)
-
-
-def transparency_of(request: Request, slug: str, session: Session):
-    try:
-        org = organisation_by_slug(session, slug)
-    except AccountError as exc:
-        raise Problem(404, str(exc)) from exc
-    settings = request.app.state.settings
-    return org, report(Repo(session, Scope(org.id, role="client")), settings.enrichers, settings.models_dir)
 
 
 def search_page(request: Request, repo: Repo, slug: str, q: str, cursor: str | None) -> Page:
     """The search box: hybrid search within the collection, best matches first."""
-    from verrijk.api.routers.search import next_cursor, page_of, search_service
-    from verrijk.search.query import BadRequest, parse_request
-
-    try:
-        req = parse_request(q, [f"collection:{slug}"], rows=PAGE_SIZE, cursor=cursor)
-    except BadRequest as exc:
-        raise Problem(400, str(exc)) from exc
-    hits = search_service(request).search(repo, req)
-    records = [r for r, _ in page_of(repo, hits, req.offset, req.rows)]
-    return Page(records, next_cursor(req, len(hits.ranking)), len(hits.ranking))
+    req = parse_request(q, [f"collection:{slug}"], rows=PAGE_SIZE, cursor=cursor)
+    page = hits_page(repo, search_service(request).search(repo, req), req)
+    return Page([r for r, _ in page.found], page.next_cursor, page.total)
 
 
 def _safe_next(target: str) -> str:
     """Only same-site paths may follow a sign-in (no open redirects)."""
     return target if target.startswith("/") and not target.startswith("//") else "/"
-
-
-def login_redirect(path: str) -> RedirectResponse:
-    return RedirectResponse(f"/login?next={quote(path)}", status_code=303)

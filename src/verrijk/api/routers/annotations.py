@@ -7,22 +7,25 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from verrijk.api.deps import allow, get_session, repo_for, scoped
 from verrijk.api.errors import Problem
+from verrijk.deps import allow, get_session, repo_for, scoped
+from verrijk.domain import READERS, REVIEWERS
+from verrijk.errors import Unauthenticated
 from verrijk.export.annotation import annotation
-from verrijk.export.annotations import collection_page, feedback, import_annotations, iter_annotations, to_csv
+from verrijk.export.annotations import (
+    collection_page,
+    feedback,
+    import_annotations,
+    iter_annotations,
+    to_csv,
+)
 from verrijk.store.accounts import Principal
-from verrijk.store.repo import PUBLISHED_STATES, Repo, public_owner
-from verrijk.store.tables import Suggestion
+from verrijk.store.repo import Repo, public_annotation_owner
 
 router = APIRouter(prefix="/annotations", tags=["publishing"])
 ANNO = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
-
-
-EXPORTERS = ("admin", "cataloger", "client")
 
 
 @router.get("", summary="Decided suggestions as a W3C AnnotationCollection (paged), or CSV with ?format=csv")
@@ -31,7 +34,7 @@ def list_annotations(
     page: Annotated[int | None, Query(ge=0)] = None,
     size: Annotated[int, Query(ge=1, le=1000)] = 100,
     format: Literal["jsonld", "csv"] = "jsonld",
-    repo: Repo = Depends(scoped(*EXPORTERS)),
+    repo: Repo = Depends(scoped(*READERS)),
 ) -> Response:
     base = request.app.state.settings.base_url
     if format == "csv":
@@ -44,13 +47,13 @@ def list_annotations(
 
 
 @router.get("/feedback", summary="Training feedback as JSON lines: accepted positive, rejected negative, edited both")
-def feedback_export(repo: Repo = Depends(scoped(*EXPORTERS))) -> Response:
+def feedback_export(repo: Repo = Depends(scoped(*READERS))) -> Response:
     lines = "".join(json.dumps(item, ensure_ascii=False) + "\n" for item in feedback(repo))
     return Response(lines, media_type="application/x-ndjson")
 
 
 @router.post("", summary="Import Web Annotations (an AnnotationPage, a list, or one) as suggestions")
-def import_json(body: Any = Body(...), repo: Repo = Depends(scoped("admin", "cataloger"))) -> dict:
+def import_json(body: Any = Body(...), repo: Repo = Depends(scoped(*REVIEWERS))) -> dict:
     items = body.get("items", [body]) if isinstance(body, dict) else body
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise Problem(422, "body: expected an AnnotationPage with 'items', a list of annotations, or one annotation")
@@ -69,13 +72,10 @@ def get_annotation(
     if principal is not None:
         repo = repo_for(principal, session)
     else:
-        record_id = session.scalar(
-            select(Suggestion.record_id).where(Suggestion.id == suggestion_id, Suggestion.status.in_(PUBLISHED_STATES))
-        )
-        scope = public_owner(session, record_id) if record_id is not None else None
+        scope = public_annotation_owner(session, suggestion_id)
         if scope is None:
-            raise Problem(
-                401, "this annotation needs an API key (only decided annotations of published collections are open)"
+            raise Unauthenticated(
+                "this annotation needs an API key (only decided annotations of published collections are open)"
             )
         repo = Repo(session, scope)
     s = repo.suggestion(suggestion_id)

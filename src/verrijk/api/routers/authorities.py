@@ -9,8 +9,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
-from verrijk.api.deps import ALL_ROLES, scoped
 from verrijk.api.errors import Problem
+from verrijk.deps import scoped
+from verrijk.domain import ALL_ROLES
 from verrijk.enrich.text.linking.model import ENTITY_TYPES
 from verrijk.enrich.text.linking.store import index_for
 from verrijk.store.repo import Repo, authority_load

@@ -7,15 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
-from verrijk.api.deps import ALL_ROLES, scoped
 from verrijk.api.errors import Problem
 from verrijk.api.schemas import CollectionIn, CollectionOut, CollectionPatch, IngestReportOut
+from verrijk.deps import scoped
+from verrijk.domain import ALL_ROLES, REVIEWERS
 from verrijk.ingest.base import Mapping
 from verrijk.ingest.service import FORMATS, ingest
 from verrijk.store.repo import NotFound, Repo
 
 router = APIRouter(prefix="/collections", tags=["collections"])
-EDITORS = ("admin", "cataloger")
 
 
 @router.get("", response_model=list[CollectionOut])
@@ -30,7 +30,7 @@ def get_collection(slug: str, repo: Repo = Depends(scoped(*ALL_ROLES))) -> Colle
 
 
 @router.post("", response_model=CollectionOut, status_code=201)
-def create_collection(body: CollectionIn, repo: Repo = Depends(scoped(*EDITORS))) -> CollectionOut:
+def create_collection(body: CollectionIn, repo: Repo = Depends(scoped(*REVIEWERS))) -> CollectionOut:
     try:
         repo.collection(body.slug)
     except NotFound:
@@ -42,7 +42,7 @@ def create_collection(body: CollectionIn, repo: Repo = Depends(scoped(*EDITORS))
 
 
 @router.patch("/{slug}", response_model=CollectionOut)
-def update_collection(slug: str, body: CollectionPatch, repo: Repo = Depends(scoped(*EDITORS))) -> CollectionOut:
+def update_collection(slug: str, body: CollectionPatch, repo: Repo = Depends(scoped(*REVIEWERS))) -> CollectionOut:
     col = repo.collection(slug)
     changes = body.model_dump(exclude_unset=True)
     for key, value in changes.items():
@@ -61,7 +61,7 @@ async def ingest_upload(
     format: Annotated[str | None, Query(description=f"one of {', '.join(FORMATS)}; sniffed when left out")] = None,
     encoding: str = "utf-8",
     dry_run: bool = False,
-    repo: Repo = Depends(scoped(*EDITORS)),
+    repo: Repo = Depends(scoped(*REVIEWERS)),
 ) -> IngestReportOut:
     if format is not None and format not in FORMATS:
         raise Problem(422, f"query parameter 'format': {format!r} is not one of {', '.join(FORMATS)}")

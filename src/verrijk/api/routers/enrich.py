@@ -9,16 +9,17 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from verrijk.api.deps import scoped
 from verrijk.api.errors import Problem
+from verrijk.deps import scoped
+from verrijk.domain import READERS
 from verrijk.enrich.text.analysis import TextIn
 from verrijk.enrich.text.entities import analyser_for, pipeline_version
-from verrijk.enrich.text.language import SUPPORTED, UnsupportedLanguage, check_code
-from verrijk.enrich.text.linking.model import LinkContext, UnknownAuthority
+from verrijk.enrich.text.language import SUPPORTED
+from verrijk.enrich.text.linking.model import LinkContext
+from verrijk.enrich.text.service import check_text
 from verrijk.store.repo import Repo
 
 router = APIRouter(tags=["enrich"])
-CALLERS = ("admin", "cataloger", "client")  # volunteers work on their tasks, not on free text
 
 
 class TextItem(BaseModel):
@@ -75,17 +76,13 @@ def _check(body: EnrichIn, settings, repo: Repo) -> list[TextIn]:
         )
     inputs = []
     for i, item in enumerate(body.texts):
-        where = f"body field 'texts.{i}"
-        if not item.text.strip():
-            raise Problem(422, f"{where}.text' is empty")
-        if len(item.text) > settings.enrich_max_chars:
-            raise Problem(
-                413, f"{where}.text' has {len(item.text):,} characters; the limit is {settings.enrich_max_chars:,}"
-            )
-        try:
-            language = check_code(item.language) if item.language is not None else None
-        except UnsupportedLanguage as exc:
-            raise Problem(422, f"{where}.language': {exc}") from exc
+        language = check_text(
+            item.text,
+            item.language,
+            settings.enrich_max_chars,
+            text_name=f"body field 'texts.{i}.text'",
+            language_name=f"body field 'texts.{i}.language'",
+        )
         context = LinkContext()
         if item.record_id is not None:
             record = repo.record(item.record_id)  # 404 for a record that is not the caller's
@@ -95,13 +92,11 @@ def _check(body: EnrichIn, settings, repo: Repo) -> list[TextIn]:
 
 
 @router.post("/enrich", response_model=EnrichOut)
-def enrich(body: EnrichIn, request: Request, repo: Repo = Depends(scoped(*CALLERS))) -> EnrichOut:
+def enrich(body: EnrichIn, request: Request, repo: Repo = Depends(scoped(*READERS))) -> EnrichOut:
+    # READERS: volunteers work on their tasks, not on free text. An authority the caller cannot read is a 404.
     settings = request.app.state.settings
     inputs = _check(body, settings, repo)
-    try:
-        analyser, linker = analyser_for(repo.session, repo.org_id, settings, body.authorities)
-    except UnknownAuthority as exc:
-        raise Problem(404, f"body field 'authorities': {exc}") from exc
+    analyser, linker = analyser_for(repo.session, repo.org_id, settings, body.authorities)
     analyses = analyser.analyse(inputs)
     results = [
         TextResult(

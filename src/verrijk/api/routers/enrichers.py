@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from verrijk.api.deps import scoped
+from verrijk.deps import scoped
 from verrijk.domain import ALL_ROLES, Role
 from verrijk.enrich import config
 from verrijk.enrich.registry import REGISTRY, EnricherSpec

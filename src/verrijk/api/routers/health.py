@@ -5,7 +5,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from verrijk import __version__
-from verrijk.api.deps import allow, get_session
+from verrijk.deps import allow, get_session
 
 router = APIRouter(tags=["health"])
 

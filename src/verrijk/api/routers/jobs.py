@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from verrijk.api.deps import scoped
 from verrijk.api.errors import Problem
 from verrijk.api.schemas import JobOut, JobPage
+from verrijk.deps import scoped
 from verrijk.domain import READERS, REVIEWERS, JobStatus
 from verrijk.enrich.jobs import ENRICH, cancel_job, create_enrich_job, execute_in_background, resume_job
 from verrijk.store.repo import Repo

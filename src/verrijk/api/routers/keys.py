@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from verrijk.api.deps import allow, get_session
+from verrijk.deps import allow, get_session
 from verrijk.domain import ALL_ROLES
 from verrijk.store.accounts import ApiKeyInfo, Principal, list_api_keys, revoke_api_key
 

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from verrijk.api.deps import allow, get_session
 from verrijk.api.errors import Problem
+from verrijk.deps import allow, get_session
 from verrijk.export.ldes import Stream
 from verrijk.store.accounts import AccountError, organisation_by_slug
 from verrijk.store.repo import Repo, Scope

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.orm import Session
 
-from verrijk.api.deps import allow, get_session
 from verrijk.api.errors import Problem
+from verrijk.deps import allow, get_session
 from verrijk.export.oai import Provider
 from verrijk.store.accounts import AccountError, organisation_by_slug
 from verrijk.store.repo import Repo, Scope

@@ -5,15 +5,15 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy.orm import Session
 
-from verrijk.api.deps import allow, get_session
-from verrijk.web.routes import transparency_of
+from verrijk.deps import allow, get_session
+from verrijk.transparency import transparency_of
 
 router = APIRouter(prefix="/organisations", tags=["transparency"])
 
 
 @router.get("/{organisation}/transparency", dependencies=[Depends(allow(public=True))])
 def transparency(organisation: str, request: Request, session: Session = Depends(get_session)) -> dict:
-    org, enrichers = transparency_of(request, organisation, session)
+    org, enrichers = transparency_of(session, organisation, request.app.state.settings)
     return {
         "organisation": {"slug": org.slug, "name": org.name},
         "enrichers": [

@@ -19,10 +19,11 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
-from verrijk.api.deps import allow, get_session
 from verrijk.api.errors import Problem, problem_response
+from verrijk.deps import allow, get_session
 from verrijk.enrich.text.linking.model import Entry, UnknownAuthority
 from verrijk.enrich.text.linking.store import open_index
+from verrijk.errors import VerrijkError
 from verrijk.reconcile.protocol import ProtocolError, entity_type, parse_extend, parse_queries, valid_callback
 from verrijk.reconcile.service import API_KEY_HEADER, ReconcileService
 from verrijk.store.accounts import Principal
@@ -53,6 +54,8 @@ class CorsRoute(APIRoute):
                 )
             except Problem as exc:
                 response = problem_response(exc.status, exc.detail, request.url.path, **exc.extra)
+            except VerrijkError as exc:  # the caller's key, a quota: raised before the route runs
+                response = problem_response(exc.status, str(exc), request.url.path)
             response.headers.update(CORS)
             return response
 

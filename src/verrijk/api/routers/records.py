@@ -8,10 +8,12 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
-from verrijk.api.deps import ALL_ROLES, allow, get_session, repo_for, scoped
 from verrijk.api.errors import Problem
 from verrijk.api.negotiate import MEDIA_TYPES, choose
 from verrijk.api.schemas import RecordOut, RecordPage, SuggestionOut
+from verrijk.deps import allow, get_session, repo_for, scoped
+from verrijk.domain import ALL_ROLES
+from verrijk.errors import Unauthenticated
 from verrijk.export.oslo import record_jsonld, to_turtle
 from verrijk.export.published import publish
 from verrijk.store.accounts import Principal
@@ -79,8 +81,7 @@ def get_record(
     else:
         scope = public_owner(session, record_id)
         if scope is None:
-            raise Problem(
-                401,
+            raise Unauthenticated(
                 "this record needs an API key in the X-API-Key header (only records of published collections are open)",
             )
         repo = Repo(session, scope)

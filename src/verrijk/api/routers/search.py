@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
-from verrijk.api.deps import ALL_ROLES, scoped
-from verrijk.api.errors import Problem
 from verrijk.api.schemas import RecordOut
-from verrijk.search.query import MAX_ROWS, BadRequest, SearchRequest, encode_cursor, parse_request
-from verrijk.search.service import Hits, SearchService, facet_counts
+from verrijk.deps import scoped, search_service
+from verrijk.domain import ALL_ROLES
+from verrijk.search.query import MAX_ROWS, parse_request
+from verrijk.search.service import SearchService, facet_counts, hits_page, page_of
 from verrijk.search.snippets import snippet
 from verrijk.store.repo import Repo
 from verrijk.store.tables import Record
@@ -41,21 +41,6 @@ class SearchPage(BaseModel):
     items: list[SearchItem]
     next_cursor: str | None
     facets: list[Facet]
-
-
-def search_service(request: Request) -> SearchService:
-    """The app's search service, made on first use from the data directory and VERRIJK_SEARCH_* settings."""
-    state = request.app.state
-    if getattr(state, "search", None) is None:
-        state.search = SearchService(state.settings.data_dir)
-    return state.search
-
-
-def page_of(repo: Repo, hits: Hits, offset: int, rows: int) -> list[tuple[Record, float]]:
-    """The records of one page of hits, in rank order, read through the caller's organisation."""
-    wanted = hits.ranking[offset : offset + rows]
-    records = repo.records_by_id([rid for rid, _ in wanted], media=True)
-    return [(records[rid], score) for rid, score in wanted if rid in records]
 
 
 def items_of(request: Request, repo: Repo, found: list[tuple[Record, float]], terms: set[str]) -> list[SearchItem]:
@@ -90,24 +75,17 @@ def search(
     repo: Repo = Depends(scoped(*ALL_ROLES)),
     service: SearchService = Depends(search_service),
 ) -> SearchPage:
-    try:
-        req = parse_request(query, qf, facet, mode, lang, rows, cursor)
-    except BadRequest as exc:
-        raise Problem(400, str(exc)) from exc
+    req = parse_request(query, qf, facet, mode, lang, rows, cursor)
     hits = service.search(repo, req)
+    page = hits_page(repo, hits, req)
     return SearchPage(
         query=req.query,
         mode=req.mode,
-        total=len(hits.ranking),
-        items=items_of(request, repo, page_of(repo, hits, req.offset, req.rows), hits.terms),
-        next_cursor=next_cursor(req, len(hits.ranking)),
+        total=page.total,
+        items=items_of(request, repo, page.found, hits.terms),
+        next_cursor=page.next_cursor,
         facets=facet_counts(repo, [rid for rid, _ in hits.ranking], req.facets),
     )
-
-
-def next_cursor(req: SearchRequest, total: int) -> str | None:
-    end = req.offset + req.rows
-    return encode_cursor(end, req.key()) if end < total else None
 
 
 @router.get("/records/{record_id}/similar", response_model=SearchPage)

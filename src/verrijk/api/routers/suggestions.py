@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
-from verrijk.api.deps import ALL_ROLES, scoped
 from verrijk.api.errors import Problem
-from verrijk.api.schemas import PageOut, SuggestionOut
+from verrijk.api.schemas import DecisionStatus, PageOut, SuggestionOut
+from verrijk.deps import scoped
+from verrijk.domain import ALL_ROLES, REVIEWERS, SuggestionStatus
 from verrijk.review.decisions import decide as take_decision
 from verrijk.store.repo import Repo
 
 router = APIRouter(prefix="/suggestions", tags=["suggestions"])
-DECIDERS = ("admin", "cataloger")
 
 
 class SuggestionPage(PageOut):
@@ -23,9 +23,7 @@ class SuggestionPage(PageOut):
 
 
 class DecisionIn(BaseModel):
-    status: Literal["accepted", "rejected", "edited", "suggested"] = Field(
-        description="'suggested' undoes an earlier decision"
-    )
+    status: DecisionStatus = Field(description="'suggested' undoes an earlier decision")
     label: str | None = Field(None, max_length=1000)
     authority_uri: str | None = Field(None, max_length=1000, pattern=r"^https?://")
     reason: str = Field("", max_length=2000)
@@ -45,7 +43,7 @@ class DecisionOut(BaseModel):
 @router.get("", response_model=SuggestionPage)
 def list_suggestions(
     record_id: int | None = None,
-    status: Annotated[str | None, Query(pattern="^(suggested|accepted|rejected|edited|auto)$")] = None,
+    status: Annotated[str | None, Query(pattern=f"^({'|'.join(SuggestionStatus)})$")] = None,
     enricher: str | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: str | None = None,
@@ -61,8 +59,8 @@ def list_suggestions(
 
 
 @router.post("/{suggestion_id}/decisions", response_model=DecisionOut, status_code=201)
-def decide(suggestion_id: int, body: DecisionIn, repo: Repo = Depends(scoped(*DECIDERS))) -> DecisionOut:
-    if body.status == "edited" and not (body.label or body.authority_uri):
+def decide(suggestion_id: int, body: DecisionIn, repo: Repo = Depends(scoped(*REVIEWERS))) -> DecisionOut:
+    if body.status == SuggestionStatus.edited and not (body.label or body.authority_uri):
         raise Problem(422, "body field 'label' or 'authority_uri': an edit must change one of them")
     suggestion = repo.suggestion(suggestion_id)
     decision = take_decision(repo, suggestion, body.status, body.label, body.authority_uri, body.reason)

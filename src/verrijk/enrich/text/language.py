@@ -7,6 +7,8 @@ from functools import lru_cache
 
 from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 
+from verrijk.errors import Invalid
+
 # The languages verrijk detects: its three working languages and German, common in Flemish collections.
 SUPPORTED = ("nl", "fr", "en", "de")
 UNDETERMINED = "und"  # ISO 639-2 "undetermined": too short or nothing matched
@@ -19,7 +21,7 @@ class Detected:
     confidence: float  # 0..1; 1.0 when the caller gave the language
 
 
-class UnsupportedLanguage(ValueError):
+class UnsupportedLanguage(Invalid):
     """A language code verrijk cannot detect or route."""
 
 

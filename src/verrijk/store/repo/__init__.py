@@ -21,7 +21,7 @@ from verrijk.store.repo.authorities import (
 )
 from verrijk.store.repo.base import PUBLISHED_STATES, Page, RecordFilter, Scope
 from verrijk.store.repo.jobs import Jobs, touch
-from verrijk.store.repo.publishing import Publishing, public_owner
+from verrijk.store.repo.publishing import Publishing, public_annotation_owner, public_owner
 from verrijk.store.repo.records import RECORD_COLUMNS, Records
 from verrijk.store.repo.review import DISPUTED, REVIEW_SLOT, QueueFilter, Review
 from verrijk.store.repo.suggestions import Suggestions
@@ -46,6 +46,7 @@ __all__ = [
     "authority_entries",
     "authority_load",
     "count_entries",
+    "public_annotation_owner",
     "public_owner",
     "replace_entries",
     "shared_authority",

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from verrijk.store.repo.base import Scope, Scoped
-from verrijk.store.tables import Collection, Record, StreamMember
+from verrijk.store.repo.base import PUBLISHED_STATES, Scope, Scoped
+from verrijk.store.tables import Collection, Record, StreamMember, Suggestion
 
 
 class Publishing(Scoped):
@@ -97,3 +97,11 @@ def public_owner(session: Session, record_id: int) -> Scope | None:
         .where(Record.id == record_id, Collection.public.is_(True))
     ).first()
     return Scope(row[0], role="client") if row else None
+
+
+def public_annotation_owner(session: Session, suggestion_id: int) -> Scope | None:
+    """The scope to read an annotation in without a key: only decided suggestions of published collections."""
+    record_id = session.scalar(
+        select(Suggestion.record_id).where(Suggestion.id == suggestion_id, Suggestion.status.in_(PUBLISHED_STATES))
+    )
+    return public_owner(session, record_id) if record_id is not None else None

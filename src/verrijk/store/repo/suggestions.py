@@ -166,6 +166,16 @@ class Suggestions(Scoped):
             )
         )
 
+    def suggestion_counts(self) -> list[Row[tuple[str, str, str, int]]]:
+        """(enricher, enricher version, status, how many) over the organisation's suggestions."""
+        return list(
+            self.session.execute(
+                select(Suggestion.enricher, Suggestion.enricher_version, Suggestion.status, func.count(Suggestion.id))
+                .where(Suggestion.organisation_id == self.org_id)
+                .group_by(Suggestion.enricher, Suggestion.enricher_version, Suggestion.status)
+            )
+        )
+
     def decisions_per_day(self, days: int = 30) -> list[Row[tuple[Any, int]]]:
         """(day, decisions taken) for the latest `days` days with decisions, newest first."""
         day = func.date(Decision.created_at)

@@ -1,4 +1,5 @@
-"""What an organisation publishes about its use of machine suggestions: enrichers, model cards, decisions."""
+"""What an organisation publishes about its use of machine suggestions: enrichers, model cards, decisions. The
+public page /about/{organisation} and GET /organisations/{organisation}/transparency both show it."""
 
 from __future__ import annotations
 
@@ -6,11 +7,15 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from verrijk.config import Settings
+from verrijk.domain import SuggestionStatus
 from verrijk.enrich.registry import REGISTRY
-from verrijk.store.repo import Repo
-from verrijk.store.tables import Suggestion
+from verrijk.errors import NotFound
+from verrijk.store.accounts import AccountError, organisation_by_slug
+from verrijk.store.repo import PUBLISHED_STATES, Repo, Scope
+from verrijk.store.tables import Organisation
 
 
 @dataclass
@@ -23,20 +28,25 @@ class EnricherReport:
 
     @property
     def decided(self) -> int:
-        return sum(v for k, v in self.counts.items() if k != "suggested")
+        return sum(v for k, v in self.counts.items() if k != SuggestionStatus.suggested)
 
     @property
     def acceptance_rate(self) -> float | None:
-        accepted = self.counts.get("accepted", 0) + self.counts.get("edited", 0) + self.counts.get("auto", 0)
+        accepted = sum(self.counts.get(k, 0) for k in PUBLISHED_STATES)
         return round(accepted / self.decided, 3) if self.decided else None
 
 
+def transparency_of(session: Session, slug: str, settings: Settings) -> tuple[Organisation, list[EnricherReport]]:
+    """An organisation's public account, read as anyone may: NotFound for an organisation that does not exist."""
+    try:
+        org = organisation_by_slug(session, slug)
+    except AccountError as exc:
+        raise NotFound(str(exc)) from exc
+    return org, report(Repo(session, Scope(org.id, role="client")), settings.enrichers, settings.models_dir)
+
+
 def report(repo: Repo, configured: list[str], models_dir: Path) -> list[EnricherReport]:
-    rows = repo.session.execute(
-        select(Suggestion.enricher, Suggestion.enricher_version, Suggestion.status, func.count(Suggestion.id))
-        .where(Suggestion.organisation_id == repo.org_id)
-        .group_by(Suggestion.enricher, Suggestion.enricher_version, Suggestion.status)
-    )
+    rows = repo.suggestion_counts()
     reports: dict[str, EnricherReport] = {n: EnricherReport(n) for n in configured if n in REGISTRY.specs()}
     for name, version, status, count in rows:
         r = reports.setdefault(name, EnricherReport(name))

@@ -1,4 +1,7 @@
-"""Request dependencies: database session, the caller (API key or web session), role checks, scoped repo."""
+"""Request dependencies the API and the web pages share: database session, the caller (API key or web session),
+role checks, the organisation-scoped repo, the search service and the review queue's filter parameters.
+
+Errors are verrijk.errors (401 Unauthenticated, 403 Forbidden, 429 QuotaExceeded): each side renders them its way."""
 
 from __future__ import annotations
 
@@ -6,18 +9,19 @@ import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
+from typing import Annotated, Literal
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
-from verrijk.api.errors import Problem
 from verrijk.domain import Role
+from verrijk.errors import Forbidden, QuotaExceeded, Unauthenticated
 from verrijk.logs import bind_organisation
+from verrijk.review.queue import QueueFilter
+from verrijk.search.service import SearchService
 from verrijk.store.accounts import Principal, authenticate_key, principal_for_key, principal_for_member
 from verrijk.store.repo import Repo, Scope
 from verrijk.store.tables import ApiKey, Organisation
-
-ALL_ROLES = tuple(r.value for r in Role)
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -53,7 +57,7 @@ def current_principal(request: Request, session: Session = Depends(get_session))
     if raw:
         principal = authenticate_key(session, raw)
         if principal is None:
-            raise Problem(401, "the X-API-Key header holds an unknown or revoked key")
+            raise Unauthenticated("the X-API-Key header holds an unknown or revoked key")
     else:
         stored = request.session if "session" in request.scope else {}
         key = session.get(ApiKey, stored["key_id"]) if stored.get("key_id") else None
@@ -70,8 +74,7 @@ def current_principal(request: Request, session: Session = Depends(get_session))
         if org and org.quota_requests_per_minute:
             wait = request.app.state.rate_limiter.hit(org.id, org.quota_requests_per_minute)
             if wait is not None:
-                raise Problem(
-                    429,
+                raise QuotaExceeded(
                     f"organisation {org.slug!r} may make {org.quota_requests_per_minute} requests "
                     f"a minute; retry in {wait:.0f} s",
                 )
@@ -87,9 +90,9 @@ def allow(*roles: str, public: bool = False) -> Callable[..., Principal | None]:
         if public:
             return principal
         if principal is None:
-            raise Problem(401, "this endpoint needs an API key in the X-API-Key header (or a web login)")
+            raise Unauthenticated("this endpoint needs an API key in the X-API-Key header (or a web login)")
         if principal.role not in roles:
-            raise Problem(403, f"role {principal.role!r} may not do this; allowed: {', '.join(roles)}")
+            raise Forbidden(f"role {principal.role!r} may not do this; allowed: {', '.join(roles)}")
         return principal
 
     check.allowed_roles = frozenset(roles)  # type: ignore[attr-defined]
@@ -109,3 +112,25 @@ def scoped(*roles: str) -> Callable[..., Repo]:
         return repo_for(principal, session)
 
     return dependency
+
+
+def search_service(request: Request) -> SearchService:
+    """The app's search service, made on first use from the data directory and VERRIJK_SEARCH_* settings."""
+    state = request.app.state
+    if getattr(state, "search", None) is None:
+        state.search = SearchService(state.settings.data_dir)
+    return state.search
+
+
+def queue_filter(
+    collection: str | None = None,
+    enricher: str | None = None,
+    kind: str | None = None,
+    language: str | None = None,
+    min_score: Annotated[float | None, Query(ge=0, le=1)] = None,
+    max_score: Annotated[float | None, Query(ge=0, le=1)] = None,
+    record_id: int | None = None,
+    order: Literal["uncertainty", "record"] = "uncertainty",
+) -> QueueFilter:
+    """The review queue's filter, read from the same query parameters by GET /review/next and /web/review."""
+    return QueueFilter(collection, enricher, kind, language, min_score, max_score, record_id, order)

@@ -1,4 +1,5 @@
-"""The FastAPI application: settings, database, middleware, routers, web pages."""
+"""The composition root: one FastAPI application with the API routers, the web pages, each side's error rendering,
+the database and the middleware, made from Settings."""
 
 from __future__ import annotations
 
@@ -8,8 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from verrijk import __version__, logs
-from verrijk.api import errors
-from verrijk.api.deps import RateLimiter
+from verrijk.api import errors as api_errors
 from verrijk.api.limits import BodySizeLimit
 from verrijk.api.routers import (
     annotations,
@@ -31,7 +31,9 @@ from verrijk.api.routers import (
     tasks,
 )
 from verrijk.config import Settings
+from verrijk.deps import RateLimiter
 from verrijk.store.db import make_engine, session_factory
+from verrijk.web import errors as web_errors
 from verrijk.web import routes as web_routes
 from verrijk.web.routes import STATIC_DIR
 
@@ -47,7 +49,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.db_url)
     app.state.sessions = session_factory(app.state.engine)
     app.state.rate_limiter = RateLimiter()
-    errors.install(app)
+    api_errors.install(app)
+    web_errors.install(app)  # after the API's: it hands every error but a browser's missing sign-in back to it
     for router in (
         health.router,
         collections.router,
