@@ -18,6 +18,8 @@ demo: $(STAMP)
 	$(BIN)/verrijk demo
 
 test: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks training
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 benchmark: $(STAMP)
