@@ -11,7 +11,8 @@ from verrijk.api.errors import Problem
 from verrijk.api.schemas import JobOut, JobPage
 from verrijk.deps import scoped
 from verrijk.domain import READERS, REVIEWERS, JobStatus
-from verrijk.enrich.jobs import ENRICH, cancel_job, create_enrich_job, execute_in_background, resume_job
+from verrijk.enrich import jobs
+from verrijk.enrich.jobs import ENRICH, create_enrich_job, execute_in_background
 from verrijk.store.repo import Repo
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
@@ -53,15 +54,15 @@ def start_job(
 
 
 @router.post("/{job_id}/cancel", response_model=JobOut)
-def cancel(job_id: int, repo: Repo = Depends(scoped(*REVIEWERS))) -> JobOut:
-    return JobOut.of(cancel_job(repo, job_id))
+def cancel_job(job_id: int, repo: Repo = Depends(scoped(*REVIEWERS))) -> JobOut:
+    return JobOut.of(jobs.cancel_job(repo, job_id))
 
 
 @router.post("/{job_id}/resume", response_model=JobOut, status_code=202)
-def resume(
+def resume_job(
     job_id: int, request: Request, background: BackgroundTasks, repo: Repo = Depends(scoped(*REVIEWERS))
 ) -> JobOut:
-    job = resume_job(repo, job_id)
+    job = jobs.resume_job(repo, job_id)
     background.add_task(
         execute_in_background, request.app.state.sessions, repo.scope, job.id, request.app.state.settings
     )
