@@ -3,6 +3,9 @@ the database and the middleware, made from Settings."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
@@ -32,6 +35,7 @@ from verrijk.api.routers import (
 )
 from verrijk.config import Settings
 from verrijk.deps import RateLimiter
+from verrijk.enrich.jobs import Recovery
 from verrijk.store.db import make_engine, session_factory
 from verrijk.web import errors as web_errors
 from verrijk.web import routes as web_routes
@@ -41,10 +45,18 @@ DESCRIPTION = """Metadata enrichment for heritage collections. Authenticate with
 (`verrijk keys create --role cataloger`). Errors are RFC 9457 problem details."""
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """While the server runs, enrichment jobs a crashed process left behind are resumed (enrich.jobs.Recovery)."""
+    recovery = Recovery(app.state.sessions, app.state.settings).start()
+    yield
+    recovery.stop()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     settings.ensure_data_dir()
-    app = FastAPI(title="verrijk", version=__version__, description=DESCRIPTION)
+    app = FastAPI(title="verrijk", version=__version__, description=DESCRIPTION, lifespan=_lifespan)
     app.state.settings = settings
     app.state.engine = make_engine(settings.db_url)
     app.state.sessions = session_factory(app.state.engine)

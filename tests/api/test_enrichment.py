@@ -182,3 +182,21 @@ def test_jobs_quota(session, repo, settings):
 
     with pytest.raises(QuotaExceeded, match="1 jobs at once"):
         create_enrich_job(repo, "audio", ["link.creators"], settings)
+
+
+def test_an_orphaned_job_is_claimed_by_exactly_one_recoverer(session, repo, settings):
+    from datetime import timedelta
+
+    from verrijk.store.repo.jobs import claim_job, orphaned_jobs
+    from verrijk.store.tables import utcnow
+
+    job = create_enrich_job(repo, "audio", ["link.creators"], settings)
+    job.status, job.updated_at = "running", utcnow() - timedelta(minutes=10)
+    session.commit()
+    stale_before = utcnow() - timedelta(minutes=5)
+    assert orphaned_jobs(session, "enrich", stale_before) == [(job.id, repo.org_id)]
+    assert claim_job(session, job.id, stale_before) is True
+    assert claim_job(session, job.id, stale_before) is False  # the first claim made it fresh: nobody else gets it
+    session.commit()
+    session.refresh(job)
+    assert job.status == "queued" and orphaned_jobs(session, "enrich", stale_before) == []

@@ -5,7 +5,9 @@ The rules of when a job may be cancelled or resumed live here, so the CLI and th
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
+from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -15,7 +17,8 @@ from verrijk.enrich.config import build, job_plan
 from verrijk.enrich.pipeline import run_job
 from verrijk.errors import Conflict
 from verrijk.store.repo import Repo, Scope
-from verrijk.store.tables import Job
+from verrijk.store.repo.jobs import claim_job, orphaned_jobs
+from verrijk.store.tables import Job, utcnow
 
 ENRICH = "enrich"
 FINISHED = (JobStatus.done, JobStatus.failed, JobStatus.cancelled)
@@ -94,8 +97,60 @@ def execute(
 
 def execute_in_background(sessions: sessionmaker, scope: Scope, job_id: int, settings: Settings) -> None:
     """A job started by the API: its failure is stored on the job (for the client) and logged (for the operator)."""
-    with sessions() as session:
-        try:
-            execute(session, scope, job_id, settings.enrich_batch_size, settings=settings)
-        except Exception:  # noqa: BLE001 - already on the job and in the log; a background task has no caller
+    with _running_lock:
+        if job_id in _running:
             return
+        _running.add(job_id)
+    try:
+        with sessions() as session:
+            execute(session, scope, job_id, settings.enrich_batch_size, settings=settings)
+    except Exception:  # noqa: BLE001 - already on the job and in the log; a background task has no caller
+        return
+    finally:
+        with _running_lock:
+            _running.discard(job_id)
+
+
+_running: set[int] = set()  # jobs this process is running: never "recovered" from under itself
+_running_lock = threading.Lock()
+
+
+def recover(sessions: sessionmaker, settings: Settings) -> list[int]:
+    """Resume the enrichment jobs a dead process left queued or running (no progress for job_stale_seconds):
+    each is claimed atomically, so of several servers exactly one takes it, and runs on from its last committed
+    batch (suggestions are keyed, so nothing is stored twice). Returns the ids it ran."""
+    stale_before = utcnow() - timedelta(seconds=settings.job_stale_seconds)
+    with sessions() as session:
+        found = [(j, o) for j, o in orphaned_jobs(session, ENRICH, stale_before) if j not in _running]
+        claimed = [(j, o) for j, o in found if claim_job(session, j, stale_before)]
+        session.commit()
+    for job_id, org_id in claimed:
+        log.warning("job recovered after its process died", extra={"organisation_id": org_id, "job_id": job_id})
+        execute_in_background(sessions, Scope(org_id), job_id, settings)
+    return [j for j, _ in claimed]
+
+
+class Recovery:
+    """A daemon thread of the server that looks for orphaned jobs every job_recovery_seconds and resumes them."""
+
+    def __init__(self, sessions: sessionmaker, settings: Settings):
+        self.sessions, self.settings = sessions, settings
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="verrijk-job-recovery", daemon=True)
+
+    def start(self) -> Recovery:
+        if self.settings.job_recovery_seconds > 0:
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.settings.job_recovery_seconds):
+            try:
+                recover(self.sessions, self.settings)
+            except Exception:  # noqa: BLE001 - a database hiccup must not end the loop; the next round retries
+                log.exception("job recovery failed")

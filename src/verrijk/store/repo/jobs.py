@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from verrijk.domain import JobStatus
 from verrijk.errors import NotFound, QuotaExceeded
@@ -45,6 +47,28 @@ class Jobs(Scoped):
         if job is None:
             raise NotFound(f"job {job_id} does not exist in this organisation")
         return job
+
+
+def orphaned_jobs(session: Session, kind: str, stale_before: datetime) -> list[tuple[int, int]]:
+    """(job id, organisation id) of every organisation's queued or running jobs of a kind with no progress since
+    `stale_before`: what a process that died left behind. Operator-level, like the accounts."""
+    rows = session.execute(
+        select(Job.id, Job.organisation_id)
+        .where(Job.kind == kind, Job.status.in_(ACTIVE), Job.updated_at < stale_before)
+        .order_by(Job.id)
+    )
+    return [(job_id, org_id) for job_id, org_id in rows]
+
+
+def claim_job(session: Session, job_id: int, stale_before: datetime) -> bool:
+    """Take over an orphaned job (queued again, marked updated now) unless another process was first: one atomic
+    UPDATE, so of several workers recovering at once exactly one gets it."""
+    claimed = session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status.in_(ACTIVE), Job.updated_at < stale_before)
+        .values(status=JobStatus.queued.value, updated_at=utcnow())
+    )
+    return claimed.rowcount == 1
 
 
 def touch(job: Job, **changes: Any) -> None:
