@@ -41,6 +41,16 @@ def test_re_adding_replaces_entries_and_the_index(session, org):
     assert count_entries(session, authority) == 7 and authority_load(session, authority).version == "v2"
 
 
+def test_an_index_is_named_after_the_authority_it_was_opened_for(session, org):
+    # the same id and data under another name (a renamed authority; a database emptied and loaded again, as the
+    # PostgreSQL tests do) is another index, so links name the authority the caller asked for
+    add(session, org.id, "eerste", AUTH / "people.csv", "v1")
+    assert open_index(session, org.id, "eerste").name == "eerste"
+    Repo(session, Scope(org.id)).authority("eerste").name = "tweede"
+    session.commit()
+    assert open_index(session, org.id, "tweede").name == "tweede"
+
+
 def test_a_failed_load_leaves_the_previous_entries(session, org):
     add(session, org.id, "eigen", AUTH / "people.csv", "v1")
 

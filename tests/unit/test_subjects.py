@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 
 import numpy as np
@@ -25,7 +24,7 @@ from verrijk.enrich.text.subjects import (
     parse_skos,
 )
 from verrijk.enrich.text.subjects.bundle import ModelError, SubjectModel, load_model
-from verrijk.enrich.text.subjects.data import LabelledRecord
+from verrijk.enrich.text.subjects.data import LabelledRecord, load_demo_records
 from verrijk.enrich.text.subjects.enricher import DemoSubjects, IconclassSubjects
 from verrijk.enrich.text.subjects.ensemble import combine, tune_weights
 from verrijk.enrich.text.subjects.metrics import f1_at_k, ndcg_at_k, precision_at_1, score_rankings
@@ -268,9 +267,25 @@ def test_iconclass_labels_follow_the_record_language():
     assert enricher.model.vocabulary.label(french[0].authority_uri, "nl") == "insects: butterfly"
 
 
-def test_the_recorded_figures_beat_the_baseline():
-    metrics = json.loads((MODELS_DIR / "metrics.json").read_text())
-    for name in ("demo", "iconclass"):
-        backends = metrics[name]["backends"]
-        assert backends["ensemble"]["ndcg@5"] > backends["frequency"]["ndcg@5"]
-        assert backends["ensemble"]["f1@5"] > backends["frequency"]["f1@5"]
+# Measured on every sixth distinct test-split text (the shipped models were fitted on train + dev only):
+#   demo       66 records: F1@5 0.89, precision@1 0.94; most-frequent-subjects baseline 0.45 / 0.82
+#   iconclass  68 records: F1@5 0.43, precision@1 0.47; baseline 0.06 / 0.10 (39,479 concepts: chance is ~0)
+# The floors sit well under the measured figures, so retraining may move them, yet far over the baseline (and
+# chance): a model that stopped reading the text, or suggested wrong concepts, fails. On demo the most frequent
+# subject alone is right first 82% of the time, so there F1@5 is the figure that tells a model from the baseline.
+FLOORS = {"subjects.demo": {"f1@5": 0.7, "precision@1": 0.8}, "subjects.iconclass": {"f1@5": 0.25, "precision@1": 0.3}}
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_the_shipped_models_suggest_the_right_subjects_for_held_out_records(name):
+    enricher = create(name)
+    vocabulary = enricher.model.vocabulary
+    distinct = {r.text: r for r in load_demo_records() if r.split == "test" and r.gold(vocabulary)}
+    records = list(distinct.values())[::6]
+    assert 60 <= len(records) <= 70
+    items = [Item(i, "description", "text", text=r.text, language="nl") for i, r in enumerate(records)]
+    rankings = [[p.authority_uri for p in proposals] for proposals in enricher.enrich(items)]
+    measured = score_rankings(rankings, [r.gold(vocabulary) for r in records])
+    assert measured["documents"] == len(records)
+    for metric, floor in FLOORS[name].items():
+        assert measured[metric] >= floor, (metric, measured)

@@ -22,9 +22,9 @@ from verrijk.store.tables import Authority
 
 CACHE_SIZE = 8  # indexes kept per process; geonames takes ~1 GB, an organisation's thesaurus a few MB
 
-_cache: OrderedDict[tuple[str, int, str], AuthorityIndex] = OrderedDict()
+_cache: OrderedDict[tuple[str, int, str, str], AuthorityIndex] = OrderedDict()
 _cache_lock = threading.Lock()
-_build_locks: dict[tuple[str, int, str], threading.Lock] = {}
+_build_locks: dict[tuple[str, int, str, str], threading.Lock] = {}
 log = logging.getLogger(__name__)
 
 
@@ -34,10 +34,11 @@ def stored_entries(session: Session, authority: Authority) -> Iterator[Entry]:
 
 
 def index_for(session: Session, authority: Authority) -> AuthorityIndex:
-    """The authority's index, built on first use and kept per (database, authority id, version): a process
-    serving several databases (tests, a multi-tenant host) never gets another database's index."""
+    """The authority's index, built on first use and kept per (database, authority id, name, version): a process
+    serving several databases (tests, a multi-tenant host) never gets another database's index, nor an index
+    named after another authority that once had the same id and data."""
     load = authority_load(session, authority)
-    key = (str(session.get_bind().url), authority.id, load.version if load else "")
+    key = (str(session.get_bind().url), authority.id, authority.name, load.version if load else "")
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)
@@ -48,7 +49,7 @@ def index_for(session: Session, authority: Authority) -> AuthorityIndex:
             if key in _cache:
                 return _cache[key]
         started = time.perf_counter()
-        index = AuthorityIndex(authority.name, stored_entries(session, authority), key[2])
+        index = AuthorityIndex(authority.name, stored_entries(session, authority), key[3])
         log_duration(
             log, started, "authority %s indexed: %d entries", authority.name, len(index.entries), version=index.version
         )
