@@ -1,4 +1,5 @@
-"""POST /enrich as a client calls it: languages, entities with offsets, authority links or NIL, and bad input."""
+"""POST /enrich as a client calls it (languages, entities with offsets, authority links or NIL, bad input), and
+the web form that tries the same pipeline."""
 
 from __future__ import annotations
 
@@ -111,3 +112,30 @@ def test_bad_input_gets_a_clear_problem(client, org, body, status, says):
 
 def test_volunteers_may_not_call_it(client, org):
     assert post(client, org, {"texts": [{"text": "Hallo"}]}, role="volunteer").status_code == 403
+
+
+def test_a_model_that_cannot_load_is_a_503_naming_it(app, client, org):
+    settings = app.state.settings
+    app.state.settings = settings.model_copy(update={"ner_models": {**settings.ner_models, "nl": "/nonexistent/model"}})
+    r = post(client, org, {"texts": [{"text": "Gezicht op Paramaribo", "language": "nl"}], "authorities": []})
+    assert r.status_code == 503, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert "/nonexistent/model" in r.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("form", "status", "says"),
+    [
+        ({"text": "   "}, 422, "Geef een tekst om te verrijken."),
+        ({"text": "x" * 100_001}, 413, "De tekst is te lang: hoogstens 100,000 tekens."),
+        ({"text": "Hallo", "language": "xx"}, 422, "Kies een taal uit de lijst."),
+    ],
+)
+def test_the_web_form_says_what_is_wrong_with_the_text(client, org, form, status, says):
+    """The same limits as POST /enrich (and the same status codes), on the page a signed-in cataloger posts."""
+    assert client.post("/login", data={"api_key": org.keys["cataloger"]}, follow_redirects=False).status_code == 303
+    r = client.post("/web/enrich", data=form, headers={"Accept": "text/html"})
+    assert r.status_code == status
+    assert r.headers["content-type"].startswith("text/html")
+    assert f'<p class="error" id="enrich-error" role="alert">{says}</p>' in r.text
+    assert f">{form['text']}</textarea>" in r.text  # kept, to be corrected

@@ -168,10 +168,42 @@ def test_enrich_over_the_api_with_decisions(client, org, session, shipped_creato
     )
 
 
+def refused(r, status: int, says: str) -> None:
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert says in r.json()["detail"], r.json()
+
+
 def test_bad_job_requests(client, org):
-    assert client.post("/jobs", json={"collection": "nope"}, headers=org.headers()).status_code == 404
-    r = client.post("/jobs", json={"collection": "nope", "enrichers": ["magic"]}, headers=org.headers())
-    assert r.status_code == 422 and "unknown enricher 'magic'" in r.json()["detail"]
+    client.post("/collections/audio/ingest", headers=org.headers(), files={"file": ("r.jsonl", RECORDS)})
+    refused(client.post("/jobs", json={"collection": "nope"}, headers=org.headers()), 404, "'nope'")
+    for collection in ("audio", "nope"):  # the enricher is checked first, and nothing is queued
+        r = client.post("/jobs", json={"collection": collection, "enrichers": ["magic"]}, headers=org.headers())
+        refused(r, 422, "unknown enricher 'magic'")
+    assert [j["kind"] for j in client.get("/jobs", headers=org.headers()).json()["items"]] == ["ingest"]
+
+
+def test_finished_and_ingest_jobs_cannot_be_cancelled_or_resumed(client, org, session):
+    client.post("/collections/audio/ingest", headers=org.headers(), files={"file": ("r.jsonl", RECORDS)})
+    (ingest_job,) = client.get("/jobs", headers=org.headers()).json()["items"]
+    started = client.post("/jobs", json={"collection": "audio"}, headers=org.headers()).json()
+    done = client.get(f"/jobs/{started['id']}", headers=org.headers()).json()  # the test client ran it already
+    assert (ingest_job["kind"], ingest_job["status"], done["status"]) == ("ingest", "done", "done")
+
+    def act(job_id: int, action: str):
+        return client.post(f"/jobs/{job_id}/{action}", headers=org.headers())
+
+    refused(act(done["id"], "cancel"), 409, f"job {done['id']} is already done")
+    refused(act(done["id"], "resume"), 409, f"job {done['id']} is already done")
+    refused(act(ingest_job["id"], "cancel"), 409, f"job {ingest_job['id']} is already done")
+    refused(act(ingest_job["id"], "resume"), 409, f"job {ingest_job['id']} is an ingest job")
+    queued = create_enrich_job(Repo(session, Scope(org.id)), "audio", ["link.creators"]).id
+    assert act(queued, "cancel").json()["status"] == "cancelled"
+    refused(act(queued, "cancel"), 409, f"job {queued} is already cancelled")
+    resumed = act(queued, "resume")
+    assert resumed.status_code == 202 and resumed.json()["status"] == "queued"
+    assert client.get(f"/jobs/{queued}", headers=org.headers()).json()["status"] == "done"
+    refused(act(queued, "resume"), 409, f"job {queued} is already done")
 
 
 def test_jobs_quota(session, repo, settings):
