@@ -154,14 +154,15 @@ class World:
         job = create_enrich_job(self.repo, "a-col", ["link.creators"])
         return cancel_job(self.repo, job.id).id if cancelled else job.id
 
-    def suggestion(self) -> int:
+    def suggestion(self, record_id: int | None = None) -> int:
+        n = next(self.made)
         suggestion = Suggestion(
             organisation_id=self.org.id,
-            record_id=self.ids["record_id"],
-            key=f"access-{next(self.made)}",
+            record_id=record_id or self.ids["record_id"],
+            key=f"access-{n}",
             field="title",
             kind="tag",
-            label=f"label {next(self.made)}",
+            label=f"label {n}",
             score=0.5,
             enricher="test",
             enricher_version="1",
@@ -185,14 +186,15 @@ def world(app, client, org, session, populated):
     session.commit()
     app.state.settings = app.state.settings.model_copy(update={"link_authorities": ["names"]})
     data = b"source_id,title\no1,Open record\n"
-    client.post("/collections", headers=org.headers(), json={"slug": "open-col", "name": "Open", "public": True})
+    opened = client.post(
+        "/collections", headers=org.headers(), json={"slug": "open-col", "name": "Open", "public": True}
+    )
+    assert opened.status_code == 201, opened.text
     client.post("/collections/open-col/ingest", headers=org.headers(), files={"file": ("o.csv", data, "text/csv")})
     open_record = client.get("/records?collection=open-col", headers=org.headers()).json()["items"][0]["id"]
     ids = {**populated, "open_record": open_record, "authority": "names", "name": "names"}
     w = World(client, org, repo, ids)
-    ids["open_suggestion"] = w.suggestion()
-    session.get(Suggestion, ids["open_suggestion"]).record_id = open_record
-    session.commit()
+    ids["open_suggestion"] = w.suggestion(open_record)
     decided = client.post(
         f"/suggestions/{ids['open_suggestion']}/decisions", headers=org.headers(), json={"status": "accepted"}
     )
