@@ -147,11 +147,12 @@ class World:
     client: TestClient
     org: Org
     repo: Repo
+    settings: Settings
     ids: dict
     made: Iterator[int] = field(default_factory=count)
 
     def job(self, cancelled: bool = False) -> int:
-        job = create_enrich_job(self.repo, "a-col", ["link.creators"])
+        job = create_enrich_job(self.repo, "a-col", ["link.creators"], self.settings)
         return cancel_job(self.repo, job.id).id if cancelled else job.id
 
     def suggestion(self, record_id: int | None = None) -> int:
@@ -193,7 +194,7 @@ def world(app, client, org, session, populated):
     client.post("/collections/open-col/ingest", headers=org.headers(), files={"file": ("o.csv", data, "text/csv")})
     open_record = client.get("/records?collection=open-col", headers=org.headers()).json()["items"][0]["id"]
     ids = {**populated, "open_record": open_record, "authority": "names", "name": "names"}
-    w = World(client, org, repo, ids)
+    w = World(client, org, repo, app.state.settings, ids)
     ids["open_suggestion"] = w.suggestion(open_record)
     decided = client.post(
         f"/suggestions/{ids['open_suggestion']}/decisions", headers=org.headers(), json={"status": "accepted"}
@@ -267,6 +268,12 @@ ROUTES: dict[tuple[str, str], tuple[int, dict | Callable[[World, str | None], di
         200,
         {"json": {"texts": [{"text": "Jan Vermeer in Delft", "language": "en"}], "authorities": []}},
     ),
+    ("GET", "/enrichers"): (200, {}),
+    ("GET", "/enrichers/{name}"): (200, {"ids": {"name": "link.creators"}}),
+    ("PATCH", "/enrichers/{name}"): (200, {"ids": {"name": "link.creators"}, "json": {"enabled": True}}),
+    ("GET", "/config/enrichers"): (200, {}),
+    ("PUT", "/config/enrichers"): (200, {"json": {"enabled": ["link.creators"]}}),
+    ("DELETE", "/config/enrichers"): (200, {}),
     ("GET", "/reconcile/{authority}"): (200, {}),
     ("POST", "/reconcile/{authority}"): (200, {"data": {"queries": '{"q0": {"query": "Victor Hugo"}}'}}),
     ("GET", "/reconcile/{authority}/suggest/entity"): (200, {"params": {"prefix": "Vic"}}),

@@ -183,7 +183,7 @@ def test_bad_job_requests(client, org):
     assert [j["kind"] for j in client.get("/jobs", headers=org.headers()).json()["items"]] == ["ingest"]
 
 
-def test_finished_and_ingest_jobs_cannot_be_cancelled_or_resumed(client, org, session):
+def test_finished_and_ingest_jobs_cannot_be_cancelled_or_resumed(client, org, session, settings, shipped_creators):
     client.post("/collections/audio/ingest", headers=org.headers(), files={"file": ("r.jsonl", RECORDS)})
     (ingest_job,) = client.get("/jobs", headers=org.headers()).json()["items"]
     started = client.post("/jobs", json={"collection": "audio"}, headers=org.headers()).json()
@@ -197,7 +197,7 @@ def test_finished_and_ingest_jobs_cannot_be_cancelled_or_resumed(client, org, se
     refused(act(done["id"], "resume"), 409, f"job {done['id']} is already done")
     refused(act(ingest_job["id"], "cancel"), 409, f"job {ingest_job['id']} is already done")
     refused(act(ingest_job["id"], "resume"), 409, f"job {ingest_job['id']} is an ingest job")
-    queued = create_enrich_job(Repo(session, Scope(org.id)), "audio", ["link.creators"]).id
+    queued = create_enrich_job(Repo(session, Scope(org.id)), "audio", ["link.creators"], settings).id
     assert act(queued, "cancel").json()["status"] == "cancelled"
     refused(act(queued, "cancel"), 409, f"job {queued} is already cancelled")
     resumed = act(queued, "resume")

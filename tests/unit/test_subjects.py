@@ -278,7 +278,7 @@ FLOORS = {"subjects.demo": {"f1@5": 0.7, "precision@1": 0.8}, "subjects.iconclas
 
 @pytest.mark.parametrize("name", sorted(FLOORS))
 def test_the_shipped_models_suggest_the_right_subjects_for_held_out_records(name):
-    enricher = create(name)
+    enricher = REGISTRY.get(name).build({}, EnricherContext(None, Settings()))
     vocabulary = enricher.model.vocabulary
     distinct = {r.text: r for r in load_demo_records() if r.split == "test" and r.gold(vocabulary)}
     records = list(distinct.values())[::6]
