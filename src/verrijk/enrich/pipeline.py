@@ -13,7 +13,7 @@ from verrijk.review.thresholds import apply_all
 from verrijk.store.repo import Repo, touch
 from verrijk.store.tables import Job, Record, Suggestion
 
-TEXT_FIELDS = ("title", "description")
+TEXT_FIELDS = ("title", "description", "date")  # enrichers pick the fields they read
 LIST_TEXT_FIELDS = ("creator", "place", "subject")
 log = logging.getLogger(__name__)
 

@@ -191,6 +191,18 @@ BUILTIN: tuple[EnricherSpec, ...] = (
             ),
         },
     ),
+    EnricherSpec(
+        name="dates.edtf",
+        factory="verrijk.enrich.text.dates:create",
+        accepts=_TEXT,
+        description="Normalises a record's free-text date to EDTF (ca. 1890 -> 1890~, 17de eeuw -> 16XX).",
+        version="dates.edtf-1",
+        params={
+            "fields": Param(list[str], ["date"], "record fields holding a free-text date"),
+            "min_score": Param(float, 0.0, "readings less certain than this are not suggested", 0, 1),
+        },
+        card="dates.edtf",
+    ),
     *(
         EnricherSpec(
             name=f"subjects.{vocabulary}",

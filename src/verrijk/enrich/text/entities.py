@@ -18,6 +18,7 @@ from verrijk.domain import SuggestionKind
 from verrijk.enrich.base import Enricher, Item, Proposal
 from verrijk.enrich.registry import EnricherContext
 from verrijk.enrich.text.analysis import Analysis, TextAnalyser, TextIn
+from verrijk.enrich.text.dates import parse_date
 from verrijk.enrich.text.language import SUPPORTED
 from verrijk.enrich.text.linking.linker import Linker
 from verrijk.enrich.text.linking.model import LinkContext
@@ -53,6 +54,8 @@ def proposals_of(analysis: Analysis) -> list[Proposal]:
     for entity in analysis.entities:
         m = entity.mention
         extra = {"mention": m.text, "language": analysis.language.language}
+        if m.type == "DATE" and (date := parse_date(m.text)):
+            extra["edtf"] = date.edtf
         if entity.link:
             entry = entity.link.entry
             proposals.append(
