@@ -139,3 +139,20 @@ def test_the_web_form_says_what_is_wrong_with_the_text(client, org, form, status
     assert r.headers["content-type"].startswith("text/html")
     assert f'<p class="error" id="enrich-error" role="alert">{says}</p>' in r.text
     assert f">{form['text']}</textarea>" in r.text  # kept, to be corrected
+
+
+def test_the_organisations_ner_configuration_is_what_the_api_and_the_page_run(client, org):
+    """An admin points the organisation's `ner` at a model that cannot load: POST /enrich says 503 naming it, the
+    page shows it in the page with the same status; resetting the configuration brings the shipped model back."""
+    bad = {"params": {"models": {"nl": "/nonexistent/organisation-model"}, "authorities": []}}
+    assert client.patch("/enrichers/ner", json=bad, headers=org.headers("admin")).status_code == 200
+    r = post(client, org, {"texts": [{"text": "Gezicht op Paramaribo", "language": "nl"}]})
+    assert r.status_code == 503 and "/nonexistent/organisation-model" in r.json()["detail"]
+    assert client.post("/login", data={"api_key": org.keys["cataloger"]}, follow_redirects=False).status_code == 303
+    page = client.post("/web/enrich", data={"text": "Gezicht op Paramaribo", "language": "nl"})
+    assert page.status_code == 503 and page.headers["content-type"].startswith("text/html")
+    assert "/nonexistent/organisation-model" in page.text
+    client.cookies.clear()
+    assert client.delete("/config/enrichers", headers=org.headers("admin")).status_code == 200
+    r = post(client, org, {"texts": [{"text": "Gezicht op Paramaribo", "language": "nl"}], "authorities": []})
+    assert r.status_code == 200 and r.json()["results"][0]["entities"][0]["text"] == "Paramaribo"

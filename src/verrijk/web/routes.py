@@ -13,11 +13,10 @@ from sqlalchemy.orm import Session
 from verrijk.deps import allow, get_session, queue_filter, scoped, search_service
 from verrijk.domain import ALL_ROLES, READERS, REVIEWERS, VOLUNTEERS
 from verrijk.enrich.text.analysis import TextIn
-from verrijk.enrich.text.entities import analyser_for
 from verrijk.enrich.text.language import SUPPORTED, UnsupportedLanguage
 from verrijk.enrich.text.linking.model import UnknownAuthority
-from verrijk.enrich.text.service import EmptyText, TextTooLong, check_text
-from verrijk.errors import VerrijkError
+from verrijk.enrich.text.service import EmptyText, TextTooLong, check_text, organisation_analyser
+from verrijk.errors import ModelError, VerrijkError
 from verrijk.review.items import items_for
 from verrijk.review.queue import QueueFilter, next_batch
 from verrijk.review.stats import review_stats
@@ -200,12 +199,12 @@ def enrich_text(
             request, "enrich.html", principal, exc.status, text=text, language=language, analysis=None, error=error
         )
     try:
-        analyser, _ = analyser_for(repo.session, repo.org_id, settings)
-    except UnknownAuthority as exc:  # a configured authority this organisation cannot read: the operator must fix it
+        analyser, _ = organisation_analyser(repo, settings)
+        [analysis] = analyser.analyse([TextIn(text, checked)])
+    except (UnknownAuthority, ModelError) as exc:  # configured, yet not readable or loadable: the operator must fix it
         return render(
             request, "enrich.html", principal, 503, text=text, language=language, analysis=None, error=str(exc)
         )
-    [analysis] = analyser.analyse([TextIn(text, checked)])
     version = analyser.version([analysis.language.language])
     return render(
         request, "enrich.html", principal, text=text, language=language, analysis=analysis, version=version, error=None

@@ -13,10 +13,10 @@ from verrijk.api.errors import Problem
 from verrijk.deps import scoped
 from verrijk.domain import READERS
 from verrijk.enrich.text.analysis import TextIn
-from verrijk.enrich.text.entities import analyser_for, pipeline_version
+from verrijk.enrich.text.entities import pipeline_version
 from verrijk.enrich.text.language import SUPPORTED
 from verrijk.enrich.text.linking.model import LinkContext
-from verrijk.enrich.text.service import check_text
+from verrijk.enrich.text.service import check_text, organisation_analyser
 from verrijk.store.repo import Repo
 
 router = APIRouter(tags=["enrich"])
@@ -96,7 +96,7 @@ def enrich(body: EnrichIn, request: Request, repo: Repo = Depends(scoped(*READER
     # READERS: volunteers work on their tasks, not on free text. An authority the caller cannot read is a 404.
     settings = request.app.state.settings
     inputs = _check(body, settings, repo)
-    analyser, linker = analyser_for(repo.session, repo.org_id, settings, body.authorities)
+    analyser, linker = organisation_analyser(repo, settings, body.authorities)
     analyses = analyser.analyse(inputs)
     results = [
         TextResult(

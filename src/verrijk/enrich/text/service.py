@@ -1,10 +1,19 @@
 """What a caller may hand the text pipeline to try (POST /enrich, the /web/enrich page): one check, one set of
-errors, so the API and the page refuse the same texts with the same status."""
+errors, so the API and the page refuse the same texts with the same status; and the pipeline they run, as the
+organisation configured its `ner` enricher."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from verrijk.enrich.config import organisation_config
+from verrijk.enrich.text.entities import analyser_for
 from verrijk.enrich.text.language import check_code
 from verrijk.errors import Invalid, TooLarge
+
+if TYPE_CHECKING:
+    from verrijk.config import Settings
+    from verrijk.store.repo import Repo
 
 
 class EmptyText(Invalid):
@@ -35,3 +44,11 @@ def check_text(
         return check_code(language)
     except Invalid as exc:
         raise type(exc)(f"{language_name}: {exc}") from exc
+
+
+def organisation_analyser(repo: Repo, settings: Settings, authorities: list[str] | None = None):
+    """The text pipeline with the models and authorities the organisation gave its `ner` enricher (the caller's
+    authorities instead, when given): what a job would run, tried on one text."""
+    params = organisation_config(repo, settings).params_for("ner")
+    chosen = params["authorities"] if authorities is None else authorities
+    return analyser_for(repo.session, repo.org_id, settings, chosen, params["models"])
