@@ -90,6 +90,7 @@ def test_metadata_enrichers_are_not_gated(session, repo, settings):
     assert s.label == "Gerard Valck" and s.field == "creator.0" and (s.span_start, s.span_end) == (0, 13)
     assert s.authority_uri.startswith(("http://www.wikidata.org/entity/Q", "https://rkd.nl/", "http://viaf.org/"))
     assert s.enricher_version and 0 < s.score <= 1
+    assert s.extra["mention"] == "Valck, Gerard" and s.extra["authority"] == "vkc-creators"
 
 
 def test_rerun_adds_nothing_and_resume_continues_after_a_crash(session, repo, transcriber, monkeypatch, settings):
@@ -148,6 +149,7 @@ def test_enrich_over_the_api_with_decisions(client, org, session, shipped_creato
     assert suggestions["total"] == 1
     sid = suggestions["items"][0]["id"]
     assert suggestions["items"][0]["enricher"] == "link.creators"
+    assert suggestions["items"][0]["extra"]["mention"] == "Valck, Gerard"  # what it read, over the API too
     d = client.post(f"/suggestions/{sid}/decisions", json={"status": "accepted"}, headers=org.headers())
     assert d.status_code == 201 and d.json()["before"]["status"] == "suggested"
     e = client.post(

@@ -55,6 +55,7 @@ def test_job_stores_linked_spans_with_provenance(session, repo, job_settings):
     assert (hugo.kind, hugo.entity_type, hugo.label) == ("link", "PER", "Victor Hugo")
     record = repo.record(hugo.record_id)
     assert getattr(record, hugo.field)[hugo.span_start : hugo.span_end] == "Victor Hugo"
+    assert hugo.extra == {"mention": "Victor Hugo", "language": "fr", "authority": "names"}  # why, kept with it
     assert "https://sws.geonames.org/3033123/" in by_uri and "https://sws.geonames.org/2759794/" in by_uri
     for s in rows:
         assert s.field in ("title", "description") and 0 < s.score <= 1

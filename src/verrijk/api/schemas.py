@@ -40,6 +40,10 @@ class SuggestionOut(BaseModel):
     enricher_version: str
     status: str
     created_at: datetime
+    extra: dict[str, Any] = Field(
+        default_factory=dict,
+        description="why the enricher suggests it: the words it read, the other candidates, each backend's score",
+    )
 
     @classmethod
     def of(cls, s: Suggestion) -> SuggestionOut:
@@ -57,6 +61,7 @@ class SuggestionOut(BaseModel):
             enricher_version=s.enricher_version,
             status=s.status,
             created_at=s.created_at,
+            extra=s.extra or {},
         )
 
 

@@ -74,6 +74,7 @@ def enrich_records(
                     score=p.score,
                     enricher=enricher.name,
                     enricher_version=enricher.version,
+                    extra=p.extra,
                     status=SuggestionStatus.suggested,
                 )
     existing = repo.existing_keys(list(rows))

@@ -192,6 +192,7 @@ class Suggestion(Base):
     score: Mapped[float] = mapped_column(Float)
     enricher: Mapped[str] = mapped_column(String(100))
     enricher_version: Mapped[str] = mapped_column(String(400))  # names every model and authority version
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the enricher's why: mention, candidates, scores
     status: Mapped[str] = mapped_column(String(20), default="suggested")
     # who added it, when a person did (a volunteer's missing tag): they never review their own contribution
     created_by: Mapped[int | None] = mapped_column(
