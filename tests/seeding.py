@@ -40,3 +40,25 @@ def seed(session, org, n: int = 12) -> list[int]:
         s.id
         for s in session.scalars(select(Suggestion).where(Suggestion.organisation_id == org.id).order_by(Suggestion.id))
     ]
+
+
+def people_at_work(client, session, org) -> list[int]:
+    """seed()'s records and suggestions, plus what people leave behind: a cataloger's decisions with a reason and
+    review lease, a volunteer's vote and task lease, and the shipped creators authority; returns seed()'s ids."""
+    from verrijk.enrich.text.linking.shipped import register_shared
+
+    ids = seed(session, org)
+    register_shared(session, geonames=False)
+    session.commit()
+    batch = client.get("/review/next?size=2", headers=org.headers()).json()["items"]
+    decided = client.post(
+        "/review/decisions",
+        json={"decisions": [{"id": batch[0]["id"], "status": "rejected", "reason": "Marie Jansen says: wrong place"}]},
+        headers=org.headers(),
+    )
+    assert decided.status_code == 200, decided.text
+    task = client.get("/tasks/next", headers=org.headers("volunteer")).json()
+    vote = client.post(f"/tasks/{task['id']}/vote", json={"verdict": "accept"}, headers=org.headers("volunteer"))
+    assert vote.status_code == 200, vote.text
+    client.get("/tasks/next", headers=org.headers("volunteer"))  # holds a second task's lease
+    return ids

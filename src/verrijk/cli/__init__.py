@@ -5,6 +5,7 @@ import typer
 
 from verrijk import logs
 from verrijk.cli import annotations, authorities, enrichers, evaluate, jobs, keys, orgs, records, setup, users
+from verrijk.cli.backup import backup_cmd, restore_cmd
 from verrijk.cli.common import RendersErrors
 from verrijk.cli.enrich import enrich_cmd
 from verrijk.cli.ingest import ingest_cmd
@@ -33,6 +34,8 @@ app.command("index")(index_cmd)
 app.command("search")(search_cmd)
 app.command()(setup.serve)
 app.command()(setup.demo)
+app.command("backup")(backup_cmd)
+app.command("restore")(restore_cmd)
 app.add_typer(users.app, name="users")
 app.add_typer(evaluate.app, name="eval")
 app.add_typer(annotations.export_app, name="export")
