@@ -26,6 +26,7 @@ from verrijk.api.routers import (
     ldes,
     oai,
     organisations,
+    privacy,
     reconcile,
     records,
     review,
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         enrichers.router,
         reconcile.router,
         keys.router,
+        privacy.router,
         web_routes.router,
     ):
         app.include_router(router)

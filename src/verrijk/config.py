@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     votes_per_item: int = 3
     agreement: float = 0.75
     volunteer_votes_per_minute: int = 30
+    audit_retention_days: int = 365  # `verrijk audit prune` deletes older audit entries (docs/privacy.md)
     log_format: Literal["text", "json"] = "text"  # json: one object per line, for a log collector
     # verrijk's own loggers; when unset the server logs INFO and the CLI WARNING (other libraries: WARNING always)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] | None = None

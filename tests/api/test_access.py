@@ -94,6 +94,8 @@ def populated(client, org, session, settings, shipped_creators):
     suggestion_id = client.get("/suggestions", headers=org.headers()).json()["items"][0]["id"]
     # a key no test request uses: the admin's DELETE /keys/{key_id} revokes it, other roles may not see it (404)
     _, spare = create_api_key(session, session.get(Organisation, org.id), "client", "museum-a-spare", "spare")
+    # a member no test request uses: the admin's DELETE /users/{user_id} erases them, another organisation gets 404
+    _, leaving = create_api_key(session, session.get(Organisation, org.id), "volunteer", "museum-a-leaving")
     session.commit()
     return {
         "record_id": record_id,
@@ -101,6 +103,7 @@ def populated(client, org, session, settings, shipped_creators):
         "job_id": job_id,
         "suggestion_id": suggestion_id,
         "key_id": spare.id,
+        "user_id": leaving.user_id,
         "organisation": org.slug,
         "after": 0,
         "member_id": 1,
@@ -326,7 +329,7 @@ def test_organisations_never_see_each_other(app, client, session, org, other_org
                 r = call(world, method, route, role, caller=other_org)
                 for marker in ("Alleen van A", "Ook van A", '"a1"', '"a2"', "a.csv", "Gerard Valck"):
                     assert marker not in r.text, (method, route.path, role, r.text[:300])
-                if any(f"{{{k}" in route.path for k in ("record_id", "job_id", "suggestion_id", "key_id")):
+                if any(f"{{{k}" in route.path for k in ("record_id", "job_id", "suggestion_id", "key_id", "user_id")):
                     assert r.status_code == 404, (method, route.path, role, r.status_code)
     # B's ingest into a collection named like A's made B's own collection; A's records are untouched
     assert snapshot(session, org.id) == a_before

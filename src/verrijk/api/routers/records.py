@@ -17,7 +17,7 @@ from verrijk.errors import Unauthenticated
 from verrijk.export.oslo import record_jsonld, to_turtle
 from verrijk.export.published import publish
 from verrijk.store.accounts import Principal
-from verrijk.store.repo import PUBLISHED_STATES, RecordFilter, Repo, public_owner
+from verrijk.store.repo import RecordFilter, Repo, public_owner
 
 router = APIRouter(prefix="/records", tags=["records"])
 
@@ -107,9 +107,7 @@ def get_record(
             return Response(to_turtle(doc), media_type="text/turtle; charset=utf-8", headers=headers)
         return JSONResponse(doc, media_type="application/ld+json", headers=headers)
     out = RecordOut.of(record, base, collection.slug)
-    suggestions = repo.suggestions_for(record.id)
-    if principal is None:
-        suggestions = [s for s in suggestions if s.status in PUBLISHED_STATES]
+    suggestions = repo.suggestions_for(record.id, published_only=principal is None)
     out.suggestions = [SuggestionOut.of(s) for s in suggestions]
     if include_raw:
         out.raw = record.raw

@@ -6,20 +6,47 @@ import base64
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from verrijk.domain import SuggestionStatus
 from verrijk.errors import NotFound
-from verrijk.store.tables import Organisation
+from verrijk.store.tables import AuthorityEntry, Organisation, Suggestion
 
 # Ids per IN list: one query per batch keeps every list well under the databases' parameter limits.
 BATCH = 500
 
-# The states in which a suggestion is published with its record.
+# The states in which a suggestion is published with its record (an `auto` one only when published() says so).
 PUBLISHED_STATES = (SuggestionStatus.accepted, SuggestionStatus.edited, SuggestionStatus.auto)
+
+# A person born longer ago than this is presumed dead when their authority gives no death date.
+LIFESPAN_YEARS = 110
+
+
+def presumed_living() -> ColumnElement[bool]:
+    """The suggestion names a person (entity type PER) whom no authority entry with its URI shows to be dead: no
+    death year, and no birth year more than LIFESPAN_YEARS ago. A PER suggestion linked nowhere counts as living.
+    Such a suggestion is never accepted automatically nor published until a person decided on it (GDPR)."""
+    born = AuthorityEntry.properties["born"].as_integer()
+    died = AuthorityEntry.properties["died"].as_integer()
+    dead = exists().where(
+        AuthorityEntry.uri == Suggestion.authority_uri,
+        or_(died.is_not(None), born <= datetime.now(UTC).year - LIFESPAN_YEARS),
+    )
+    return and_(func.coalesce(Suggestion.entity_type, "") == "PER", ~dead)
+
+
+def published() -> ColumnElement[bool]:
+    """A suggestion that is published with its record: accepted or edited by a person, or accepted by a threshold
+    when it names no living person."""
+    return or_(
+        Suggestion.status.in_((SuggestionStatus.accepted, SuggestionStatus.edited)),
+        and_(Suggestion.status == SuggestionStatus.auto, ~presumed_living()),
+    )
+
 
 T = TypeVar("T")
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from verrijk.store.repo.base import PUBLISHED_STATES, Scope, Scoped
+from verrijk.domain import SuggestionStatus
+from verrijk.store.repo.base import Scope, Scoped, presumed_living, published
 from verrijk.store.tables import Collection, Record, StreamMember, Suggestion
 
 
@@ -66,6 +67,7 @@ class Publishing(Scoped):
             StreamMember.organisation_id == self.org_id,
             StreamMember.collection_id.in_(public),
             StreamMember.id > after_id,
+            _publishable_member(),
         )
         if since is not None:
             stmt = stmt.where(StreamMember.created_at >= since)
@@ -81,12 +83,22 @@ class Publishing(Scoped):
                     StreamMember.organisation_id == self.org_id,
                     StreamMember.collection_id.in_(public),
                     StreamMember.id <= after,
+                    _publishable_member(),
                 )
                 .order_by(StreamMember.id.desc())
                 .limit(page_size + 1)
             )
         )
         return earlier[page_size] if len(earlier) > page_size else 0
+
+
+def _publishable_member():
+    """Every member but a threshold's acceptance of a link to a presumably living person (presumed_living)."""
+    return or_(
+        StreamMember.kind != "annotation",
+        StreamMember.snapshot["status"].as_string() != SuggestionStatus.auto.value,
+        ~exists().where(Suggestion.id == StreamMember.suggestion_id, presumed_living()),
+    )
 
 
 def public_owner(session: Session, record_id: int) -> Scope | None:
@@ -101,7 +113,5 @@ def public_owner(session: Session, record_id: int) -> Scope | None:
 
 def public_annotation_owner(session: Session, suggestion_id: int) -> Scope | None:
     """The scope to read an annotation in without a key: only decided suggestions of published collections."""
-    record_id = session.scalar(
-        select(Suggestion.record_id).where(Suggestion.id == suggestion_id, Suggestion.status.in_(PUBLISHED_STATES))
-    )
+    record_id = session.scalar(select(Suggestion.record_id).where(Suggestion.id == suggestion_id, published()))
     return public_owner(session, record_id) if record_id is not None else None

@@ -10,19 +10,17 @@ from sqlalchemy import Row, func, select
 
 from verrijk.domain import SuggestionStatus
 from verrijk.errors import NotFound
-from verrijk.store.repo.base import PUBLISHED_STATES, Page, Scoped, batches
+from verrijk.store.repo.base import Page, Scoped, batches, presumed_living, published
 from verrijk.store.tables import Decision, Suggestion
 
 
 class Suggestions(Scoped):
-    def suggestions_for(self, record_id: int) -> list[Suggestion]:
-        return list(
-            self.session.scalars(
-                select(Suggestion)
-                .where(Suggestion.organisation_id == self.org_id, Suggestion.record_id == record_id)
-                .order_by(Suggestion.field, Suggestion.span_start, Suggestion.id)
-            )
-        )
+    def suggestions_for(self, record_id: int, published_only: bool = False) -> list[Suggestion]:
+        """A record's suggestions (only those published with it, when published_only), in text order."""
+        stmt = select(Suggestion).where(Suggestion.organisation_id == self.org_id, Suggestion.record_id == record_id)
+        if published_only:
+            stmt = stmt.where(published())
+        return list(self.session.scalars(stmt.order_by(Suggestion.field, Suggestion.span_start, Suggestion.id)))
 
     def suggestions(
         self,
@@ -62,13 +60,18 @@ class Suggestions(Scoped):
     def count_with_status(self, statuses: Iterable[str]) -> int:
         return self._count(self._with_status(statuses))
 
-    def enricher_suggestions(self, enricher: str, status: str, min_score: float | None = None) -> list[Suggestion]:
-        """One enricher's suggestions in a state (with at least min_score)."""
+    def enricher_suggestions(
+        self, enricher: str, status: str, min_score: float | None = None, living: bool | None = None
+    ) -> list[Suggestion]:
+        """One enricher's suggestions in a state (with at least min_score; naming a presumably living person or
+        not, when `living` says which)."""
         stmt = select(Suggestion).where(
             Suggestion.organisation_id == self.org_id, Suggestion.enricher == enricher, Suggestion.status == status
         )
         if min_score is not None:
             stmt = stmt.where(Suggestion.score >= min_score)
+        if living is not None:
+            stmt = stmt.where(presumed_living() if living else ~presumed_living())
         return list(self.session.scalars(stmt))
 
     def existing_keys(self, keys: Sequence[str]) -> set[str]:
@@ -130,7 +133,7 @@ class Suggestions(Scoped):
         )
 
     def accepted(self, record_ids: Sequence[int]) -> dict[int, list[Suggestion]]:
-        """Accepted, edited and auto-accepted suggestions of records: what gets published with them."""
+        """Accepted, edited and auto-accepted suggestions of records that get published with them (published())."""
         found: dict[int, list[Suggestion]] = {}
         for ids in batches(record_ids):
             for s in self.session.scalars(
@@ -138,7 +141,7 @@ class Suggestions(Scoped):
                 .where(
                     Suggestion.organisation_id == self.org_id,
                     Suggestion.record_id.in_(ids),
-                    Suggestion.status.in_(PUBLISHED_STATES),
+                    published(),
                 )
                 .order_by(Suggestion.id)
             ):
