@@ -4,6 +4,8 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
     VERRIJK_DATA_DIR=/data VERRIJK_MODELS_DIR=/app/models
 WORKDIR /app
+# postgresql-client: pg_dump / pg_restore for `verrijk backup` and `verrijk restore` on PostgreSQL
+RUN apt-get update && apt-get install -y --no-install-recommends postgresql-client && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml README.md ./
 COPY src ./src
 COPY models ./models

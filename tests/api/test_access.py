@@ -94,8 +94,6 @@ def populated(client, org, session, settings, shipped_creators):
     suggestion_id = client.get("/suggestions", headers=org.headers()).json()["items"][0]["id"]
     # a key no test request uses: the admin's DELETE /keys/{key_id} revokes it, other roles may not see it (404)
     _, spare = create_api_key(session, session.get(Organisation, org.id), "client", "museum-a-spare", "spare")
-    # a member no test request uses: the admin's DELETE /users/{user_id} erases them, another organisation gets 404
-    _, leaving = create_api_key(session, session.get(Organisation, org.id), "volunteer", "museum-a-leaving")
     session.commit()
     return {
         "record_id": record_id,
@@ -103,7 +101,6 @@ def populated(client, org, session, settings, shipped_creators):
         "job_id": job_id,
         "suggestion_id": suggestion_id,
         "key_id": spare.id,
-        "user_id": leaving.user_id,
         "organisation": org.slug,
         "after": 0,
         "member_id": 1,
@@ -152,6 +149,13 @@ class World:
         _, key = create_api_key(self.repo.session, org, role, f"{self.org.slug}-{role}", "spare")
         self.repo.session.commit()
         return key.id
+
+    def member(self) -> int:
+        """A fresh member of the organisation, for an admin to erase (another organisation's admin gets 404)."""
+        org = self.repo.session.get(Organisation, self.org.id)
+        _, key = create_api_key(self.repo.session, org, "volunteer", f"{self.org.slug}-leaving-{next(self.made)}")
+        self.repo.session.commit()
+        return key.user_id
 
     def task(self, role: str | None) -> int:
         """A suggestion the role holds as a volunteer task (any suggestion for a role that may not hold one)."""
@@ -257,6 +261,8 @@ ROUTES: dict[tuple[str, str], tuple[int, dict | Callable[[World, str | None], di
     ("DELETE", "/config/enrichers"): (200, {}),
     ("GET", "/keys"): (200, {}),
     ("DELETE", "/keys/{key_id}"): (204, lambda w, role: {"ids": {"key_id": w.key(role)}}),
+    ("GET", "/me/data"): (200, {}),
+    ("DELETE", "/users/{user_id}"): (200, lambda w, role: {"ids": {"user_id": w.member()}}),
     ("GET", "/reconcile/{authority}"): (200, {}),
     ("POST", "/reconcile/{authority}"): (200, {"data": {"queries": '{"q0": {"query": "Victor Hugo"}}'}}),
     ("GET", "/reconcile/{authority}/suggest/entity"): (200, {"params": {"prefix": "Vic"}}),

@@ -7,8 +7,9 @@ import uuid
 import pytest
 from conftest import PG_URL, _psycopg
 from seeding import people_at_work
-from sqlalchemy import MetaData, create_engine, select, text
+from sqlalchemy import MetaData, create_engine, make_url, select, text
 
+from verrijk.errors import Unavailable
 from verrijk.store.db import make_engine, migrate
 
 
@@ -87,10 +88,15 @@ def test_restore_checks_the_schema_revision(db_url, empty_url, cli, tmp_path, mo
     assert cli("backup", archive).exit_code == 0
     source = make_engine(db_url)
     with source.begin() as conn:
+        current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
         conn.execute(text("UPDATE alembic_version SET version_num = '9999_from_the_future'"))
-    source.dispose()
     future = tmp_path / "future.backup"
-    assert cli("backup", future).exit_code == 0
+    try:
+        assert cli("backup", future).exit_code == 0
+    finally:  # the PostgreSQL test database outlives this test
+        with source.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": current})
+        source.dispose()
     monkeypatch.setenv("VERRIJK_DATABASE_URL", empty_url)
     refused = cli("restore", future)
     assert refused.exit_code == 2 and "9999_from_the_future" in refused.output
@@ -98,3 +104,24 @@ def test_restore_checks_the_schema_revision(db_url, empty_url, cli, tmp_path, mo
     migrate(engine)  # an empty, migrated database counts as empty
     engine.dispose()
     assert cli("restore", archive).exit_code == 0
+
+
+def test_missing_postgresql_tools_say_how_to_fix_it(monkeypatch, tmp_path):
+    from verrijk.store import backup
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(backup, "PG_BIN_DIRS", str(tmp_path / "nowhere"))
+    with pytest.raises(Unavailable, match="apt-get install postgresql-client"):
+        backup.backup("postgresql://verrijk:secret@127.0.0.1:1/verrijk", tmp_path / "x.backup")
+
+
+def test_the_password_travels_in_the_environment_only():
+    from verrijk.store.backup import _pg_env
+
+    env = _pg_env(make_url("postgresql+psycopg://verrijk:s3cret@db.example:5433/verrijk"))
+    assert (env["PGPASSWORD"], env["PGHOST"], env["PGPORT"], env["PGDATABASE"]) == (
+        "s3cret",
+        "db.example",
+        "5433",
+        "verrijk",
+    )

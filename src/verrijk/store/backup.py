@@ -103,17 +103,15 @@ def backup(db_url: str, path: Path) -> BackupInfo:
     """Write a backup of the database at `db_url` to `path` (a SQLite file, or a pg_dump custom archive)."""
     engine = make_engine(db_url)
     try:
-        revision = _revision(engine)
         url = make_url(engine.url)
+        pg_dump = _pg_tool("pg_dump") if engine.dialect.name != "sqlite" else ""
+        revision = _revision(engine)
         path.parent.mkdir(parents=True, exist_ok=True)
         if engine.dialect.name == "sqlite":
             path.unlink(missing_ok=True)
             _copy_sqlite(_sqlite_file(url), path)
         else:
-            _run(
-                [_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", f"--file={path}"],
-                _pg_env(url),
-            )
+            _run([pg_dump, "--format=custom", "--no-owner", "--no-privileges", f"--file={path}"], _pg_env(url))
         return BackupInfo(path, engine.dialect.name, revision)
     finally:
         engine.dispose()
