@@ -24,6 +24,7 @@ from verrijk.store.tables import (
     Decision,
     Lease,
     Membership,
+    Record,
     StreamMember,
     Suggestion,
     User,
@@ -223,3 +224,17 @@ def test_living_people_wait_for_a_person(client, session, org, people):
     accept = {"decisions": [{"id": people["young"].id, "status": "accepted"}]}
     assert client.post("/review/decisions", json=accept, headers=org.headers()).status_code == 200
     assert published_uris(client, session, org, people) == {"dead", "old", "young"}
+
+
+def test_a_person_named_on_a_record_dated_over_110_years_ago_is_not_presumed_living(client, session, org, people):
+    """The authority gives the undated person no dates, but the print naming them is of 1850: they were born
+    before it, so the threshold may accept the link and it is published."""
+    record = session.get(Record, people["undated"].record_id)
+    record.date_from, record.date_to = 1840, 1850
+    session.commit()
+    r = client.put("/review/thresholds", json={"enricher": "link.people", "threshold": 0.9}, headers=org.headers())
+    assert r.status_code == 200
+    session.expire_all()
+    status = {name: session.get(Suggestion, s.id).status for name, s in people.items()}
+    assert status == {"dead": "auto", "old": "auto", "young": "suggested", "undated": "auto"}
+    assert published_uris(client, session, org, people) == {"dead", "old", "undated"}

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from verrijk.domain import SuggestionStatus
 from verrijk.errors import NotFound
-from verrijk.store.tables import AuthorityEntry, Organisation, Suggestion
+from verrijk.store.tables import AuthorityEntry, Organisation, Record, Suggestion
 
 # Ids per IN list: one query per batch keeps every list well under the databases' parameter limits.
 BATCH = 500
@@ -27,15 +27,17 @@ LIFESPAN_YEARS = 110
 
 
 def presumed_living() -> ColumnElement[bool]:
-    """The suggestion names a person (entity type PER) whom no authority entry with its URI shows to be dead: no
-    death year, and no birth year more than LIFESPAN_YEARS ago. A PER suggestion linked nowhere counts as living.
-    Such a suggestion is never accepted automatically nor published until a person decided on it (GDPR)."""
+    """The suggestion names a person (entity type PER) nothing shows to be dead: no authority entry with its URI
+    gives a death year or a birth year more than LIFESPAN_YEARS ago, and the record it was found in is not dated
+    that long ago (whoever made, sat for or is named in a work of 1850 was born before it). A PER suggestion
+    linked nowhere, on an undated record, counts as living. Such a suggestion is never accepted automatically nor
+    published until a person decided on it (GDPR)."""
+    long_ago = datetime.now(UTC).year - LIFESPAN_YEARS
     born = AuthorityEntry.properties["born"].as_integer()
     died = AuthorityEntry.properties["died"].as_integer()
     dead = exists().where(
-        AuthorityEntry.uri == Suggestion.authority_uri,
-        or_(died.is_not(None), born <= datetime.now(UTC).year - LIFESPAN_YEARS),
-    )
+        AuthorityEntry.uri == Suggestion.authority_uri, or_(died.is_not(None), born <= long_ago)
+    ) | exists().where(Record.id == Suggestion.record_id, func.coalesce(Record.date_to, Record.date_from) <= long_ago)
     return and_(func.coalesce(Suggestion.entity_type, "") == "PER", ~dead)
 
 
