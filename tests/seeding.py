@@ -1,12 +1,17 @@
-"""Test data shared by API and browser tests: records with machine suggestions to review."""
+"""Test data shared by API and browser tests: records with machine suggestions to review, and reviewed
+suggestions whose acceptance follows a known curve (for calibration)."""
 
 from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
 from verrijk.ingest.service import ingest
 from verrijk.store.repo import RecordFilter, Repo, Scope
-from verrijk.store.tables import Suggestion
+from verrijk.store.tables import Decision, Record, Suggestion
 
 
 def seed(session, org, n: int = 12) -> list[int]:
@@ -62,3 +67,39 @@ def people_at_work(client, session, org) -> list[int]:
     assert vote.status_code == 200, vote.text
     client.get("/tasks/next", headers=org.headers("volunteer"))  # holds a second task's lease
     return ids
+
+
+Curve = Callable[[float], float]  # score -> probability a person accepts
+
+
+def seed_decisions(session, org, enrichers: dict[str, Curve], n: int = 600, waiting: int = 0) -> None:
+    """Per enricher, n judged suggestions with scores spread evenly over 0..1, accepted with the probability the
+    function gives for the score (a seeded draw, so every run is the same) and decided over the last 10 days; and
+    `waiting` suggestions still to review, scores spread evenly too."""
+    draw = random.Random(14)
+    record = session.scalar(select(Record).where(Record.organisation_id == org.id).limit(1))
+    now = datetime.now(UTC)
+    for name, accept in enrichers.items():
+        rows = []
+        for i in range(n + waiting):
+            judged = i < n
+            score = round((i + 0.5) / n if judged else (i - n + 0.5) / waiting, 4)
+            status = "suggested"
+            if judged:
+                status = "accepted" if draw.random() < accept(score) else "rejected"
+            rows.append(
+                Suggestion(
+                    organisation_id=org.id, record_id=record.id, key=f"{org.slug}-{name}-{i}", field="title",
+                    kind="link", label=f"{name} {i}", score=score, enricher=name, enricher_version="1", status=status,
+                )
+            )  # fmt: skip
+        session.add_all(rows)
+        session.flush()
+        session.add_all(
+            Decision(
+                organisation_id=org.id, suggestion_id=s.id, action=s.status, after={"status": s.status},
+                created_at=now - timedelta(days=i % 10),
+            )
+            for i, s in enumerate(rows[:n])
+        )  # fmt: skip
+    session.commit()

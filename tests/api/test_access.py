@@ -238,6 +238,8 @@ ROUTES: dict[tuple[str, str], tuple[int, dict | Callable[[World, str | None], di
     ("POST", "/review/release"): (200, lambda w, role: {"json": [w.suggestion()]}),
     ("GET", "/review/stats"): (200, {}),
     ("PUT", "/review/thresholds"): (200, {"json": {"enricher": "link.creators", "threshold": 0.99}}),
+    ("GET", "/review/calibration"): (200, {}),
+    ("POST", "/review/calibration/apply"): (200, {"json": {"target": 0.95}}),
     ("GET", "/tasks/next"): (200, {}),
     ("POST", "/tasks/{suggestion_id}/vote"): (
         200,
@@ -259,6 +261,8 @@ ROUTES: dict[tuple[str, str], tuple[int, dict | Callable[[World, str | None], di
     ("GET", "/config/enrichers"): (200, {}),
     ("PUT", "/config/enrichers"): (200, {"json": {"enabled": ["link.creators"]}}),
     ("DELETE", "/config/enrichers"): (200, {}),
+    ("GET", "/models"): (200, {}),
+    ("GET", "/models/{name}"): (200, {"ids": {"name": "link.creators"}}),
     ("GET", "/keys"): (200, {}),
     ("DELETE", "/keys/{key_id}"): (204, lambda w, role: {"ids": {"key_id": w.key(role)}}),
     ("GET", "/me/data"): (200, {}),

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, field_validator
 
 from verrijk.domain import JobStatus, SuggestionStatus, is_valid_rights
+from verrijk.enrich.models import card_link
 from verrijk.store.tables import Collection, Job, Record, Suggestion
 
 # what a cataloger may set a suggestion to ('suggested' undoes an earlier decision)
@@ -44,6 +45,7 @@ class SuggestionOut(BaseModel):
         default_factory=dict,
         description="why the enricher suggests it: the words it read, the other candidates, each backend's score",
     )
+    model_card: str | None = Field(None, description="path of the card of the enricher's model (GET /models/{name})")
 
     @classmethod
     def of(cls, s: Suggestion) -> SuggestionOut:
@@ -62,6 +64,7 @@ class SuggestionOut(BaseModel):
             status=s.status,
             created_at=s.created_at,
             extra=s.extra or {},
+            model_card=card_link(s.enricher),
         )
 
 

@@ -4,7 +4,21 @@ uses; a service's error ends any command with one red line and the error's exit 
 import typer
 
 from verrijk import logs
-from verrijk.cli import annotations, audit, authorities, enrichers, evaluate, jobs, keys, orgs, records, setup, users
+from verrijk.cli import (
+    annotations,
+    audit,
+    authorities,
+    enrichers,
+    evaluate,
+    jobs,
+    keys,
+    models,
+    orgs,
+    records,
+    review,
+    setup,
+    users,
+)
 from verrijk.cli.backup import backup_cmd, restore_cmd
 from verrijk.cli.common import RendersErrors
 from verrijk.cli.enrich import enrich_cmd
@@ -47,3 +61,5 @@ app.add_typer(orgs.app, name="orgs")
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(enrichers.app, name="enrichers")
 app.add_typer(audit.app, name="audit")
+app.add_typer(models.app, name="models")
+app.add_typer(review.app, name="review")

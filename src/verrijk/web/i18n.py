@@ -128,6 +128,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "items_waiting": "suggesties wachten op beoordeling",
         "acceptance_per_enricher": "Aanvaarding per verrijker",
         "decisions_per_day": "Beslissingen per dag",
+        "score_calibration": "Kalibratie van de scores",
+        "score_calibration_help": (
+            "Per scoreklasse het aandeel aanvaarde suggesties (balken) en de gemiddelde score (punten); "
+            "op de stippellijn betekent een score precies de kans op aanvaarding."
+        ),
+        "observed_acceptance": "Aanvaard (waargenomen)",
+        "calibrated_threshold": "Drempel voor {target} precisie",
+        "held_out_precision": "precisie op apart gehouden beslissingen",
+        "no_threshold": "geen drempel haalt het doel",
+        "below_target": "onder het doel: wordt niet toegepast",
         "language_switch": "English",
     },
     "en": {
@@ -249,6 +259,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "items_waiting": "suggestions wait for review",
         "acceptance_per_enricher": "Acceptance per enricher",
         "decisions_per_day": "Decisions per day",
+        "score_calibration": "Score calibration",
+        "score_calibration_help": (
+            "Per score bucket the share of suggestions accepted (bars) and the mean score (points); "
+            "on the dashed line a score is exactly the chance of acceptance."
+        ),
+        "observed_acceptance": "Accepted (observed)",
+        "calibrated_threshold": "Threshold for {target} precision",
+        "held_out_precision": "precision on held-out decisions",
+        "no_threshold": "no threshold reaches the target",
+        "below_target": "below the target: not applied",
         "language_switch": "Nederlands",
     },
 }

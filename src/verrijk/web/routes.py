@@ -17,6 +17,7 @@ from verrijk.enrich.text.language import SUPPORTED, UnsupportedLanguage
 from verrijk.enrich.text.linking.model import UnknownAuthority
 from verrijk.enrich.text.service import EmptyText, TextTooLong, check_text, organisation_analyser
 from verrijk.errors import ModelError, VerrijkError
+from verrijk.review.calibration import calibrate
 from verrijk.review.items import items_for
 from verrijk.review.queue import QueueFilter, next_batch
 from verrijk.review.stats import review_stats
@@ -26,6 +27,7 @@ from verrijk.search.service import hits_page
 from verrijk.store.accounts import Principal, authenticate_key, sign_in
 from verrijk.store.repo import Page, RecordFilter, Repo
 from verrijk.transparency import transparency_of
+from verrijk.web.charts import dashboard_charts
 from verrijk.web.highlight import highlight, highlight_entities
 from verrijk.web.i18n import MESSAGES, pick_language
 
@@ -215,7 +217,9 @@ def enrich_text(
 def dashboard_page(
     request: Request, principal: Principal = Depends(allow(*REVIEWERS)), repo: Repo = Depends(scoped(*REVIEWERS))
 ):
-    return render(request, "dashboard.html", principal, stats=review_stats(repo))
+    stats, calibrations = review_stats(repo), calibrate(repo)
+    charts = dashboard_charts(stats, calibrations, MESSAGES[pick_language(request)])
+    return render(request, "dashboard.html", principal, stats=stats, charts=charts, calibrations=calibrations)
 
 
 @router.get("/about/{organisation}", response_class=HTMLResponse)

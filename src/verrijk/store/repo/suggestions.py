@@ -191,3 +191,14 @@ class Suggestions(Scoped):
                 .limit(days)
             )
         )
+
+    def scores_with_status(
+        self, statuses: Iterable[str], enricher: str | None = None
+    ) -> list[Row[tuple[int, str, float, str]]]:
+        """(id, enricher, score, status) of the organisation's suggestions in any of these states, by id."""
+        stmt = select(Suggestion.id, Suggestion.enricher, Suggestion.score, Suggestion.status).where(
+            Suggestion.organisation_id == self.org_id, Suggestion.status.in_(statuses)
+        )
+        if enricher is not None:
+            stmt = stmt.where(Suggestion.enricher == enricher)
+        return list(self.session.execute(stmt.order_by(Suggestion.id)))

@@ -1,0 +1,114 @@
+"""The model registry: each folder of the models directory with its card, its metrics and its versions
+(versions.json: every version with its headline metrics, date, training command and data; which one is active),
+and the link from an enricher to the card of the model it runs."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from verrijk.config import Settings
+from verrijk.enrich.registry import REGISTRY
+from verrijk.errors import Invalid, NotFound
+
+CARD_FILES = ("card.md", "README.md")
+VERSIONS_FILE = "versions.json"
+
+
+@dataclass(frozen=True)
+class ModelVersion:
+    version: str
+    date: str
+    command: str
+    data: str
+    metrics: dict[str, Any]
+    metrics_file: str | None = None  # the version's full measurements, in the model's folder
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    folder: Path
+    headline: str | None  # the metric a list shows
+    active: str | None
+    versions: list[ModelVersion] = field(default_factory=list)
+    enrichers: list[str] = field(default_factory=list)  # the enrichers whose card this is
+
+    @property
+    def active_version(self) -> ModelVersion | None:
+        return next((v for v in self.versions if v.version == self.active), None)
+
+    @property
+    def headline_value(self) -> float | None:
+        active = self.active_version
+        return active.metrics.get(self.headline) if active and self.headline else None
+
+    def card(self) -> str:
+        path = next((self.folder / n for n in CARD_FILES if (self.folder / n).exists()), None)
+        return path.read_text(encoding="utf-8") if path else ""
+
+    def metrics(self) -> dict[str, Any]:
+        """The active version's full measurements (its metrics file), else its headline metrics."""
+        active = self.active_version
+        path = self.folder / (active.metrics_file if active and active.metrics_file else "metrics.json")
+        if path.exists():
+            return json.loads(path.read_text(encoding="utf-8"))
+        return dict(active.metrics) if active else {}
+
+
+def _read(folder: Path, card_of: dict[str, list[str]]) -> Model:
+    path = folder / VERSIONS_FILE
+    doc = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    try:
+        versions = [ModelVersion(**v) for v in doc.get("versions", [])]
+    except TypeError as exc:
+        raise Invalid(f"{path}: each version needs version, date, command, data and metrics ({exc})") from None
+    active = doc.get("active")
+    if active is not None and active not in {v.version for v in versions}:
+        raise Invalid(f"{path}: the active version {active!r} is not among its versions")
+    return Model(folder.name, folder, doc.get("headline"), active, versions, card_of.get(folder.name, []))
+
+
+def _is_model(folder: Path) -> bool:
+    return folder.is_dir() and any((folder / n).exists() for n in (*CARD_FILES, "metrics.json", VERSIONS_FILE))
+
+
+def _cards(models_dir: Path) -> dict[str, list[str]]:
+    """Model folder name -> the enrichers that point at it."""
+    out: dict[str, list[str]] = {}
+    for spec in REGISTRY.specs().values():
+        folder = spec.card_folder(models_dir)
+        if folder is not None:
+            out.setdefault(folder.name, []).append(spec.name)
+    return out
+
+
+def list_models(models_dir: Path) -> list[Model]:
+    """Every model the installation ships, by name."""
+    if not models_dir.is_dir():
+        return []
+    cards = _cards(models_dir)
+    return [_read(folder, cards) for folder in sorted(models_dir.iterdir()) if _is_model(folder)]
+
+
+def get_model(models_dir: Path, name: str) -> Model:
+    folder = models_dir / name
+    if "/" in name or name.startswith(".") or not _is_model(folder):
+        raise NotFound(f"no model {name!r} in {models_dir}")
+    return _read(folder, _cards(models_dir))
+
+
+@lru_cache(maxsize=1)
+def _deployment_models_dir() -> Path:
+    return Settings().models_dir
+
+
+def card_link(enricher: str, models_dir: Path | None = None) -> str | None:
+    """The path of the card of the model an enricher runs (/models/<folder>), None when it has no card; the
+    deployment's models directory (VERRIJK_MODELS_DIR) unless another is given."""
+    spec = REGISTRY.specs().get(enricher)
+    folder = spec.card_folder(models_dir or _deployment_models_dir()) if spec else None
+    return f"/models/{folder.name}" if folder else None
