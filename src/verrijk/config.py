@@ -34,6 +34,13 @@ class Settings(BaseSettings):
     link_authorities: list[str] = ["vkc-creators", "geonames"]  # what the text pipeline links mentions to
     enrich_max_texts: int = 32  # per synchronous POST /enrich call; more goes through POST /jobs
     enrich_max_chars: int = 100_000  # per text in a synchronous call
+    # media a record points at, or a caller sends (enrich/media.py)
+    media_max_mb: float = 25.0  # largest medium read from a URL, file or upload
+    media_max_pixels: int = 40_000_000  # larger images are refused before they are decoded (decompression bombs)
+    media_timeout_s: float = 10.0  # per HTTP request for a medium
+    media_allowed_hosts: list[str] = []  # hosts read even when they resolve to private or loopback addresses
+    media_dirs: list[Path] = []  # local folders whose files records may name as media; none by default
+    media_iiif_size: int = 1600  # longest side asked of an IIIF Image API service
     review_lease_minutes: float = 15
     votes_per_item: int = 3
     agreement: float = 0.75

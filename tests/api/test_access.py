@@ -12,6 +12,8 @@ import pytest
 from conftest import FIXTURES, Org, snapshot
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from media_material import encode
+from PIL import Image
 
 from verrijk.app import create_app
 from verrijk.config import Settings
@@ -23,6 +25,7 @@ from verrijk.store.repo import Repo, Scope
 from verrijk.store.tables import Organisation, Suggestion
 
 ROLES = [r.value for r in Role]
+PNG = encode(Image.new("RGB", (8, 8), (200, 30, 30)))
 
 
 def declared_roles(route: APIRoute):
@@ -200,6 +203,7 @@ ROUTES: dict[tuple[str, str], tuple[int, dict | Callable[[World, str | None], di
     ("GET", "/collections/{slug}"): (200, {}),
     ("POST", "/collections"): (201, lambda w, role: {"json": {"slug": f"new-{role}", "name": "New"}}),
     ("PATCH", "/collections/{slug}"): (200, {"json": {"description": "Changed"}}),
+    ("GET", "/collections/{slug}/duplicates"): (200, {}),
     ("POST", "/collections/{slug}/ingest"): (
         200,
         {"files": {"file": ("x.csv", b"source_id,title\nz1,Zonder\n", "text/csv")}},
@@ -254,6 +258,10 @@ ROUTES: dict[tuple[str, str], tuple[int, dict | Callable[[World, str | None], di
     ("POST", "/enrich"): (
         200,
         {"json": {"texts": [{"text": "Jan Vermeer in Delft", "language": "en"}], "authorities": []}},
+    ),
+    ("POST", "/enrich/media"): (
+        200,
+        {"files": {"file": ("a.png", PNG, "image/png")}, "data": {"enrichers": "image.colours"}},
     ),
     ("GET", "/enrichers"): (200, {}),
     ("GET", "/enrichers/{name}"): (200, {"ids": {"name": "link.creators"}}),

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from verrijk.domain import JobStatus, SuggestionStatus
 from verrijk.enrich.base import Enricher, Item, permitted, suggestion_key
+from verrijk.errors import BadInput
 from verrijk.review.thresholds import apply_all
 from verrijk.store.repo import Repo, touch
 from verrijk.store.tables import Job, Record, Suggestion
 
 TEXT_FIELDS = ("title", "description", "date")  # enrichers pick the fields they read
+MAX_FAILURES_KEPT = 100  # failed items listed in a job's result; failed_count counts them all
 LIST_TEXT_FIELDS = ("creator", "place", "subject")
 log = logging.getLogger(__name__)
 
@@ -34,27 +38,64 @@ def items_of(record: Record) -> list[Item]:
             for i, value in enumerate(getattr(record, name))
         ]
     items += [
-        Item(record.id, f"media.{m.position}", m.kind, url=m.url, rights=m.rights or record.rights)
+        Item(
+            record.id,
+            f"media.{m.position}",
+            m.kind,
+            url=m.url,
+            language=record.language,
+            rights=m.rights or record.rights,
+        )
         for m in record.media
     ]
     return items
 
 
-def enrich_records(
-    repo: Repo, records: Sequence[Record], enrichers: Sequence[Enricher], org_settings: dict
-) -> tuple[int, dict[str, int]]:
-    """Run enrichers over records and store new suggestions; returns (created, items skipped per enricher)."""
+@dataclass
+class Outcome:
+    """What enriching a batch of records did: suggestions created, items the rights gate kept from each enricher,
+    and items an enricher could not read (a broken image, a refused URL), each with its reason."""
+
+    created: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    failed: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _enrich_each(enricher: Enricher, items: list[Item], failed: list[dict[str, Any]]) -> list[tuple[Item, list]]:
+    """The enricher's proposals per item; when the batch fails on bad input, the items one by one, each bad one
+    recorded in `failed` with its reason and left out, so the rest of the batch goes on."""
+    try:
+        return list(zip(items, enricher.enrich(items), strict=True))
+    except BadInput as exc:
+        if len(items) == 1:
+            failed.append(
+                {
+                    "record_id": items[0].record_id,
+                    "field": items[0].field,
+                    "enricher": enricher.name,
+                    "reason": str(exc),
+                }
+            )
+            return []
+    results = []
+    for item in items:
+        results += _enrich_each(enricher, [item], failed)
+    return results
+
+
+def enrich_records(repo: Repo, records: Sequence[Record], enrichers: Sequence[Enricher], org_settings: dict) -> Outcome:
+    """Run enrichers over records and store new suggestions."""
     items = [item for record in records for item in items_of(record)]
     rows: dict[str, Suggestion] = {}
-    skipped: dict[str, int] = {}
+    outcome = Outcome()
     for enricher in enrichers:
         mine = [i for i in items if i.kind in enricher.accepts]
         allowed = [i for i in mine if permitted(enricher, i, org_settings)]
         if len(allowed) < len(mine):
-            skipped[enricher.name] = len(mine) - len(allowed)
+            outcome.skipped[enricher.name] = len(mine) - len(allowed)
         if not allowed:
             continue
-        for item, proposals in zip(allowed, enricher.enrich(allowed), strict=True):
+        for item, proposals in _enrich_each(enricher, allowed, outcome.failed):
             for p in proposals:
                 key = suggestion_key(item.record_id, item.field, enricher.name, p)
                 rows[key] = Suggestion(
@@ -79,7 +120,8 @@ def enrich_records(
                 )
     existing = repo.existing_keys(list(rows))
     repo.add_suggestions(row for key, row in rows.items() if key not in existing)
-    return len(rows) - len(existing), skipped
+    outcome.created = len(rows) - len(existing)
+    return outcome
 
 
 def run_job(
@@ -109,10 +151,13 @@ def run_job(
         records = repo.records_after(collection_id, result.get("after_record_id", 0), batch_size)
         if not records:
             break
-        created, skipped = enrich_records(repo, records, enrichers, settings)
-        result["created"] += created
-        for name, n in skipped.items():
+        outcome = enrich_records(repo, records, enrichers, settings)
+        result["created"] += outcome.created
+        for name, n in outcome.skipped.items():
             result["skipped_by_rights"][name] = result["skipped_by_rights"].get(name, 0) + n
+        if outcome.failed:
+            result["failed_count"] = result.get("failed_count", 0) + len(outcome.failed)
+            result["failed"] = (result.get("failed", []) + outcome.failed)[:MAX_FAILURES_KEPT]
         result["after_record_id"] = records[-1].id
         done = repo.count_records(collection_id, up_to=records[-1].id)
         touch(job, done=done, result=dict(result))

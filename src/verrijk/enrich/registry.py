@@ -153,6 +153,7 @@ class EnricherSpec:
 
 
 _TEXT = frozenset({"text"})
+_IMAGE = frozenset({"image"})
 BUILTIN: tuple[EnricherSpec, ...] = (
     EnricherSpec(
         name="ner",
@@ -213,6 +214,39 @@ BUILTIN: tuple[EnricherSpec, ...] = (
             card="subjects",
         )
         for vocabulary, what in (("demo", "Subject terms of the demo vocabulary"), ("iconclass", "Iconclass notations"))
+    ),
+    EnricherSpec(
+        name="image.ocr",
+        factory="verrijk.enrich.image.ocr:create",
+        accepts=_IMAGE,
+        description="Text in images, line by line with its box (Tesseract: Dutch, French, English).",
+        version="image.ocr-1",
+        params={
+            "language": Param(str, "nld+fra+eng", "Tesseract languages, joined by '+'"),
+            "min_confidence": Param(float, 0.3, "lines read with less mean confidence are not suggested", 0, 1),
+        },
+        card="image.ocr",
+        reads_protected_content=True,
+    ),
+    EnricherSpec(
+        name="image.colours",
+        factory="verrijk.enrich.image.colours:create",
+        accepts=_IMAGE,
+        description="Dominant colours of an image, named in Dutch, French and English.",
+        version="image.colours-1",
+        params={
+            "min_share": Param(float, 0.1, "least share of the image a colour must cover to be suggested", 0, 1),
+            "limit": Param(int, 4, "most colours suggested per image", 1, 20),
+        },
+        card="image.colours",
+    ),
+    EnricherSpec(
+        name="image.hash",
+        factory="verrijk.enrich.image.hash:create",
+        accepts=_IMAGE,
+        description="Perceptual hashes of images, for GET /collections/{slug}/duplicates (suggests nothing).",
+        version="image.hash-1",
+        card="image.hash",
     ),
 )
 

@@ -239,8 +239,9 @@ def validate(item: SourceItem, default_rights: str | None = None) -> dict[str, A
         raise RecordInvalid("uri", f"{uri!r} is not an http(s) URI")
     media = list(item.media) + [{"url": u, "kind": "image"} for u in f.get("media") or []]
     for m in media:
-        if not str(m.get("url", "")).startswith(("http://", "https://")):
-            raise RecordInvalid("media", f"{m.get('url')!r} is not an http(s) URL")
+        if not str(m.get("url", "")).startswith(("http://", "https://", "file://")):
+            # file:// media are read only under the deployment's media folders (enrich/media.py)
+            raise RecordInvalid("media", f"{m.get('url')!r} is not an http(s) or file:// URL")
         m.setdefault("rights", rights)
     return {
         "source_id": source_id,

@@ -154,6 +154,19 @@ class Media(Base):
     record: Mapped[Record] = relationship(back_populates="media")
 
 
+class ImageHash(Base):
+    """The perceptual hash of one image of a record (image.hash), for finding near-duplicates in a collection."""
+
+    __tablename__ = "image_hashes"
+    __table_args__ = (UniqueConstraint("record_id", "field"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"))
+    field: Mapped[str] = mapped_column(String(50))  # media.0, media.1, ...
+    hash: Mapped[str] = mapped_column(String(16))  # 64 bits in hex
+    version: Mapped[str] = mapped_column(String(100))
+
+
 class Authority(Base):
     """A vocabulary to link to; organisation_id NULL or shared=True makes it readable by every organisation."""
 

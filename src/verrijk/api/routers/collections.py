@@ -1,4 +1,4 @@
-"""/collections: list, create, and ingest files into a collection."""
+"""/collections: list, create, ingest files into a collection, and find its near-duplicate images."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
 
 from verrijk.api.errors import Problem
 from verrijk.api.schemas import CollectionIn, CollectionOut, CollectionPatch, IngestReportOut
 from verrijk.deps import scoped
-from verrijk.domain import ALL_ROLES, REVIEWERS
+from verrijk.domain import ALL_ROLES, READERS, REVIEWERS
+from verrijk.enrich.image.hash import DEFAULT_DISTANCE, collection_duplicates
 from verrijk.ingest.base import Mapping
 from verrijk.ingest.service import FORMATS, ingest
 from verrijk.store.repo import NotFound, Repo
@@ -83,3 +85,28 @@ async def ingest_upload(
         request.app.state.settings.ingest_batch_size,
     )
     return IngestReportOut(**report.as_dict())
+
+
+class DuplicateImage(BaseModel):
+    record_id: int
+    field: str = Field(description="the record's medium: media.0, media.1, ...")
+    hash: str = Field(description="64-bit perceptual hash (pHash) in hex")
+
+
+class DuplicateGroup(BaseModel):
+    images: list[DuplicateImage]
+
+
+@router.get("/{slug}/duplicates", response_model=list[DuplicateGroup])
+def duplicates(
+    slug: str,
+    max_distance: Annotated[
+        int, Query(ge=0, le=32, description="most differing bits of 64 between two images of a group")
+    ] = DEFAULT_DISTANCE,
+    repo: Repo = Depends(scoped(*READERS)),
+) -> list[DuplicateGroup]:
+    """Near-duplicate images of the collection, from the hashes the image.hash enricher stored, largest group first."""
+    return [
+        DuplicateGroup(images=[DuplicateImage(record_id=i.record_id, field=i.field, hash=i.hash) for i in group])
+        for group in collection_duplicates(repo, slug, max_distance)
+    ]

@@ -3,7 +3,7 @@
 Services, routes and commands never query tables themselves; they get a Repo bound to one organisation, so no
 code path can see or change another organisation's records, suggestions, jobs or audit entries. Repo is
 composed of one class per aggregate (collections, records, suggestions, publishing, authorities, review,
-jobs, audit), each in its own module and each scoping its queries by the organisation.
+jobs, audit, media hashes), each in its own module and each scoping its queries by the organisation.
 """
 
 from __future__ import annotations
@@ -21,13 +21,14 @@ from verrijk.store.repo.authorities import (
 )
 from verrijk.store.repo.base import PUBLISHED_STATES, Page, RecordFilter, Scope
 from verrijk.store.repo.jobs import Jobs, touch
+from verrijk.store.repo.media import MediaHashes
 from verrijk.store.repo.publishing import Publishing, public_annotation_owner, public_owner
 from verrijk.store.repo.records import RECORD_COLUMNS, Records
 from verrijk.store.repo.review import DISPUTED, REVIEW_SLOT, QueueFilter, Review
 from verrijk.store.repo.suggestions import Suggestions
 
 
-class Repo(Records, Suggestions, Publishing, Authorities, Review, Jobs, Audit):
+class Repo(Records, Suggestions, Publishing, Authorities, Review, Jobs, Audit, MediaHashes):
     """All aggregates of one organisation's work, bound to a session and a Scope."""
 
 

@@ -1,0 +1,139 @@
+"""POST /enrich/media answers for one image (upload or URL) with its OCR lines, colours and hash, each with a
+Media Fragments selector, and refuses bad input with problem+json; jobs over a collection with images store
+suggestions, record a broken image as a failed item and go on, keep in-copyright images from OCR, and feed
+GET /collections/{slug}/duplicates."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+from media_material import CAPTIONS, altered, caption, encode, huge_png, photo, regions, truncated_jpeg
+from sqlalchemy import select
+
+from verrijk.enrich.jobs import create_enrich_job, execute
+from verrijk.store.repo import Repo, Scope
+from verrijk.store.tables import Suggestion
+
+IN_COPYRIGHT = "http://rightsstatements.org/vocab/InC/1.0/"
+PUBLIC_DOMAIN = "http://creativecommons.org/publicdomain/mark/1.0/"
+
+
+def post_file(client, org, data: bytes, name: str, **form):
+    return client.post("/enrich/media", headers=org.headers(), files={"file": (name, data)}, data=form)
+
+
+def test_an_uploaded_caption_is_read_and_coloured(client, org):
+    data = encode(caption(CAPTIONS[1], size=32))
+    r = post_file(client, org, data, "affiche.png", language="fr")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    media = body["media"]
+    assert media["kind"] == "image" and media["mime"] == "image/png"
+    assert media["sha256"] == hashlib.sha256(data).hexdigest() and len(media["phash"]) == 16
+    assert [t["kind"] for t in body["texts"]] == ["ocr", "ocr"]
+    assert body["texts"][0]["content"].startswith("Procession de la Sainte-Dévotion à Liège")
+    assert {t["language"] for t in body["texts"]} == {"fr"}
+    for text in body["texts"]:
+        x, y, w, h = map(int, text["selector"].removeprefix("xywh=").split(","))
+        assert x + w <= media["width"] and y + h <= media["height"] and w > 300
+    assert body["tags"][0] == {
+        "label": "blanc",
+        "uri": None,
+        "score": body["tags"][0]["score"],
+        "selector": f"xywh=0,0,{media['width']},{media['height']}",
+        "enricher": "image.colours",
+        "extra": body["tags"][0]["extra"],
+    }
+
+
+def test_enrichers_can_be_chosen(client, org):
+    image = encode(regions([(200, 30, 30), (30, 70, 200)]), "JPEG", quality=95)
+    r = post_file(client, org, image, "vlag.bin", enrichers="image.colours")
+    assert r.status_code == 200 and r.json()["media"]["mime"] == "image/jpeg" and r.json()["texts"] == []
+    assert [t["label"] for t in r.json()["tags"]] == ["rood", "blauw"]
+    wrong = post_file(client, org, image, "vlag.jpg", enrichers="ner")
+    assert wrong.status_code == 422 and "does not read images" in wrong.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "status", "says"),
+    [
+        (truncated_jpeg(), "half.jpg", 400, "half.jpg: the image/jpeg file cannot be decoded"),
+        (huge_png(), "bomb.png", 413, "pixels"),
+        (huge_png(8000, 6000), "poster.png", 413, "8000x6000 pixels, more than the limit of 40000000"),
+        (b"Dit is een tekstbestand.\n", "foto.jpg", 415, "the content is text, not an image"),
+        (b"", "leeg.jpg", 400, "the file is empty"),
+    ],
+)
+def test_bad_uploads_are_refused_clearly(client, org, data, name, status, says):
+    r = post_file(client, org, data, name, enrichers="image.colours")
+    assert r.status_code == status and r.headers["content-type"] == "application/problem+json"
+    assert says in r.json()["detail"]
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8000/a.jpg", "http://10.0.0.7/a.jpg", "http://localhost/a.jpg"])
+def test_urls_to_private_addresses_are_refused(client, org, url):
+    r = client.post("/enrich/media", headers=org.headers(), json={"url": url, "enrichers": ["image.colours"]})
+    assert r.status_code == 403 and "private, loopback or link-local" in r.json()["detail"]
+
+
+def test_other_bodies_are_refused(client, org):
+    r = client.post("/enrich/media", headers={**org.headers(), "Content-Type": "text/plain"}, content=b"x")
+    assert r.status_code == 415
+    r = client.post("/enrich/media", headers=org.headers(), json={"link": "x"})
+    assert r.status_code == 422 and "url" in r.json()["detail"]
+
+
+def test_a_job_over_images(client, org, session, settings, tmp_path):
+    settings.media_dirs = [tmp_path]
+    files = {
+        "photo.jpg": encode(photo(9), "JPEG", quality=90),
+        "copy.jpg": encode(altered(photo(9))["cropped"].convert("L"), "JPEG", quality=60),
+        "other.jpg": encode(photo(12), "JPEG", quality=90),
+        "broken.jpg": truncated_jpeg(),
+        "letter.png": encode(caption(CAPTIONS[0])),
+        "protected.png": encode(caption(CAPTIONS[3])),
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    lines = [
+        {
+            "source_id": name.split(".")[0],
+            "title": name,
+            "language": "nl",
+            "media": [f"file://{tmp_path / name}"],
+            "rights": IN_COPYRIGHT if name == "protected.png" else PUBLIC_DOMAIN,
+        }
+        for name in files
+    ]
+    jsonl = "\n".join(json.dumps(line) for line in lines).encode()
+    r = client.post("/collections/beeld/ingest", headers=org.headers(), files={"file": ("b.jsonl", jsonl)})
+    assert r.json()["created"] == 6, r.text
+    repo = Repo(session, Scope(org.id))
+    names = ["image.colours", "image.ocr", "image.hash"]
+    job = execute(session, repo.scope, create_enrich_job(repo, "beeld", names, settings).id, settings=settings)
+    assert job.status == "done"
+    assert job.result["failed_count"] == 3
+    assert {(f["enricher"], f["field"]) for f in job.result["failed"]} == {(n, "media.0") for n in names}
+    assert all("cannot be decoded" in f["reason"] for f in job.result["failed"])
+    assert job.result["skipped_by_rights"] == {"image.ocr": 1}
+    ids = {i["source_id"]: i["id"] for i in client.get("/records?limit=100", headers=org.headers()).json()["items"]}
+    by_record: dict[str, list[Suggestion]] = {}
+    for s in session.scalars(select(Suggestion).where(Suggestion.organisation_id == org.id)):
+        by_record.setdefault(next(k for k, v in ids.items() if v == s.record_id), []).append(s)
+    assert "broken" not in by_record
+    transcripts = [s for s in by_record["letter"] if s.kind == "transcript"]
+    assert [s.label for s in transcripts][0].startswith("Gezicht op de Schelde te Antwerpen")
+    assert all(len(s.region) == 4 and s.enricher == "image.ocr" for s in transcripts)
+    assert not [s for s in by_record["protected"] if s.kind == "transcript"]
+    assert {s.label for s in by_record["protected"]} >= {"wit"}
+    groups = client.get("/collections/beeld/duplicates", headers=org.headers()).json()
+    assert [[i["record_id"] for i in g["images"]] for g in groups] == [[ids["photo"], ids["copy"]]]
+    assert client.get("/collections/beeld/duplicates?max_distance=0", headers=org.headers()).json() == []
+    assert client.get("/collections/beeld/duplicates?max_distance=99", headers=org.headers()).status_code == 422
+    # a second run stores nothing new: suggestion keys and hashes are idempotent
+    again = execute(session, repo.scope, create_enrich_job(repo, "beeld", names, settings).id, settings=settings)
+    assert again.result["created"] == 0 and again.result["failed_count"] == 3
+    assert len(repo.image_hashes(repo.collection("beeld").id)) == 5
