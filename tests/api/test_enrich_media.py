@@ -129,6 +129,8 @@ def test_a_job_over_images(client, org, session, settings, tmp_path):
     assert all(len(s.region) == 4 and s.enricher == "image.ocr" for s in transcripts)
     assert not [s for s in by_record["protected"] if s.kind == "transcript"]
     assert {s.label for s in by_record["protected"]} >= {"wit"}
+    colours = [s for s in by_record["photo"] if s.enricher == "image.colours"]
+    assert colours and all(s.extra["hex"].startswith("#") and 0 < s.extra["share"] <= 1 for s in colours)
     groups = client.get("/collections/beeld/duplicates", headers=org.headers()).json()
     assert [[i["record_id"] for i in g["images"]] for g in groups] == [[ids["photo"], ids["copy"]]]
     assert client.get("/collections/beeld/duplicates?max_distance=0", headers=org.headers()).json() == []
