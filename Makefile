@@ -4,7 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test setup benchmark clean
+.PHONY: demo test setup system benchmark clean
+# Debian packages verrijk uses at run time (image.ocr) and in its tests (browser tests; captions rendered in DejaVu)
+RUNTIME_PACKAGES := tesseract-ocr tesseract-ocr-nld tesseract-ocr-fra tesseract-ocr-eng fonts-dejavu-core
+TEST_PACKAGES := chromium
 
 setup: $(STAMP)
 
@@ -14,10 +17,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+# Installs what is missing when it can (root with apt-get); otherwise says what to install, and goes on.
+system:
+	@missing=""; command -v tesseract >/dev/null 2>&1 || missing="$(RUNTIME_PACKAGES)"; \
+	[ -n "$(WITH_TEST)" ] && ! command -v chromium >/dev/null 2>&1 && missing="$$missing $(TEST_PACKAGES)"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "verrijk: please install the Debian packages: $$missing (image.ocr says it is unavailable without them)"; fi; \
+	fi
+
+demo: $(STAMP) system
 	$(BIN)/verrijk demo
 
 test: $(STAMP)
+	$(MAKE) --no-print-directory system WITH_TEST=1
 	$(BIN)/ruff check src tests benchmarks training
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
