@@ -120,3 +120,24 @@ def test_wilson_lower_bound():
     assert wilson_lower(0, 0) is None
     assert round(wilson_lower(95, 100), 4) == 0.8882
     assert round(wilson_lower(10, 10), 4) == 0.7225
+
+
+def test_the_queue_orders_by_calibrated_scores(client, session, org):
+    """Scores under 0.5 are accepted half the time (people are unsure of them), over 0.5 almost always: the
+    calibrated least-confident items are the low scores, not those nearest 0.5."""
+    waiting = dict(zip(seed(session, org, n=4), (0.125, 0.375, 0.625, 0.875), strict=True))
+    raw = client.get("/review/next?size=4", headers=org.headers("admin")).json()["items"]
+    assert [waiting[i["id"]] for i in raw] == [0.375, 0.625, 0.125, 0.875]  # no decisions yet: nearest 0.5 first
+    client.post("/review/release", json=list(waiting), headers=org.headers("admin"))
+    seed_decisions(session, org, {"link.places": lambda s: 0.5 if s < 0.5 else 0.97}, n=600)
+    calibrated = client.get("/review/next?size=4", headers=org.headers()).json()["items"]
+    order = [waiting[i["id"]] for i in calibrated]
+    assert set(order[:2]) == {0.125, 0.375} and order[2:] == [0.625, 0.875], order
+
+
+def test_isotonic_steps_rise_with_score():
+    from verrijk.review.calibration import isotonic
+
+    steps = isotonic([(0.1, False), (0.2, True), (0.3, False), (0.3, False), (0.6, True), (0.9, True)])
+    assert steps == [(0.1, 0.0), (0.3, 0.3333), (1.0, 1.0)]
+    assert [v for _, v in steps] == sorted(v for _, v in steps)

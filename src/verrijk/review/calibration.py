@@ -2,7 +2,8 @@
 (accepted or edited among what a person judged) reaches a target on one half of the decisions, checked on the
 other half (its precision, support and Wilson lower bound), and the reliability diagram (mean score against
 observed acceptance per score bucket). Applying sets the thresholds that hold on the held-out half through the
-thresholds service."""
+thresholds service. The review queue orders by calibrated scores: an isotonic fit of acceptance on score per
+enricher."""
 
 from __future__ import annotations
 
@@ -145,6 +146,32 @@ def apply_calibration(repo: Repo, target: float = 0.95, enricher: str | None = N
             applied = {"applied": True, "auto_accepted": accepted, "returned_to_queue": undone}
         results.append(c.as_dict() | applied)
     return results
+
+
+def isotonic(decisions: list[tuple[float, bool]]) -> list[tuple[float, float]]:
+    """Acceptance as a non-decreasing step function of score (pool adjacent violators): (highest score of the
+    step, its acceptance) per step, the last step reaching 1.0."""
+    per_score: dict[float, list[int]] = defaultdict(lambda: [0, 0])
+    for score, ok in decisions:
+        per_score[score][0] += ok
+        per_score[score][1] += 1
+    steps: list[list[float]] = []  # [highest score, accepted, judged]
+    for score, (hits, n) in sorted(per_score.items()):
+        steps.append([score, hits, n])
+        while len(steps) > 1 and steps[-2][1] / steps[-2][2] >= steps[-1][1] / steps[-1][2]:
+            upper, hits, n = steps.pop()
+            steps[-1] = [upper, steps[-1][1] + hits, steps[-1][2] + n]
+    if steps:
+        steps[-1][0] = 1.0
+    return [(upper, round(hits / n, 4)) for upper, hits, n in steps]
+
+
+def calibrated_scores(repo: Repo) -> dict[str, list[tuple[float, float]]]:
+    """Per enricher with enough judged suggestions (twice MIN_SUPPORT), its isotonic calibration."""
+    per_enricher: dict[str, list[tuple[float, bool]]] = defaultdict(list)
+    for _, name, score, status in repo.scores_with_status(JUDGED):
+        per_enricher[name].append((score, status in ACCEPTED))
+    return {name: isotonic(rows) for name, rows in per_enricher.items() if len(rows) >= 2 * MIN_SUPPORT}
 
 
 def _round(value: float | None) -> float | None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 from verrijk.domain import SuggestionStatus
 from verrijk.errors import Conflict
+from verrijk.review.calibration import calibrated_scores
 from verrijk.review.decisions import decide as decide_one
 from verrijk.store.db import write_lock
 from verrijk.store.repo import REVIEW_SLOT, QueueFilter, Repo
@@ -16,7 +18,10 @@ __all__ = ["QueueFilter", "bulk_decide", "decide", "give_back", "next_batch", "v
 
 
 def next_batch(repo: Repo, user_id: int, flt: QueueFilter, size: int, lease_minutes: float) -> list[Suggestion]:
-    """Up to `size` suggestions for this reviewer, each now leased to them (their own live leases first)."""
+    """Up to `size` suggestions for this reviewer, each now leased to them (their own live leases first); the
+    least confident first by the enrichers' calibrated scores."""
+    if flt.order == "uncertainty":
+        flt = replace(flt, calibration=calibrated_scores(repo))
     with write_lock(repo.session):
         now = utcnow()
         until = now + timedelta(minutes=lease_minutes)

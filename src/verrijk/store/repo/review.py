@@ -4,7 +4,7 @@ votes and the consensus they reach. Slot 0 is the cataloger's review, slots 1..N
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +29,8 @@ class QueueFilter:
     max_score: float | None = None
     record_id: int | None = None
     order: str = "uncertainty"  # or "record"
+    # enricher -> steps (highest score, calibrated score): uncertainty is measured on calibrated scores
+    calibration: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
 
 
 def active(now: datetime):
@@ -61,7 +63,16 @@ class Review(Collections):
         if flt.order == "record":
             return stmt.order_by(Suggestion.record_id, Suggestion.field, Suggestion.span_start, Suggestion.id)
         disputed_first = case((Suggestion.consensus == DISPUTED, 0), else_=1)
-        return stmt.order_by(disputed_first, func.abs(Suggestion.score - 0.5), Suggestion.id)
+        raw = func.abs(Suggestion.score - 0.5)
+        if not flt.calibration:
+            return stmt.order_by(disputed_first, raw, Suggestion.id)
+        steps = [
+            (and_(Suggestion.enricher == name, Suggestion.score <= upper), value)
+            for name, fitted in flt.calibration.items()
+            for upper, value in fitted
+        ]
+        calibrated = case(*steps, else_=Suggestion.score)
+        return stmt.order_by(disputed_first, func.abs(calibrated - 0.5), raw, Suggestion.id)
 
     def review_candidates(self, flt: QueueFilter, user_id: int, now: datetime, size: int) -> list[Suggestion]:
         """Waiting suggestions a reviewer may lease, in queue order: up to `size` they hold already, then up to
