@@ -43,7 +43,7 @@ import numpy as np
 
 from verrijk.enrich.text.linking import normalise
 from verrijk.enrich.text.linking.evaluate import calibration, context_of, evaluate
-from verrijk.enrich.text.linking.index import AuthorityIndex
+from verrijk.enrich.text.linking.index import AuthorityIndex, label_names
 from verrijk.enrich.text.linking.linker import FEATURES, Linker, Model, km
 from verrijk.enrich.text.linking.shipped import geonames_entries, vkc_creator_entries
 
@@ -284,6 +284,9 @@ def synthetic_people(vkc: AuthorityIndex, count: int = 500, seed: int = 7) -> li
         if long_words:
             i = rng.choice(long_words)
             variants.append(" ".join(_typo(w, rng) if j == i else w for j, w in enumerate(words)))
+        respelt = _respell(e.label, rng)
+        if respelt != e.label:
+            variants.append(respelt)
         split = split_of(e.uri)
         for v in variants:
             items.append(_synthetic(v, e.uri, split))
@@ -294,6 +297,21 @@ def synthetic_people(vkc: AuthorityIndex, count: int = 500, seed: int = 7) -> li
     return items
 
 
+# historical spellings of one sound, either way round (Dijck/Dyck, Weijden/Weyden, Anthonie/Anthony, Cornelis/Kornelis)
+RESPELLINGS = (("ij", "y"), ("y", "ij"), ("ck", "k"), ("k", "ck"), ("ae", "aa"), ("aa", "ae"), ("ph", "f"),
+               ("th", "t"), ("ie", "y"), ("c", "k"), ("oe", "u"), ("ee", "e"), ("s", "sch"))  # fmt: skip
+
+
+def _respell(name: str, rng: random.Random) -> str:
+    """The name with one historical spelling swapped, as another catalogue or century writes it."""
+    found = [(a, b) for a, b in RESPELLINGS if a in name]
+    if not found:
+        return name
+    a, b = rng.choice(found)
+    at = rng.choice([m.start() for m in re.finditer(re.escape(a), name)])
+    return name[:at] + b + name[at + len(a) :]
+
+
 def _synthetic(mention: str, gold: str | None, split: str) -> dict[str, Any]:
     return {"mention": mention, "type": "PER", "gold": gold, "split": split, "gold_source": "synthetic-vkc",
             "text": mention, "mentions": [], "country": None, "language": "nl"}  # fmt: skip
@@ -301,25 +319,28 @@ def _synthetic(mention: str, gold: str | None, split: str) -> dict[str, Any]:
 
 def synthetic_places(geonames: AuthorityIndex, count: int = 2000, seed: int = 5) -> list[dict[str, Any]]:
     """Training mentions from GeoNames (CC BY 4.0): names shared by several places, one of which has 50,000 or
-    more inhabitants and is at least ten times larger than any other, in a record from their own country or elsewhere;
-    the big place is meant. Teaches that a well-known place abroad is linked, not only the collection's own."""
+    more inhabitants and is at least ten times larger than any other, named by one of its labels (Dutch, English or
+    an exonym), in a record from their own country, elsewhere or of no known country; the big place is meant.
+    Teaches that a well-known place abroad is linked, not only the collection's own."""
     rng = random.Random(seed)
     big = [i for i, e in enumerate(geonames.entries) if _population(e) >= 50_000 and e.properties.get("lat")]
     countries = sorted({e.properties.get("country") for e in geonames.entries if e.properties.get("country")})
     items = []
     for i in rng.sample(big, min(count, len(big))):
         entry = geonames.entries[i]
+        mention = rng.choice(sorted(label_names(entry)))
         rivals = [
             _population(geonames.entries[m.index])
-            for m in geonames.lookup(entry.label, person=False, fuzzy=False)
+            for m in geonames.lookup(mention, person=False, fuzzy=False)
             if m.index != i and m.level == normalise.EXACT
         ]
         if not rivals or _population(entry) < 10 * max(rivals):
             continue  # unique names teach nothing the exact match does not
-        country = entry.properties["country"] if rng.random() < 0.25 else rng.choice(countries)
+        draw = rng.random()
+        country = entry.properties["country"] if draw < 0.25 else None if draw < 0.5 else rng.choice(countries)
         items.append(
             {
-                "mention": entry.label,
+                "mention": mention,
                 "type": "LOC",
                 "gold": entry.uri,
                 "split": "train",

@@ -71,6 +71,7 @@ def test_every_route_declares_its_roles(tmp_path):
         "/organisations/{organisation}/transparency",
         "/reconcile/{authority}",
         "/reconcile/{authority}",
+        "/reconcile/{authority}/flyout/entity",
         "/reconcile/{authority}/preview",
         "/reconcile/{authority}/properties",
         "/reconcile/{authority}/suggest/entity",

@@ -143,7 +143,11 @@ def test_manifest_of_a_shared_authority(client, loaded):
     assert {t["id"]: t["name"] for t in manifest["defaultTypes"]}[PERSON] == "Person"
     assert manifest["view"]["url"] == f"{BASE}/kunstenaars/view?id={{{{id}}}}"
     assert manifest["preview"] == {"url": f"{BASE}/kunstenaars/preview?id={{{{id}}}}", "width": 400, "height": 140}
-    assert manifest["suggest"]["entity"] == {"service_url": f"{BASE}/kunstenaars", "service_path": "/suggest/entity"}
+    assert manifest["suggest"]["entity"] == {
+        "service_url": f"{BASE}/kunstenaars",
+        "service_path": "/suggest/entity",
+        "flyout_service_path": "/flyout/entity?id=${id}",
+    }
     assert manifest["extend"]["propose_properties"]["service_path"] == "/properties"
     assert manifest["batchSize"] == 50 and "authentication" not in manifest
 
@@ -323,6 +327,19 @@ def test_preview_is_escaped_html_and_view_redirects(client, loaded):
     assert ok(client.get(url, follow_redirects=False), 303).headers["location"] == A + "person/ensor"
     problem(client.get("/reconcile/kunstenaars/preview", params={"id": A + "nobody"}), 404, "nobody")
     problem(client.get("/reconcile/kunstenaars/view"), 400, "'id'")
+
+
+def test_flyout_as_openrefine_asks_for_it(client, loaded):
+    """OpenRefine 3.6 fills the manifest's flyout path with a suggestion's id and reads {id, html}, often as JSONP."""
+    manifest = client.get("/reconcile/kunstenaars").json()
+    entity = manifest["suggest"]["entity"]
+    url = entity["service_url"] + entity["flyout_service_path"].replace("${id}", quote(A + "person/rops", safe=""))
+    flyout = ok(client.get(url)).json()
+    assert flyout["id"] == A + "person/rops" and "Félicien Rops" in flyout["html"]
+    assert "&lt;b&gt;etcher" in flyout["html"] and "<b>" not in flyout["html"]
+    r = ok(client.get(url + "&callback=jQuery36_1"))
+    assert r.text.startswith("/**/jQuery36_1(")
+    problem(client.get("/reconcile/kunstenaars/flyout/entity", params={"id": A + "nobody"}), 404, "nobody")
 
 
 # data extension ------------------------------------------------------------------------------------------------

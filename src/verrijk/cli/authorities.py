@@ -29,7 +29,7 @@ def authorities_add(
 ) -> None:
     """Load a vocabulary file (SKOS, CSV/TSV, GeoNames dump, Wikidata JSON lines) as an authority to link to;
     private unless --shared. Adding a name again replaces its entries."""
-    from verrijk.enrich.text.linking.loaders import FORMATS, detect_format, load
+    from verrijk.enrich.text.linking.loaders import FORMATS, clean_aliases, detect_format, load
     from verrijk.enrich.text.linking.shipped import SHIPPED_VERSION
 
     if not file.is_file():
@@ -39,12 +39,14 @@ def authorities_add(
     with open_repo(org) as repo:
         fmt = format or detect_format(file)
         digest = hashlib.sha256(f"{SHIPPED_VERSION}|{fmt}|".encode() + file.read_bytes()).hexdigest()
-        _, count = repo.load_authority(
-            name, load(file, fmt), digest, fmt, label or name, str(file.resolve()), license, shared
-        )
+        entries, dropped = clean_aliases(load(file, fmt))
+        _, count = repo.load_authority(name, entries, digest, fmt, label or name, str(file.resolve()), license, shared)
         repo.session.commit()
     visibility = "shared" if shared else "private"
     out.print(f"authority {name} registered ({visibility}): {count} entries", highlight=False)
+    if dropped:
+        examples = "; ".join(f"{alias!r} of {label} ({why})" for label, alias, why in dropped[:5])
+        out.print(f"dropped {len(dropped)} alternative labels that name someone else: {examples}", highlight=False)
     if not count:
         err.print(f"warning: {file} holds no entries", highlight=False)
 

@@ -50,6 +50,7 @@ PROPERTIES = (
     Property("rkd", "RKD", "RKDartists URI", ("PER",)),
 )
 BY_ID = {p.id: p for p in PROPERTIES}
+IDENTIFIERS = frozenset({"wikidata", "viaf", "rkd"})
 SETTINGS = [
     {
         "name": "limit",

@@ -1,8 +1,10 @@
 """One reconciliation service: an authority index answering the 0.2 manifest, queries, suggest, preview, extend.
 
 Entity ids are the entries' own URIs, so a reconciled OpenRefine column holds linked-data identifiers that mean
-the same outside verrijk. Because clients percent-encode ids before putting them into the view and preview
-templates, those templates point at this service (`/view?id=`, `/preview?id=`), and `/view` redirects to the URI.
+the same outside verrijk; the manifest's identifierSpace is their namespace (Wikidata's, GeoNames') when they all
+share one. Because clients percent-encode ids before putting them into the view and preview templates, those
+templates point at this service (`/view?id=`, `/preview?id=`), and `/view` redirects to the URI. Names are given
+in the service's language (Dutch: "Oostende", not "Ostend") when the authority has labels per language.
 """
 
 from __future__ import annotations
@@ -35,6 +37,16 @@ PROPERTY_DISAGREES = 0.6  # a contradicting one keeps 60 % of the score
 SUGGEST_LIMIT = 10
 PREVIEW_SIZE = (400, 140)
 API_KEY_HEADER = "X-API-Key"
+LANGUAGE = "nl"  # the language names are shown in
+# identifier namespaces a whole authority may share; an authority of mixed ids has this service's URL instead
+SPACES = (
+    "http://www.wikidata.org/entity/",
+    "https://sws.geonames.org/",
+    "http://viaf.org/viaf/",
+    "https://rkd.nl/explore/artists/",
+    "http://vocab.getty.edu/",
+    "http://iconclass.org/",
+)
 
 
 @dataclass
@@ -45,9 +57,27 @@ class _Scored:
 
 
 class ReconcileService:
-    def __init__(self, index: AuthorityIndex, endpoint: str, label: str = "", private: bool = False):
-        self.index, self.endpoint, self.private = index, endpoint.rstrip("/"), private
+    def __init__(
+        self, index: AuthorityIndex, endpoint: str, label: str = "", private: bool = False, language: str = LANGUAGE
+    ):
+        self.index, self.endpoint, self.private, self.language = index, endpoint.rstrip("/"), private, language
         self.label = label or index.name
+
+    def name(self, entry: Entry) -> str:
+        """The entry's label in the service's language when it has one, else its preferred label."""
+        return next(iter(props.values(entry, "label", self.language)), entry.label)
+
+    def identifier_space(self) -> str:
+        """The namespace every entity id lies in, when they share one of the known ones; else this service."""
+        uris = [e.uri for e in self.index.entries]
+        space = next((s for s in SPACES if uris and uris[0].startswith(s)), None)
+        return space if space and all(u.startswith(space) for u in uris) else self.endpoint
+
+    def default_types(self) -> list[dict[str, str]]:
+        """The types this authority's entries have, the commonest first (all types for an untyped one)."""
+        counts = self.index.type_counts
+        codes = sorted(counts, key=counts.__getitem__, reverse=True) or [t.code for t in TYPES]
+        return self._types(codes)
 
     # manifest ---------------------------------------------------------------------------------
     def manifest(self) -> dict[str, Any]:
@@ -57,10 +87,10 @@ class ReconcileService:
         manifest: dict[str, Any] = {
             "versions": ["0.2"],
             "name": f"verrijk: {self.label}",
-            "identifierSpace": self.endpoint,
+            "identifierSpace": self.identifier_space(),
             "schemaSpace": "https://schema.org/",
             "serviceVersion": __version__,
-            "defaultTypes": [{"id": t.id, "name": t.name} for t in TYPES],
+            "defaultTypes": self.default_types(),
             "view": {"url": f"{self.endpoint}/view?id={{{{id}}}}"},
             "preview": {
                 "url": f"{self.endpoint}/preview?id={{{{id}}}}",
@@ -68,7 +98,8 @@ class ReconcileService:
                 "height": PREVIEW_SIZE[1],
             },
             "suggest": {
-                "entity": service("/suggest/entity"),
+                # OpenRefine 3.6 asks the flyout for a hovered suggestion; without one it tries a Freebase path
+                "entity": service("/suggest/entity") | {"flyout_service_path": "/flyout/entity?id=${id}"},
                 "type": service("/suggest/type"),
                 "property": service("/suggest/property"),
             },
@@ -96,7 +127,7 @@ class ReconcileService:
         return [
             {
                 "id": s.entry.uri,
-                "name": s.entry.label,
+                "name": self.name(s.entry),
                 "description": props.describe(s.entry),
                 "type": self._types(s.entry.types),
                 "score": round(s.score * 100, 2),
@@ -155,7 +186,7 @@ class ReconcileService:
             "result": [
                 {
                     "id": e.uri,
-                    "name": e.label,
+                    "name": self.name(e),
                     "description": props.describe(e),
                     "notable": self._types(e.types),
                 }
@@ -180,6 +211,13 @@ class ReconcileService:
     def entry(self, entity_id: str) -> Entry | None:
         return self.index.get(entity_id)
 
+    def flyout(self, entry: Entry) -> dict[str, str]:
+        """What OpenRefine shows beside a hovered suggestion: {"id", "html"} (the Freebase flyout format)."""
+        esc = html.escape
+        about = props.describe(entry)
+        body = f"<p><strong>{esc(self.name(entry))}</strong></p>" + (f"<p>{esc(about)}</p>" if about else "")
+        return {"id": entry.uri, "html": body}
+
     def preview(self, entry: Entry) -> str:
         """A small page for OpenRefine's preview iframe; everything from the authority is escaped."""
         esc = html.escape
@@ -194,7 +232,7 @@ class ReconcileService:
             '<!DOCTYPE html><html><head><meta charset="utf-8"><title>'
             f"{esc(entry.label)}</title><style>body{{font:13px sans-serif;margin:6px}}"
             "h1{font-size:15px;margin:0 0 4px}p{margin:2px 0}small{color:#555}</style></head><body>"
-            f"<h1>{esc(entry.label)} <small>{esc(types)}</small></h1>"
+            f"<h1>{esc(self.name(entry))} <small>{esc(types)}</small></h1>"
             + (f"<p><small>{esc(alt)}</small></p>" if alt else "")
             + (f"<p>{esc(about)}</p>" if about else "")
             + f"<p>{link}</p></body></html>"
@@ -208,7 +246,7 @@ class ReconcileService:
             if found is None:
                 raise ProtocolError("type", f"{type_id!r} is not a type of this service")
             codes = (found.code,)
-        chosen = [p for p in props.PROPERTIES if props.applies_to(p, codes)][:limit]
+        chosen = [p for p in props.PROPERTIES if props.applies_to(p, codes) and self._has(p.id)][:limit]
         answer: dict[str, Any] = {
             "properties": [{"id": p.id, "name": p.name, "description": p.description} for p in chosen]
         }
@@ -217,6 +255,10 @@ class ReconcileService:
         if limit is not None:
             answer["limit"] = limit
         return answer
+
+    def _has(self, pid: str) -> bool:
+        """Whether some entry has a value for the property: proposing one that is always empty wastes a column."""
+        return pid in ("label", "alt_labels", "type") or pid in self.index.property_names
 
     def extend(self, query: ExtendQuery) -> dict[str, Any]:
         meta = [{"id": pid, "name": props.property_name(pid)} for pid, _ in query.properties]
@@ -230,7 +272,9 @@ class ReconcileService:
         if entry is None:
             return []
         lang = settings.get("lang") if isinstance(settings.get("lang"), str) else ""
-        rendered = [r for v in props.values(entry, pid, lang) if (r := props.render(v, self.index.get)) is not None]
+        # an identifier (Wikidata, VIAF, RKD) is a string, also when it happens to be an entity id of this authority
+        resolve = (lambda _: None) if pid in props.IDENTIFIERS else self.index.get
+        rendered = [r for v in props.values(entry, pid, lang) if (r := props.render(v, resolve)) is not None]
         limit = settings.get("limit")
         if isinstance(limit, str) and limit.isdigit():  # OpenRefine sends settings from HTML inputs as strings
             limit = int(limit)

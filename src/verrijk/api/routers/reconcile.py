@@ -188,6 +188,11 @@ def preview(request: Request, svc: ReconcileService = Depends(service)) -> Respo
     return _page(svc, _entry(svc, request))
 
 
+@router.get("/{authority}/flyout/entity", summary="A suggestion's flyout (`id`): {id, html}, for OpenRefine 3.6")
+def flyout(request: Request, svc: ReconcileService = Depends(service)) -> Response:
+    return _reply(svc.flyout(_entry(svc, request)), request.query_params.get("callback"))
+
+
 @router.get("/{authority}/view", summary="Redirect to the entity's own page (`id`)")
 def view(request: Request, svc: ReconcileService = Depends(service)) -> Response:
     entry = _entry(svc, request)

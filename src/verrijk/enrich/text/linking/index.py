@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import bisect
 import math
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 from rapidfuzz import fuzz, process
 
@@ -56,6 +58,12 @@ def prior(entry: Entry) -> float:
     return min(1.0, math.log(1 + len(entry.alt_labels)) / math.log(30))
 
 
+def label_names(entry: Entry) -> set[str]:
+    """The preferred label and the labels per language ("Berlin" as well as "Berlijn"), not alternatives."""
+    labels = entry.properties.get("labels") or {}
+    return {entry.label, *(n for lang, names in labels.items() if ":" not in lang for n in names)}
+
+
 class AuthorityIndex:
     """Built once per authority version (see store.open_index); lookups only read it, so threads may share it."""
 
@@ -71,9 +79,10 @@ class AuthorityIndex:
         for i, entry in enumerate(self.entries):
             person = is_person(entry)
             seen: dict[str, int] = {}
-            for n, name in enumerate(entry.names()):
+            labels = label_names(entry)
+            for name in entry.names():
                 for key, level in keys_of(name, person).items():
-                    code = level | (_LABEL if n == 0 else 0)
+                    code = level | (_LABEL if name in labels else 0)
                     if key not in seen or seen[key] & _LEVEL > level:
                         seen[key] = code
             for key, code in seen.items():
@@ -94,6 +103,17 @@ class AuthorityIndex:
             if len(key) >= FUZZY_MIN_LENGTH - 1:
                 self._blocks.setdefault("<" + key[:3], []).append(key)
                 self._blocks.setdefault(">" + key[-3:], []).append(key)
+
+    @cached_property
+    def type_counts(self) -> dict[str, int]:
+        """How many entries have each type."""
+        return dict(Counter(code for entry in self.entries for code in entry.types))
+
+    @cached_property
+    def property_names(self) -> frozenset[str]:
+        """The properties some entry has a value for ("description" when some entry has one)."""
+        names = {key for entry in self.entries for key, value in entry.properties.items() if value not in (None, "")}
+        return frozenset(names | ({"description"} if any(e.description for e in self.entries) else set()))
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -160,8 +180,10 @@ class AuthorityIndex:
             return []
         wanted = set(types or ())
         ranked: dict[int, tuple[bool, bool, float]] = {}
-        if len(folded) <= 3 and not wanted and limit <= TOP_PER_PREFIX:
-            return [self.entries[i] for i in self._top.get(folded, ())[:limit]]
+        if len(folded) <= 3 and limit <= TOP_PER_PREFIX:  # too many keys start so: the likeliest entries
+            top = [i for i in self._top.get(folded, ()) if self._typed(i, wanted)]
+            if len(top) >= limit or not wanted:
+                return [self.entries[i] for i in top[:limit]]
         for keys, scan in ((self._labels, 2000), (self._sorted, 2000)):
             start = bisect.bisect_left(keys, folded)
             for key in keys[start : start + scan]:

@@ -40,6 +40,7 @@ FEATURES = (
     "type",
     "prior",
     "dominance",
+    "share",
     "ambiguity",
     "best_level",
     "country",
@@ -49,6 +50,7 @@ FEATURES = (
     "single_token",
 )
 COOCCUR_KM = 150.0  # a place this close to another place the record names counts as "nearby"
+HOME_WEIGHT = 100.0  # how much likelier a place in the collection's (or the record's other places') country is
 DATE_MARGIN = 10  # years a record may fall outside a person's life (posthumous prints, early works)
 
 
@@ -103,7 +105,7 @@ class Model:
 # Used only until a fitted model exists (a fresh checkout before training/build_link_set.py has run).
 DEFAULT_WEIGHTS = {"bias": -2.0, "exact": 3.0, "variant": 1.5, "initials": 0.5, "fuzzy": 0.5, "similarity": 1.0,
                    "type": 2.0, "prior": 1.5, "dominance": 2.0, "ambiguity": -0.5,
-                   "best_level": 0.5, "country": 1.0, "cooccur": 1.0, "epithet_conflict": -3.0,
+                   "best_level": 0.5, "share": 2.0, "country": 1.0, "cooccur": 1.0, "epithet_conflict": -3.0,
                    "date_conflict": -3.0}  # fmt: skip
 
 
@@ -150,6 +152,20 @@ def km(a: tuple[float, float], b: tuple[float, float]) -> float:
     return 6371.0 * 2 * math.asin(min(1.0, math.sqrt(h)))
 
 
+def importance(prior: float) -> float:
+    """A prior on a ratio scale: a place's population back from its log (a person's fame alike), so shares of it
+    compare candidates as a reader does ("Berlin" is the city of 3.4 million, not the village of 9,000)."""
+    return 10 ** (7.5 * prior)
+
+
+def weight(index: AuthorityIndex, match: Match, context: LinkContext, near: Neighbourhood) -> float:
+    """A candidate's importance, times HOME_WEIGHT when it lies in the collection's country or one the record's
+    other places lie in: a Surinamese collection's "Mariënburg" is the plantation, not the Polish town."""
+    country = index.entries[match.index].properties.get("country")
+    home = bool(country) and (country == context.country or country in near.countries)
+    return importance(index.priors[match.index]) * (HOME_WEIGHT if home else 1.0)
+
+
 # features ---------------------------------------------------------------------------------------------------------
 def features(
     index: AuthorityIndex,
@@ -161,6 +177,7 @@ def features(
     best_level: int,
     rival_prior: float,
     n_candidates: int,
+    share: float = 1.0,
 ) -> dict[str, float]:
     entry = index.entries[match.index]
     p = entry.properties
@@ -179,6 +196,8 @@ def features(
         "type": (1.0 if entity_type in entry.types else -1.0) if entity_type and entry.types else 0.0,
         "prior": prior,
         "dominance": prior - rival_prior,
+        # the candidate's share of all candidates' weight: ~1 for the one big place of a name among villages
+        "share": share,
         "ambiguity": min(1.0, math.log10(n_candidates)) if n_candidates > 1 else 0.0,
         "best_level": float(match.level == best_level),
         # +1 in the collection's country, -1 elsewhere, 0 when either is unknown
@@ -238,10 +257,14 @@ def score_matches(
     # 0 for a lone candidate, whose prior says enough)
     priors = sorted((index.priors[m.index] for m in matches), reverse=True)
     first, second = priors[0], (priors[1] if len(priors) > 1 else priors[0])
+    # namesakes share the weight; a misspelling (fuzzy match) is nobody's namesake
+    weights = [weight(index, m, context, near) if m.level < FUZZY else 0.0 for m in matches]
+    total = sum(weights)
     scored = []
-    for m in matches:
+    for m, w in zip(matches, weights, strict=True):
         rival = second if index.priors[m.index] >= first else first
-        f = features(index, m, mention, entity_type, context, near, best_level, rival, len(matches))
+        share = w / total if total else 1.0
+        f = features(index, m, mention, entity_type, context, near, best_level, rival, len(matches), share)
         scored.append((model.score(f), f["prior"], m, f))
     scored.sort(key=lambda s: s[:2], reverse=True)
     return [

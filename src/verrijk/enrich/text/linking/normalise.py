@@ -5,6 +5,8 @@ A name yields keys at levels of looseness, so an exact spelling outranks a varia
    parenthetical qualifiers dropped ("Paramaribo (stad)") and epithets made canonical ("de Jonge" = "II"-less
    "younger", "the Elder" = "de Oude" = "l'Ancien");
 1  without particles ("van", "de", "van der", "ter" ...), epithets and ordinals: "Jan Eyck" for "Jan van Eyck";
+   and the historical-spelling fold of those forms (ij/y, ae/aa, ck/c/k, sch/s, ph/f, oe/u, th/t, doubled letters):
+   "antony van dyk" for both "Anthonie van Dijck" and "Anthony van Dyck";
 2  initials for the forenames: "j vermeer" for "Johannes Vermeer" and for "J. Vermeer";
 3  the surname alone, for people only: "vermeer".
 Fuzzy matching (level 4) happens in the index, over level-0 keys only.
@@ -32,6 +34,32 @@ EPITHETS: dict[str, str] = {e: "elder" for e in _ELDER} | {e: "younger" for e in
 _EPITHET = re.compile(r"(?:^| )(" + "|".join(sorted(map(re.escape, EPITHETS), key=len, reverse=True)) + r")(?= |$)")
 _ORDINAL = re.compile(r" (?:i{1,3}|iv|v|vi{1,3}|ix|x{1,3}i{0,3})$")
 _SAINT = {"st": "sint", "ste": "sint", "saint": "sint", "sainte": "sint", "sankt": "sint", "santa": "sint"}
+
+
+# Dutch and French historical spellings, applied in order to a folded name: each rule maps variants that writers
+# of the 16th-19th centuries used for one sound onto one spelling. Not a pronunciation: a key to meet at.
+_SPELLINGS = (
+    (re.compile(r"ij"), "y"),
+    (re.compile(r"sch"), "s"),
+    (re.compile(r"ph"), "f"),
+    (re.compile(r"th"), "t"),
+    (re.compile(r"gh"), "g"),
+    (re.compile(r"dt\b"), "t"),
+    (re.compile(r"ck|c(?![eih])|q"), "k"),
+    (re.compile(r"ae|aa"), "a"),
+    (re.compile(r"oe|ou"), "u"),
+    (re.compile(r"ie\b"), "y"),
+    (re.compile(r"([a-z])\1+"), r"\1"),
+)
+
+
+def historic(folded: str) -> str:
+    """A folded name with Dutch/French historical spelling variants folded too: "weijden" and "weyden" ->
+    "weyden", "dijck"/"dyck"/"dyk" -> "dyk", "anthonie"/"anthony" -> "antony"; "ij" stays apart from "i"
+    ("Parijs" is not "Paris")."""
+    for pattern, replacement in _SPELLINGS:
+        folded = pattern.sub(replacement, folded)
+    return folded
 
 
 def strip_qualifiers(name: str) -> str:
@@ -106,7 +134,11 @@ def keys(name: str, person: bool = True) -> dict[str, int]:
         add(form, EXACT)
         bare = _without_epithet(form)
         add(bare, VARIANT)
-        add(" ".join(w for w in bare.split() if w not in PARTICLES), VARIANT)
+        without_particles = " ".join(w for w in bare.split() if w not in PARTICLES)
+        add(without_particles, VARIANT)
+        if person:
+            add(historic(bare), VARIANT)
+            add(historic(without_particles), VARIANT)
     if person and forms:
         bare = _without_epithet(forms[-1])
         words = [w for w in bare.split() if w not in PARTICLES]

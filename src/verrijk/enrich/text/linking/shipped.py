@@ -7,18 +7,21 @@ from __future__ import annotations
 import csv
 import gettext
 import hashlib
+import logging
 import re
 from collections.abc import Iterator
 from importlib.metadata import version
 from pathlib import Path
 
 from verrijk.enrich.text.linking import normalise
-from verrijk.enrich.text.linking.loaders import place_entry, usable_name
+from verrijk.enrich.text.linking.loaders import AliasReport, clean_aliases, place_entry, usable_name
 from verrijk.enrich.text.linking.model import Entry
 from verrijk.folding import fold
 
+log = logging.getLogger(__name__)
+
 # Raise when the entries these functions make change, so stored copies and cached indexes are rebuilt.
-SHIPPED_VERSION = "2"  # 2: districts no longer carry a much bigger city's name
+SHIPPED_VERSION = "3"  # 3: one entry per person, aliases cleaned, labels per language; 2: districts' names
 MIN_POPULATION = 500
 
 # Exonyms GeoNames' alternate names lack or cannot mark as Dutch/French: (country, GeoNames name) -> the Dutch
@@ -37,7 +40,7 @@ EXONYMS: dict[tuple[str, str], tuple[str, ...]] = {
     ("BE", "Kortrijk"): ("Kortrijk", "Courtrai"),
     ("BE", "Ieper"): ("Ieper", "Ypres", "Yperen"),
     ("BE", "Tournai"): ("Doornik", "Tournai"),
-    ("BE", "Oostende"): ("Oostende", "Ostende"),
+    ("BE", "Ostend"): ("Oostende", "Ostende", "Ostend"),
     ("BE", "Sint-Niklaas"): ("Sint-Niklaas", "Saint-Nicolas"),
     ("BE", "Aalst"): ("Aalst", "Alost"),
     ("BE", "Oudenaarde"): ("Oudenaarde", "Audenarde"),
@@ -75,7 +78,7 @@ EXONYMS: dict[tuple[str, str], tuple[str, ...]] = {
     ("DE", "Münster"): ("Münster", "Munster"),
     ("DE", "Frankfurt am Main"): ("Frankfurt am Main", "Frankfort"),
     ("DE", "Hamburg"): ("Hamburg", "Hambourg"),
-    ("AT", "Vienna"): ("Wenen", "Vienne"),
+    ("AT", "Vienna"): ("Wenen", "Vienne", "Wien"),
     ("CZ", "Prague"): ("Praag", "Prague"),
     ("IT", "Rome"): ("Rome", "Roma"),
     ("IT", "Naples"): ("Napels", "Naples"),
@@ -114,23 +117,60 @@ def people(path: Path = VKC_CSV) -> list[list[dict[str, str]]]:
 
 def best_uri(rows: list[dict[str, str]]) -> str:
     """A creator's URI over all their rows: Wikidata (entity form) first, then RKD, then VIAF; "" for none."""
-    uri = next((u for column in ("wikidata_uri", "rkd_uri", "viaf_uri") for r in rows if (u := r[column].strip())), "")
+    uri = next((u for column in IDENTIFIERS for r in rows if (u := r[column].strip())), "")
     return uri.replace("/wiki/", "/entity/")
 
 
-def vkc_creator_entries(path: Path = VKC_CSV, viaf: bool = True) -> Iterator[Entry]:
-    """One entry per creator URI: all local name forms, sorting forms and (unless viaf=False, as the evaluation
+IDENTIFIERS = ("wikidata_uri", "rkd_uri", "viaf_uri")
+
+
+def _identifiers(row: dict[str, str]) -> list[str]:
+    return [u for c in IDENTIFIERS if (u := row[c].strip().replace("/wiki/", "/entity/"))]
+
+
+def _same_person(groups: list[list[dict[str, str]]]) -> list[list[dict[str, str]]]:
+    """Rows grouped per person by their identifiers: rows sharing a Wikidata, RKD or VIAF identifier are one
+    person, whatever their VKC ids (one person entered twice); a row without identifiers joins its VKC id's
+    person when that id names one person only. A VKC id whose rows carry two people's identifiers ("jan van
+    eyck" filed under Gustave Vanaise's id) is split, so neither takes the other's names."""
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for rows in groups:
+        for row in rows:
+            ids = _identifiers(row)
+            for other in ids[1:]:
+                parent[root(other)] = root(ids[0])
+    people_of: dict[str, list[dict[str, str]]] = {}
+    for rows in groups:
+        roots = {root(ids[0]) for row in rows if (ids := _identifiers(row))}
+        for row in rows:
+            ids = _identifiers(row)
+            if ids or len(roots) == 1:
+                people_of.setdefault(root(ids[0]) if ids else next(iter(roots)), []).append(row)
+    return list(people_of.values())
+
+
+def vkc_creator_entries(path: Path = VKC_CSV, viaf: bool = True, report: AliasReport | None = None) -> list[Entry]:
+    """One entry per creator: all local name forms, sorting forms and (unless viaf=False, as the evaluation
     of link.creators holds them out) VIAF alternate names.
 
-    A few VKC ids share a URI (the same person entered twice); their name forms are merged.
+    VKC ids that share an identifier (the same person entered twice) are one entry. Alternative labels that
+    are another creator's preferred label or a relation ("navolger van ...") are dropped (see clean_aliases);
+    pass `report` to learn which.
     """
-    by_uri: dict[str, list[dict[str, str]]] = {}
-    for rows in people(path):
+    entries = []
+    for rows in _same_person(people(path)):
         uri = best_uri(rows)
-        if uri:  # "anoniem" and workshop names have nothing to link to
-            by_uri.setdefault(uri, []).extend(rows)
-    for uri, rows in by_uri.items():
-        first = rows[0]
+        if not uri:  # "anoniem" and workshop names have nothing to link to
+            continue
+        first = next((r for r in rows if r["wikidata_uri"].strip()), rows[0])
         forms = [form for row in rows for form in (row["display_name"], row["_id"])]
         # VIAF joins its names with "," and writes sorting forms as "Surname, Forename": split on "," not ", "
         alternates = {a.strip() for row in rows for a in re.split(r",(?!\s)", row["viaf_alternate"]) if a.strip()}
@@ -146,7 +186,14 @@ def vkc_creator_entries(path: Path = VKC_CSV, viaf: bool = True) -> Iterator[Ent
             if value:
                 properties[key] = value.replace("/wiki/", "/entity/")
         alternatives = tuple(f for f in dict.fromkeys(f.strip() for f in forms) if f and f != label)
-        yield Entry(uri, label, alternatives, ("PER",), "", properties)
+        entries.append(Entry(uri, label, alternatives, ("PER",), "", properties))
+    cleaned, dropped = clean_aliases(entries)
+    if report is not None:
+        report.extend(dropped)
+    if dropped:
+        examples = "; ".join(f"{label!r} from {entry!r}" for entry, label, _ in dropped[:5])
+        log.info("vkc-creators: dropped %d alternative labels that name someone else (%s)", len(dropped), examples)
+    return cleaned
 
 
 def _translations(domain: str, language: str):
@@ -201,8 +248,9 @@ def geonames_entries(min_population: int = MIN_POPULATION) -> Iterator[Entry]:
         )
     cities = list(cache.get_cities().values())
     bigger = _primary_names(cities)
+    exonyms = _exonyms_of(cities)
     for city in cities:
-        extra = EXONYMS.get((city["countrycode"], city["name"]), ())
+        extra = exonyms.get(city["geonameid"], ())
         population = int(city["population"] or 0)
         # a district's alternate name that is a much bigger city's own name ("Brussel (Anderlecht)") is how
         # addresses name it, not a name a text would use for the district itself: it only makes the city ambiguous
@@ -211,6 +259,10 @@ def geonames_entries(min_population: int = MIN_POPULATION) -> Iterator[Entry]:
             for n in city["alternatenames"]
             if bigger.get((city["countrycode"], fold(normalise.strip_qualifiers(n))), 0) < 5 * max(population, 1)
         ]
+        # the GeoNames name (English for big places) and the exonyms are names a text uses as labels
+        labels = {"nl": [extra[0]]} if extra else {}
+        labels["en"] = [city["name"]]
+        labels["mul"] = list(extra[1:])  # ISO 639 "multiple languages": the exonyms of other languages
         yield place_entry(
             city["geonameid"],
             city["name"],
@@ -222,15 +274,31 @@ def geonames_entries(min_population: int = MIN_POPULATION) -> Iterator[Entry]:
             label=extra[0] if extra else None,
             feature="P.PPL",
             admin1=city.get("admin1code", ""),
+            labels=labels,
         )
+
+
+def _exonyms_of(cities: list[dict]) -> dict[int, tuple[str, ...]]:
+    """geonameid -> its exonyms: the most populous city of the country that has the key's name as its GeoNames
+    name or one of its alternate names (GeoNames may call "Oostende" "Ostend")."""
+    best: dict[tuple[str, str], tuple[int, int]] = {}
+    wanted = {(country, fold(name)) for country, name in EXONYMS}
+    for city in cities:
+        population = int(city["population"] or 0)
+        for name in {city["name"], *city["alternatenames"]}:
+            key = (city["countrycode"], fold(name))
+            if key in wanted and population > best.get(key, (-1, 0))[0]:
+                best[key] = (population, city["geonameid"])
+    return {best[(c, fold(n))][1]: names for (c, n), names in EXONYMS.items() if (c, fold(n)) in best}
 
 
 def _primary_names(cities: list[dict]) -> dict[tuple[str, str], int]:
     """(country, folded name) -> the largest population of a city that has it as its own name or exonym."""
+    exonyms = _exonyms_of(cities)
     found: dict[tuple[str, str], int] = {}
     for city in cities:
         population = int(city["population"] or 0)
-        for name in (city["name"], *EXONYMS.get((city["countrycode"], city["name"]), ())):
+        for name in (city["name"], *exonyms.get(city["geonameid"], ())):
             key = (city["countrycode"], fold(name))
             found[key] = max(found.get(key, 0), population)
     return found

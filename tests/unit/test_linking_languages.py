@@ -1,0 +1,136 @@
+"""Linking and reconciliation against the shipped authorities as a new user meets them: places named in English and
+French, historical spellings of Flemish names, one candidate per person, aliases that belong to someone else."""
+
+from __future__ import annotations
+
+import pytest
+
+from verrijk.enrich.text.linking import normalise
+from verrijk.enrich.text.linking.index import AuthorityIndex
+from verrijk.enrich.text.linking.linker import Linker
+from verrijk.enrich.text.linking.loaders import clean_aliases
+from verrijk.enrich.text.linking.model import Entry, LinkContext
+from verrijk.enrich.text.linking.shipped import geonames_entries, vkc_creator_entries
+from verrijk.reconcile.protocol import Query
+from verrijk.reconcile.service import ReconcileService
+
+GEONAMES = "https://sws.geonames.org/{}/"
+BERLIN, VIENNA, DUBLIN, LILLE_FR = (GEONAMES.format(i) for i in (2950159, 2761369, 2964574, 2998324))
+PARIS, OSTEND, BRUGGE = (GEONAMES.format(i) for i in (2988507, 2789786, 2800931))
+VAN_DYCK = "http://www.wikidata.org/entity/Q150679"
+VAN_DER_WEYDEN = "http://www.wikidata.org/entity/Q68631"
+
+
+@pytest.fixture(scope="module")
+def places() -> AuthorityIndex:
+    return AuthorityIndex("geonames", geonames_entries(min_population=5000))
+
+
+@pytest.fixture(scope="module")
+def creators() -> AuthorityIndex:
+    return AuthorityIndex("vkc-creators", vkc_creator_entries())
+
+
+@pytest.mark.parametrize(
+    ("text", "mention", "language", "uri"),
+    [
+        ("He was born in Berlin in 1885.", "Berlin", "en", BERLIN),
+        ("The exhibition travelled to Vienna.", "Vienna", "en", VIENNA),
+        ("She left Dublin in 1920.", "Dublin", "en", DUBLIN),
+        ("Il est né à Lille en 1850.", "Lille", "fr", LILLE_FR),
+        ("Une exposition à Paris.", "Paris", "fr", PARIS),
+    ],
+)
+def test_big_cities_named_in_english_and_french_link(places, text, mention, language, uri):
+    result = Linker([places]).link(mention, "LOC", LinkContext(text=text, language=language))
+    assert result.link is not None, [(c.entry.label, round(c.score, 3)) for c in result.candidates]
+    assert result.link.entry.uri == uri
+
+
+def test_historical_spellings_share_a_variant_key():
+    assert normalise.historic("anthonie van dijck") == normalise.historic("anthony van dyck")
+    assert normalise.historic("weijden") == normalise.historic("weyden") == "weyden"
+    assert normalise.historic("philips") == normalise.historic("filips")
+    assert normalise.historic("schaep") == normalise.historic("saap")
+    exact = normalise.keys("Anthonie van Dijck")
+    meeting = set(exact) & set(normalise.keys("Anthony van Dyck"))
+    assert meeting and all(exact[k] == normalise.VARIANT for k in meeting)
+
+
+@pytest.mark.parametrize(
+    ("query", "uri"), [("Anthonie van Dijck", VAN_DYCK), ("Rogier van der Weijden", VAN_DER_WEYDEN)]
+)
+def test_historical_spellings_reconcile_as_matches(creators, query, uri):
+    svc = ReconcileService(creators, "http://test/reconcile/vkc-creators")
+    best = svc.reconcile({"q0": Query(query, ("PER",))})["q0"]["result"][0]
+    assert best["id"] == uri
+    assert best["match"], best
+
+
+def test_one_person_is_one_candidate(creators):
+    candidates = creators.search("Jacob Jordaens I", types=["PER"], limit=10)
+    assert [c.entry.label for c in candidates].count("Jacob Jordaens I") == 1
+    entry = candidates[0].entry
+    assert entry.properties["rkd"] == "https://rkd.nl/explore/artists/42880"
+
+
+def test_other_peoples_names_and_relations_are_not_aliases(creators):
+    report: list = []
+    entries = {e.label: e for e in vkc_creator_entries(report=report)}
+    assert "Jan van Eyck" not in entries["Gustave Vanaise"].alt_labels
+    assert "Jan Brueghel I" not in entries["Ange de Baets"].alt_labels
+    assert "Jean Fouquet" not in entries["Théo Van Rysselberghe"].alt_labels
+    relations = [alias for e in entries.values() for alias in e.alt_labels if "navolger van" in alias.lower()]
+    assert relations == []
+    assert len(report) >= 10 and {why for _, _, why in report} == {"relation", "another person's label"}
+
+
+def test_clean_aliases_reports_what_it_drops():
+    rubens = Entry("u:1", "Peter Paul Rubens", ("Rubens, Peter Paul", "follower of Rubens"), ("PER",))
+    vanaise = Entry("u:2", "Gustave Vanaise", ("Peter Paul Rubens", "Gustaaf Vanaise"), ("PER",))
+    brugge = Entry("u:3", "Brugge", ("Peter Paul Rubens",), ("LOC",))  # places are not people's aliases
+    cleaned, dropped = clean_aliases([rubens, vanaise, brugge])
+    assert [e.alt_labels for e in cleaned] == [("Rubens, Peter Paul",), ("Gustaaf Vanaise",), ("Peter Paul Rubens",)]
+    assert dropped == [
+        ("Peter Paul Rubens", "follower of Rubens", "relation"),
+        ("Gustave Vanaise", "Peter Paul Rubens", "another person's label"),
+    ]
+
+
+# reconciliation as OpenRefine users meet it --------------------------------------------------------------------
+def test_exact_big_foreign_cities_score_high_in_the_services_language(places):
+    svc = ReconcileService(places, "http://test/reconcile/geonames")
+    answer = svc.reconcile(
+        {"paris": Query("Paris", ("LOC",)), "ostend": Query("Oostende", ("LOC",)), "bruges": Query("Bruges", ("LOC",))}
+    )
+    paris, ostend, bruges = (answer[k]["result"][0] for k in ("paris", "ostend", "bruges"))
+    assert paris["id"] == PARIS and paris["score"] >= 80 and paris["match"]
+    assert (ostend["id"], ostend["name"]) == (OSTEND, "Oostende")
+    assert bruges["id"] == BRUGGE
+
+
+def test_manifest_identifier_space_types_and_flyout(places, creators):
+    geonames = ReconcileService(places, "http://test/reconcile/geonames").manifest()
+    assert geonames["identifierSpace"] == "https://sws.geonames.org/"
+    assert geonames["defaultTypes"] == [{"id": "https://schema.org/Place", "name": "Place"}]
+    assert geonames["suggest"]["entity"]["flyout_service_path"] == "/flyout/entity?id=${id}"
+    people = ReconcileService(creators, "http://test/reconcile/vkc-creators").manifest()
+    assert people["defaultTypes"] == [{"id": "https://schema.org/Person", "name": "Person"}]
+
+
+def test_suggest_from_two_letters_by_importance(places):
+    svc = ReconcileService(places, "http://test/reconcile/geonames")
+    names = [r["name"] for r in svc.suggest_entities("Br", types=("LOC",))["result"]]
+    assert "Brussel" in names and "Brugge" in names
+
+
+def test_extend_proposes_what_it_returns(creators):
+    svc = ReconcileService(creators, "http://test/reconcile/vkc-creators")
+    proposed = {p["id"] for p in svc.propose("https://schema.org/Person", None)["properties"]}
+    assert {"born", "died", "description"}.isdisjoint(proposed) and {"rkd", "wikidata"} <= proposed
+    ids = [e.uri for e in creators.entries if "rkd" in e.properties][:50]
+    from verrijk.reconcile.protocol import ExtendQuery
+
+    rows = svc.extend(ExtendQuery(tuple(ids), (("rkd", {}),)))["rows"]
+    cells = [cell for row in rows.values() for cell in row["rkd"]]
+    assert cells and all(set(cell) == {"str"} for cell in cells)
