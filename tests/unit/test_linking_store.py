@@ -88,12 +88,12 @@ def test_private_authorities_are_invisible_to_other_organisations(session, org, 
 
 
 def test_shared_authorities_load_once(session):
-    assert register_shared(session, geonames=False) == {"vkc-creators": 3012}
+    assert register_shared(session, geonames=False) == {"vkc-creators": 3125}
     session.commit()
     assert register_shared(session, geonames=False) == {}  # same version: nothing reloaded
     index = open_index(session, None, "vkc-creators")
     assert index.search("Hans von Aachen")[0].entry.uri == "http://www.wikidata.org/entity/Q152835"
-    assert session.scalar(select(func.count(AuthorityEntry.id))) == 3012
+    assert session.scalar(select(func.count(AuthorityEntry.id))) == 3125
 
 
 # the command line ----------------------------------------------------------------------------------------------
@@ -103,7 +103,7 @@ def test_authority_add_list_and_replace(cli):
     r = cli("authority", "add", "mensen", AUTH / "wikidata.jsonl", "--shared")
     assert r.exit_code == 0 and "(shared): 4 entries" in r.output
     listed = cli("authority", "list").output
-    assert "objecttypen" in listed and "mensen" in listed and "vkc-creators" in listed and "3012" in listed
+    assert "objecttypen" in listed and "mensen" in listed and "vkc-creators" in listed and "3125" in listed
     r = cli("authority", "add", "objecttypen", AUTH / "thesaurus.rdf")
     assert r.exit_code == 0 and "2 entries" in r.output
     row = next(line for line in cli("authority", "list").output.splitlines() if "objecttypen" in line)
