@@ -119,6 +119,7 @@ def test_manifest_identifier_space_types_and_flyout(places, creators):
 
 def test_suggest_from_two_letters_by_importance(places):
     svc = ReconcileService(places, "http://test/reconcile/geonames")
+
     def names(prefix: str) -> list[str]:
         return [r["name"] for r in svc.suggest_entities(prefix, types=("LOC",))["result"]]
 
