@@ -282,6 +282,7 @@ ROUTES: dict[tuple[str, str], tuple[int, dict | Callable[[World, str | None], di
     ("GET", "/reconcile/{authority}/suggest/type"): (200, {"params": {"prefix": "P"}}),
     ("GET", "/reconcile/{authority}/suggest/property"): (200, {"params": {"prefix": "d"}}),
     ("GET", "/reconcile/{authority}/properties"): (200, {"params": {"type": "PER"}}),
+    ("GET", "/reconcile/{authority}/flyout/entity"): (200, {"params": {"id": "http://www.wikidata.org/entity/Q535"}}),
     ("GET", "/reconcile/{authority}/preview"): (200, {"params": {"id": "http://www.wikidata.org/entity/Q535"}}),
     ("GET", "/reconcile/{authority}/view"): (303, {"params": {"id": "http://www.wikidata.org/entity/Q535"}}),
     ("GET", "/login"): (200, HTML),
