@@ -104,6 +104,16 @@ def repo_for(principal: Principal, session: Session) -> Repo:
     return Repo(session, Scope(principal.organisation_id, principal.user_id, principal.role))
 
 
+def reader_repo(principal: Principal | None, session: Session, public_scope: Scope | None, needs_key: str) -> Repo:
+    """The caller's repository; without a key, the publishing organisation's (public_scope: the owner of a
+    published item, or None when the item is not open); Unauthenticated saying what needs a key otherwise."""
+    if principal is not None:
+        return repo_for(principal, session)
+    if public_scope is None:
+        raise Unauthenticated(needs_key)
+    return Repo(session, public_scope)
+
+
 def scoped(*roles: str) -> Callable[..., Repo]:
     """A dependency giving the caller's organisation-scoped repository, for callers with one of the roles."""
     checker = allow(*roles)

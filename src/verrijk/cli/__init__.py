@@ -50,16 +50,19 @@ app.command()(setup.serve)
 app.command()(setup.demo)
 app.command("backup")(backup_cmd)
 app.command("restore")(restore_cmd)
-app.add_typer(users.app, name="users")
-app.add_typer(evaluate.app, name="eval")
-app.add_typer(annotations.export_app, name="export")
-app.add_typer(annotations.import_app, name="import")
-app.add_typer(authorities.app, name="authority")
-app.add_typer(records.app, name="records")
-app.add_typer(keys.app, name="keys")
-app.add_typer(orgs.app, name="orgs")
-app.add_typer(jobs.app, name="jobs")
-app.add_typer(enrichers.app, name="enrichers")
-app.add_typer(audit.app, name="audit")
-app.add_typer(models.app, name="models")
-app.add_typer(review.app, name="review")
+for group, name in (
+    (users.app, "users"),
+    (evaluate.app, "eval"),
+    (annotations.export_app, "export"),
+    (annotations.import_app, "import"),
+    (authorities.app, "authority"),
+    (records.app, "records"),
+    (keys.app, "keys"),
+    (orgs.app, "orgs"),
+    (jobs.app, "jobs"),
+    (enrichers.app, "enrichers"),
+    (audit.app, "audit"),
+    (models.app, "models"),
+    (review.app, "review"),
+):
+    app.add_typer(group, name=name)

@@ -10,9 +10,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from verrijk.api.errors import Problem
-from verrijk.deps import allow, get_session, repo_for, scoped
+from verrijk.deps import allow, get_session, reader_repo, scoped
 from verrijk.domain import READERS, REVIEWERS
-from verrijk.errors import Unauthenticated
 from verrijk.export.annotation import annotation
 from verrijk.export.annotations import (
     collection_page,
@@ -69,15 +68,9 @@ def get_annotation(
     principal: Principal | None = Depends(allow(public=True)),
     session: Session = Depends(get_session),
 ) -> JSONResponse:
-    if principal is not None:
-        repo = repo_for(principal, session)
-    else:
-        scope = public_annotation_owner(session, suggestion_id)
-        if scope is None:
-            raise Unauthenticated(
-                "this annotation needs an API key (only decided annotations of published collections are open)"
-            )
-        repo = Repo(session, scope)
+    public = public_annotation_owner(session, suggestion_id) if principal is None else None
+    needs_key = "this annotation needs an API key (only decided annotations of published collections are open)"
+    repo = reader_repo(principal, session, public, needs_key)
     s = repo.suggestion(suggestion_id)
     doc = annotation(
         s, repo.record(s.record_id), repo.latest_decisions([s.id]).get(s.id), request.app.state.settings.base_url

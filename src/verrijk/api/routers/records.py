@@ -11,9 +11,8 @@ from sqlalchemy.orm import Session
 from verrijk.api.errors import Problem
 from verrijk.api.negotiate import MEDIA_TYPES, choose
 from verrijk.api.schemas import RecordOut, RecordPage, SuggestionOut
-from verrijk.deps import allow, get_session, repo_for, scoped
+from verrijk.deps import allow, get_session, reader_repo, scoped
 from verrijk.domain import ALL_ROLES
-from verrijk.errors import Unauthenticated
 from verrijk.export.oslo import record_jsonld, to_turtle
 from verrijk.export.published import publish
 from verrijk.store.accounts import Principal
@@ -76,15 +75,9 @@ def get_record(
     session: Session = Depends(get_session),
 ):
     fmt = choose(request, ("html", "json", "jsonld", "turtle"))
-    if principal is not None:
-        repo = repo_for(principal, session)
-    else:
-        scope = public_owner(session, record_id)
-        if scope is None:
-            raise Unauthenticated(
-                "this record needs an API key in the X-API-Key header (only records of published collections are open)",
-            )
-        repo = Repo(session, scope)
+    public = public_owner(session, record_id) if principal is None else None
+    needs_key = "this record needs an API key in the X-API-Key header (only records of published collections are open)"
+    repo = reader_repo(principal, session, public, needs_key)
     record = repo.record(record_id)
     headers = {
         "Vary": "Accept",
