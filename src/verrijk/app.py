@@ -13,7 +13,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from verrijk import __version__, logs
 from verrijk.api import errors as api_errors
-from verrijk.api.limits import BodySizeLimit
+from verrijk.api.limits import BodySizeLimit, JsonDepthLimit
 from verrijk.api.routers import (
     annotations,
     authorities,
@@ -38,12 +38,13 @@ from verrijk.api.routers import (
     tasks,
 )
 from verrijk.config import Settings
-from verrijk.deps import RateLimiter
+from verrijk.deps import SlidingWindow
 from verrijk.enrich.jobs import Recovery
 from verrijk.store.db import make_engine, session_factory
 from verrijk.web import errors as web_errors
 from verrijk.web import routes as web_routes
 from verrijk.web.routes import STATIC_DIR
+from verrijk.web.security import SecurityHeaders
 
 DESCRIPTION = """Metadata enrichment for heritage collections. Authenticate with an `X-API-Key` header
 (`verrijk keys create --role cataloger`). Errors are RFC 9457 problem details."""
@@ -64,7 +65,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings.db_url)
     app.state.sessions = session_factory(app.state.engine)
-    app.state.rate_limiter = RateLimiter()
+    app.state.rate_limiter = SlidingWindow()  # organisations' and keys' requests a minute
+    app.state.login_failures = SlidingWindow(settings.login_window_minutes * 60)
     api_errors.install(app)
     web_errors.install(app)  # after the API's: it hands every error but a browser's missing sign-in back to it
     for router in (
@@ -89,9 +91,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         reconcile.router,
         keys.router,
         privacy.router,
-        web_routes.router,
     ):
-        app.include_router(router)
+        app.include_router(router, responses=api_errors.PROBLEM_RESPONSES)
+    app.include_router(web_routes.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(
         SessionMiddleware,
@@ -108,8 +110,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["*"],
             expose_headers=["*"],
         )
+    app.add_middleware(JsonDepthLimit, max_depth=settings.max_json_depth)
     app.add_middleware(
         BodySizeLimit, max_upload=int(settings.max_upload_mb * 1e6), max_other=int(settings.max_json_mb * 1e6)
     )
+    app.add_middleware(SecurityHeaders, https=settings.base_url.startswith("https://"))
     logs.install(app, settings)
     return app

@@ -20,6 +20,10 @@ class Settings(BaseSettings):
     cors_origins: list[str] = []
     max_upload_mb: float = 25.0
     max_json_mb: float = 2.0
+    max_json_depth: int = 32  # nesting of arrays and objects in a JSON body; deeper is refused before parsing
+    key_requests_per_minute: int = 0  # per API key (0: no limit; organisations have their own quota)
+    login_max_failures: int = 5  # failed sign-ins per user name, and per address, within login_window_minutes
+    login_window_minutes: float = 15
     ingest_batch_size: int = 500
     secret_key: str | None = None
     enrichers: list[str] = ["link.creators", "ner", "subjects.demo"]  # on for an organisation without its own

@@ -1,20 +1,23 @@
 """Request dependencies the API and the web pages share: database session, the caller (API key or web session),
 role checks, the organisation-scoped repo, the search service and the review queue's filter parameters.
 
-Errors are verrijk.errors (401 Unauthenticated, 403 Forbidden, 429 QuotaExceeded): each side renders them its way."""
+Errors are verrijk.errors (401 Unauthenticated, 403 Forbidden, 429 QuotaExceeded): each side renders them its way.
+A caller signed in through the web session (a cookie, which a browser sends on any site's behalf) must prove every
+unsafe request with the session's CSRF token; a program's X-API-Key is not sent by browsers and needs none."""
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from typing import Annotated, Literal
 
 from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
-from verrijk.domain import Role
+from verrijk.domain import Id, Role
 from verrijk.errors import Forbidden, QuotaExceeded, Unauthenticated
 from verrijk.logs import bind_organisation
 from verrijk.review.queue import QueueFilter
@@ -32,24 +35,73 @@ def get_session(request: Request) -> Iterator[Session]:
         session.close()
 
 
-class RateLimiter:
-    """Per-organisation requests-per-minute quota, a sliding window kept in this process."""
+class SlidingWindow:
+    """How many events each key (an organisation, an API key, a user name, an address) had in the last `window`
+    seconds, kept in this process."""
 
-    def __init__(self) -> None:
-        self._hits: dict[int, deque[float]] = defaultdict(deque)
+    def __init__(self, window: float = 60) -> None:
+        self.window = window
+        self._hits: dict[Hashable, deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
 
-    def hit(self, org_id: int, per_minute: int) -> float | None:
-        """Record a request; return seconds to wait when the quota is used up."""
+    def wait(self, key: Hashable, limit: int) -> float | None:
+        """Seconds until the key may have another event; None when it may now."""
         now = time.monotonic()
         with self._lock:
-            hits = self._hits[org_id]
-            while hits and hits[0] <= now - 60:
+            hits = self._hits.get(key)
+            if hits is None:
+                return None
+            while hits and hits[0] <= now - self.window:
                 hits.popleft()
-            if len(hits) >= per_minute:
-                return 60 - (now - hits[0])
-            hits.append(now)
-            return None
+            if not hits:
+                del self._hits[key]
+                return None
+            return self.window - (now - hits[0]) if len(hits) >= limit else None
+
+    def add(self, key: Hashable) -> None:
+        with self._lock:
+            self._hits[key].append(time.monotonic())
+
+    def hit(self, key: Hashable, limit: int) -> float | None:
+        """Record an event unless the limit is reached; return seconds to wait when it is."""
+        wait = self.wait(key, limit)
+        if wait is None:
+            self.add(key)
+        return wait
+
+    def forget(self, key: Hashable) -> None:
+        with self._lock:
+            self._hits.pop(key, None)
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+CSRF_FIELD = "csrf_token"  # the hidden field in every web form
+CSRF_HEADER = "X-CSRF-Token"  # what the pages' scripts send on their API calls
+
+
+def csrf_token(request: Request) -> str:
+    """The web session's CSRF token, made on first use and kept in the signed session cookie."""
+    token = request.session.get("csrf")
+    if not token:
+        token = request.session["csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+async def verify_csrf(request: Request) -> None:
+    """Refuse an unsafe request made with the web session unless it carries the session's CSRF token (the form's
+    hidden field or the X-CSRF-Token header). Requests with an X-API-Key are a program's and need none."""
+    if request.method in SAFE_METHODS or "x-api-key" in request.headers:
+        return
+    expected = request.session.get("csrf") if "session" in request.scope else None
+    sent = request.headers.get(CSRF_HEADER)
+    content_type = request.headers.get("content-type", "")
+    if sent is None and content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        sent = (await request.form()).get(CSRF_FIELD)
+    if not expected or not isinstance(sent, str) or not secrets.compare_digest(sent.encode(), expected.encode()):
+        raise Forbidden(
+            f"this form or request lacks the web session's CSRF token (the {CSRF_FIELD!r} field or the "
+            f"{CSRF_HEADER} header): reload the page and try again"
+        )
 
 
 def current_principal(request: Request, session: Session = Depends(get_session)) -> Principal | None:
@@ -70,15 +122,31 @@ def current_principal(request: Request, session: Session = Depends(get_session))
     if principal is not None:
         bind_organisation(principal.organisation_id)
         session.commit()  # last_used_at, written at most every few minutes
-        org = session.get(Organisation, principal.organisation_id)
-        if org and org.quota_requests_per_minute:
-            wait = request.app.state.rate_limiter.hit(org.id, org.quota_requests_per_minute)
-            if wait is not None:
-                raise QuotaExceeded(
-                    f"organisation {org.slug!r} may make {org.quota_requests_per_minute} requests "
-                    f"a minute; retry in {wait:.0f} s",
-                )
+        limit_requests(request, session, principal)
     return principal
+
+
+def limit_requests(request: Request, session: Session, principal: Principal) -> None:
+    """The organisation's requests-per-minute quota and the deployment's per-key limit: 429 with Retry-After."""
+    limiter: SlidingWindow = request.app.state.rate_limiter
+    org = session.get(Organisation, principal.organisation_id)
+    if org and org.quota_requests_per_minute:
+        wait = limiter.hit(("organisation", org.id), org.quota_requests_per_minute)
+        if wait is not None:
+            raise QuotaExceeded(
+                f"organisation {org.slug!r} may make {org.quota_requests_per_minute} requests "
+                f"a minute; retry in {wait:.0f} s",
+                retry_after=wait,
+            )
+    per_key = request.app.state.settings.key_requests_per_minute
+    if per_key and principal.key_id is not None:
+        wait = limiter.hit(("key", principal.key_id), per_key)
+        if wait is not None:
+            raise QuotaExceeded(
+                f"an API key may make {per_key} requests a minute (VERRIJK_KEY_REQUESTS_PER_MINUTE); "
+                f"retry in {wait:.0f} s",
+                retry_after=wait,
+            )
 
 
 def allow(*roles: str, public: bool = False) -> Callable[..., Principal | None]:
@@ -86,13 +154,14 @@ def allow(*roles: str, public: bool = False) -> Callable[..., Principal | None]:
     for role in roles:
         Role(role)
 
-    def check(principal: Principal | None = Depends(current_principal)) -> Principal | None:
+    async def check(request: Request, principal: Principal | None = Depends(current_principal)) -> Principal | None:
         if public:
             return principal
         if principal is None:
             raise Unauthenticated("this endpoint needs an API key in the X-API-Key header (or a web login)")
         if principal.role not in roles:
             raise Forbidden(f"role {principal.role!r} may not do this; allowed: {', '.join(roles)}")
+        await verify_csrf(request)
         return principal
 
     check.allowed_roles = frozenset(roles)  # type: ignore[attr-defined]
@@ -139,7 +208,7 @@ def queue_filter(
     language: str | None = None,
     min_score: Annotated[float | None, Query(ge=0, le=1)] = None,
     max_score: Annotated[float | None, Query(ge=0, le=1)] = None,
-    record_id: int | None = None,
+    record_id: Id | None = None,
     order: Literal["uncertainty", "record"] = "uncertainty",
 ) -> QueueFilter:
     """The review queue's filter, read from the same query parameters by GET /review/next and /web/review."""

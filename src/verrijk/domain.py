@@ -4,6 +4,14 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from typing import Annotated
+
+from annotated_types import Ge, Le
+
+# A row id as a path, query or body value. The store's ids are 64-bit, but JSON numbers are exact only up to 2^53 - 1
+# (RFC 7493, and what JavaScript clients read): larger ids are refused with 422 before any query, never a 500.
+ID_MAX = 2**53 - 1
+Id = Annotated[int, Ge(1), Le(ID_MAX)]
 
 
 class Role(StrEnum):
@@ -48,6 +56,11 @@ SINGLE_FIELDS = ("source_id", "title", "description", "date", "date_from", "date
 LIST_FIELDS = ("creator", "place", "subject", "type", "media")
 RECORD_FIELDS = SINGLE_FIELDS + LIST_FIELDS
 
+RIGHTS_PATTERN = (  # the URIs is_valid_rights accepts, as one regular expression (for the API's schema)
+    r"^https?://(rightsstatements\.org/vocab/(InC|InC-OW-EU|InC-EDU|InC-NC|InC-RUU|NoC-CR|NoC-NC|NoC-OKLR|NoC-US|CNE"
+    r"|UND|NKC)/1\.0|creativecommons\.org/publicdomain/(zero|mark)/1\.0|creativecommons\.org/licenses/"
+    r"(by|by-sa|by-nd|by-nc|by-nc-sa|by-nc-nd)/(1\.0|2\.0|2\.5|3\.0|4\.0)(/[a-z]{2})?)/?$"
+)
 _RIGHTS_PATTERNS = (
     re.compile(
         r"^https?://rightsstatements\.org/vocab/(InC|InC-OW-EU|InC-EDU|InC-NC|InC-RUU|NoC-CR|NoC-NC|NoC-OKLR|NoC-US|CNE|UND|NKC)/1\.0/?$"

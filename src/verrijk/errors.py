@@ -55,7 +55,13 @@ class TooLarge(VerrijkError):
 
 
 class QuotaExceeded(VerrijkError):
+    """A limit on how much or how often: `retry_after` (seconds) says when to try again, when that is known."""
+
     status = 429
+
+    def __init__(self, message: str, *, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class Unavailable(VerrijkError, RuntimeError):

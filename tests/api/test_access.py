@@ -14,6 +14,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from media_material import encode
 from PIL import Image
+from webforms import sign_in
 
 from verrijk.app import create_app
 from verrijk.config import Settings
@@ -365,9 +366,7 @@ def test_organisations_never_see_each_other(app, client, session, org, other_org
 def test_web_pages_redirect_to_sign_in_and_are_scoped(client, org, other_org, populated):
     r = client.get("/", headers={"Accept": "text/html"}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/login?next=/"
-    assert (
-        client.post("/login", data={"api_key": other_org.keys["cataloger"]}, follow_redirects=False).status_code == 303
-    )
+    assert sign_in(client, api_key=other_org.keys["cataloger"]).status_code == 303
     page = client.get(f"/web/records/{populated['record_id']}", headers={"Accept": "text/html"})
     assert page.status_code == 404
     assert "a-col" not in client.get("/", headers={"Accept": "text/html"}).text

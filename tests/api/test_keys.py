@@ -4,6 +4,7 @@ neither the key nor its hash ever leaves the store."""
 from __future__ import annotations
 
 from sqlalchemy import select
+from webforms import csrf_token, sign_in
 
 from verrijk.store.tables import ApiKey, AuditEntry
 
@@ -72,9 +73,10 @@ def test_another_organisations_key_is_not_found(client, org, other_org):
 
 
 def test_web_session_signed_in_with_a_revoked_key_ends(client, org):
-    signed_in = client.post("/login", data={"api_key": org.keys["client"]}, follow_redirects=False)
+    signed_in = sign_in(client, api_key=org.keys["client"])
     assert signed_in.status_code == 303
     own = client.get("/keys").json()
     assert [k["user"] for k in own] == ["museum-a-client"]
-    assert client.delete(f"/keys/{own[0]['id']}").status_code == 204
+    token = {"X-CSRF-Token": csrf_token(client, "/")}
+    assert client.delete(f"/keys/{own[0]['id']}", headers=token).status_code == 204
     assert client.get("/keys").status_code == 401

@@ -10,6 +10,7 @@ import uuid
 import pytest
 from conftest import FIXTURES
 from fastapi.testclient import TestClient
+from webforms import sign_in
 
 from verrijk import logs
 from verrijk.config import Settings
@@ -163,7 +164,7 @@ def test_no_secret_reaches_the_log(client, org, settings, session, log_format, c
     assert client.get(f"/jobs?api_key={key}", headers={"X-API-Key": key}).status_code == 200
     assert client.get("/jobs", headers={"X-API-Key": unknown}).status_code == 401
     form = {"username": "an", "password": PASSWORD}
-    assert client.post("/login", data=form, follow_redirects=False).status_code == 303
+    assert sign_in(client, **form).status_code == 303
     cookie = client.cookies["verrijk_session"]
     assert client.get("/", headers={"accept": "text/html"}).status_code == 200
     log = logging.getLogger("verrijk.test")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from verrijk.errors import VerrijkError
@@ -26,6 +28,24 @@ TITLES = {
     429: "Too many requests",
     500: "Internal server error",
     503: "Service unavailable",
+}
+
+
+class ProblemDetails(BaseModel):
+    """RFC 9457 problem details: what went wrong, in words; validation errors add `errors`, each with `where`."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+
+
+# what any API route may answer besides its own success: declared on every router so the schema says it
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"description": TITLES[status], "content": {PROBLEM: {"schema": ProblemDetails.model_json_schema()}}}
+    for status in (400, 401, 403, 404, 405, 406, 409, 413, 415, 422, 429, 503)
 }
 
 
@@ -79,4 +99,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(VerrijkError)
     async def _domain(request: Request, exc: VerrijkError):
         """Every error a service raises on purpose carries its status; the message says what and where."""
-        return problem_response(exc.status, str(exc), request.url.path)
+        return problem_response(exc.status, str(exc), request.url.path, headers=retry_after(exc))
+
+
+def retry_after(exc: Exception) -> dict[str, str] | None:
+    """The Retry-After header (whole seconds, at least 1) for a limit that says when it lifts."""
+    wait = getattr(exc, "retry_after", None)
+    return {"Retry-After": str(max(1, math.ceil(wait)))} if wait is not None else None

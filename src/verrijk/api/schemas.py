@@ -5,11 +5,30 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, StrictBool, field_validator
 
-from verrijk.domain import JobStatus, SuggestionStatus, is_valid_rights
+from verrijk.domain import RIGHTS_PATTERN, JobStatus, SuggestionStatus, is_valid_rights
 from verrijk.enrich.models import card_link
 from verrijk.store.tables import Collection, Job, Record, Suggestion
+
+# what the service checks beyond types, said in the schema too, so that a client (or schemathesis) knows before
+# it asks: a rights URI, a non-blank text, an edit that gives the corrected label or link
+RIGHTS_URI = {"pattern": RIGHTS_PATTERN}
+NOT_BLANK = {"pattern": r"\S"}
+
+
+def edit_gives_a_correction(field: str) -> dict[str, Any]:
+    """JSON schema: when `field` says 'edit(ed)', a non-empty label or an authority_uri must come with it."""
+    return {
+        "if": {"properties": {field: {"enum": ["edit", "edited"]}}, "required": [field]},
+        "then": {
+            "anyOf": [
+                {"properties": {"label": {"type": "string", "pattern": r"\S"}}, "required": ["label"]},
+                {"properties": {"authority_uri": {"type": "string"}}, "required": ["authority_uri"]},
+            ]
+        },
+    }
+
 
 # what a cataloger may set a suggestion to ('suggested' undoes an earlier decision)
 DecisionStatus = Literal[
@@ -149,21 +168,26 @@ class CollectionIn(BaseModel):
     slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,99}$", description="lower-case letters, digits, hyphens")
     name: str = Field(min_length=1, max_length=300)
     description: str = ""
-    default_rights: str | None = None
-    metadata_license: str | None = None
+    default_rights: str | None = Field(None, json_schema_extra=RIGHTS_URI)
+    metadata_license: str | None = Field(None, json_schema_extra=RIGHTS_URI)
     attribution: str = ""
-    public: bool = Field(False, description="harvestable without a key (OAI-PMH, LDES), with accepted enrichments")
+    public: StrictBool = Field(
+        False, description="harvestable without a key (OAI-PMH, LDES), with accepted enrichments"
+    )
 
     _rights = field_validator("default_rights", "metadata_license")(_rights_uri)
 
 
 class CollectionPatch(BaseModel):
-    name: str | None = Field(None, min_length=1, max_length=300)
-    description: str | None = None
-    default_rights: str | None = None
-    metadata_license: str | None = None
-    attribution: str | None = None
-    public: bool | None = None
+    """Only the fields sent change; name, description, attribution and public cannot be null (the rights can: no
+    statement)."""
+
+    name: str = Field(None, min_length=1, max_length=300)
+    description: str = Field(None)
+    default_rights: str | None = Field(None, json_schema_extra=RIGHTS_URI)
+    metadata_license: str | None = Field(None, json_schema_extra=RIGHTS_URI)
+    attribution: str = Field(None)
+    public: StrictBool = Field(None)
 
     _rights = field_validator("default_rights", "metadata_license")(_rights_uri)
 

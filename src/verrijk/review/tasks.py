@@ -102,10 +102,13 @@ def add_missing(
     proposal = Proposal(
         SuggestionKind.link if authority_uri else SuggestionKind.tag, label, 1.0, authority_uri=authority_uri
     )
+    key = suggestion_key(record.id, field, f"{HUMAN}:{user_id}", proposal)
+    if repo.existing_keys([key]):
+        raise Conflict(f"you already added {label!r} to field {field!r} of record {record.id}")
     suggestion = Suggestion(
         organisation_id=repo.org_id,
         record_id=record.id,
-        key=suggestion_key(record.id, field, f"{HUMAN}:{user_id}", proposal),
+        key=key,
         field=field,
         kind=proposal.kind.value,
         label=label,

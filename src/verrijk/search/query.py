@@ -18,6 +18,12 @@ QF_FIELDS = (*LIST_FIELDS, "language", "rights", "collection", "date")
 FACETS = (*LIST_FIELDS, "language", "rights", "collection", "century")
 MAX_ROWS = 100
 DATE_RANGE = re.compile(r"^\[\s*(\*|-?\d{1,4})\s+TO\s+(\*|-?\d{1,4})\s*\]$", re.IGNORECASE)
+# the filters parse_qf takes, for the API's schema: a known field and a value; a date as a year or a range open at
+# one end (a closed range must also not end before it starts, which a pattern cannot say)
+QF_PATTERN = (
+    rf"^\s*({'|'.join(f for f in QF_FIELDS if f != 'date')})\s*:\s*\S.*$"
+    r"|^\s*date\s*:\s*(-?\d{1,4}|\[\s*(\*|-?\d{1,4})\s+TO\s+\*\s*\]|\[\s*\*\s+TO\s+(\*|-?\d{1,4})\s*\])\s*$"
+)
 
 
 @dataclass

@@ -20,6 +20,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "login_failed": (
             "Aanmelden mislukt: onbekende naam of verkeerd wachtwoord, of een onbekende of ingetrokken sleutel."
         ),
+        "login_throttled": "Te veel mislukte aanmeldingen. Probeer het over {minutes} minuten opnieuw.",
         "login_person": "Met naam en wachtwoord",
         "login_key": "Met een API-sleutel",
         "login_with_key": "Aanmelden met sleutel",
@@ -151,6 +152,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "api_key": "API key",
         "api_key_help": "Paste the key you got from `verrijk keys create` or from your administrator.",
         "login_failed": "Sign-in failed: unknown name or wrong password, or an unknown or revoked key.",
+        "login_throttled": "Too many failed sign-ins. Try again in {minutes} minutes.",
         "login_person": "With name and password",
         "login_key": "With an API key",
         "login_with_key": "Sign in with key",

@@ -1,7 +1,9 @@
-"""Web pages: sign-in with an API key, collections, the record list with its search box, a record."""
+"""Web pages: sign-in with an API key, collections, the record list with its search box, a record. Every form carries
+the session's CSRF token (verrijk.deps checks it), and failed sign-ins are throttled per user name and address."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +12,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
-from verrijk.deps import allow, get_session, queue_filter, scoped, search_service
+from verrijk.deps import (
+    SlidingWindow,
+    allow,
+    csrf_token,
+    get_session,
+    queue_filter,
+    scoped,
+    search_service,
+    verify_csrf,
+)
 from verrijk.domain import ALL_ROLES, READERS, REVIEWERS, VOLUNTEERS
 from verrijk.enrich.text.analysis import TextIn
 from verrijk.enrich.text.language import SUPPORTED, UnsupportedLanguage
@@ -34,28 +45,38 @@ from verrijk.web.i18n import MESSAGES, pick_language
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
 templates = Jinja2Templates(directory=HERE / "templates")
-templates.env.globals.update(highlight=highlight, highlight_entities=highlight_entities, languages=SUPPORTED)
+templates.env.globals.update(
+    highlight=highlight, highlight_entities=highlight_entities, languages=SUPPORTED, csrf_token=csrf_token
+)
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 25
 TEXT_ERRORS = {EmptyText: "enrich_empty", TextTooLong: "enrich_too_long", UnsupportedLanguage: "enrich_bad_language"}
 
 
-def render(request: Request, name: str, principal: Principal | None, status_code: int = 200, **context) -> HTMLResponse:
+def render(
+    request: Request,
+    name: str,
+    principal: Principal | None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    **context,
+) -> HTMLResponse:
     lang = pick_language(request)
     return templates.TemplateResponse(
         request,
         name,
         {"t": MESSAGES[lang], "lang": lang, "principal": principal, **context},
         status_code=status_code,
+        headers=headers,
     )
 
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str = "/", principal=Depends(allow(public=True))):
-    return render(request, "login.html", principal, next=_safe_next(next), failed=False)
+    return render(request, "login.html", principal, next=_safe_next(next), failed=False, throttled=0)
 
 
-@router.post("/login", response_class=HTMLResponse)
+@router.post("/login", response_class=HTMLResponse, dependencies=[Depends(verify_csrf)])
 def login(
     request: Request,
     api_key: Annotated[str, Form()] = "",
@@ -65,8 +86,27 @@ def login(
     session: Session = Depends(get_session),
     principal=Depends(allow(public=True)),
 ):
-    """People sign in with name and password; an API key works too (a program's or a demo's)."""
-    request.session.clear()
+    """People sign in with name and password; an API key works too (a program's or a demo's). After
+    login_max_failures failed tries for a user name, or from an address, within login_window_minutes, sign-in
+    answers 429 with Retry-After until the oldest failure is that old."""
+    settings = request.app.state.settings
+    failures: SlidingWindow = request.app.state.login_failures
+    tries = [("address", request.client.host if request.client else "")]
+    if not api_key.strip():
+        tries.append(("user", username.strip().casefold()))
+    wait = max((failures.wait(k, settings.login_max_failures) or 0 for k in tries), default=0)
+    if wait:
+        return render(
+            request,
+            "login.html",
+            None,
+            status_code=429,
+            headers={"Retry-After": str(math.ceil(wait))},
+            next=_safe_next(next),
+            failed=False,
+            throttled=math.ceil(wait / 60),
+        )
+    request.session.clear()  # a new session: its CSRF token too
     if api_key.strip():
         found = authenticate_key(session, api_key.strip())
         if found is not None:
@@ -76,12 +116,15 @@ def login(
         if found is not None:
             request.session.update(user_id=found.user_id, org_id=found.organisation_id)
     if found is None:
-        return render(request, "login.html", None, status_code=401, next=_safe_next(next), failed=True)
+        for key in tries:
+            failures.add(key)
+        return render(request, "login.html", None, status_code=401, next=_safe_next(next), failed=True, throttled=0)
+    failures.forget(tries[-1])
     session.commit()
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
-@router.post("/logout")
+@router.post("/logout", dependencies=[Depends(verify_csrf)])
 def logout(request: Request, principal=Depends(allow(public=True))):
     request.session.clear()
     return RedirectResponse("/login", status_code=303)

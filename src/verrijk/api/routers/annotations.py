@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from verrijk.api.errors import Problem
 from verrijk.deps import allow, get_session, reader_repo, scoped
-from verrijk.domain import READERS, REVIEWERS
+from verrijk.domain import ID_MAX, READERS, REVIEWERS, Id
 from verrijk.export.annotation import annotation
 from verrijk.export.annotations import (
     collection_page,
@@ -27,10 +27,14 @@ router = APIRouter(prefix="/annotations", tags=["publishing"])
 ANNO = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
 
 
-@router.get("", summary="Decided suggestions as a W3C AnnotationCollection (paged), or CSV with ?format=csv")
+@router.get(
+    "",
+    summary="Decided suggestions as a W3C AnnotationCollection (paged), or CSV with ?format=csv",
+    responses={200: {"content": {"application/ld+json": {}, "text/csv": {}}}},
+)
 def list_annotations(
     request: Request,
-    page: Annotated[int | None, Query(ge=0)] = None,
+    page: Annotated[int | None, Query(ge=0, le=ID_MAX)] = None,
     size: Annotated[int, Query(ge=1, le=1000)] = 100,
     format: Literal["jsonld", "csv"] = "jsonld",
     repo: Repo = Depends(scoped(*READERS)),
@@ -45,14 +49,20 @@ def list_annotations(
     return JSONResponse(collection_page(repo, base, page, size), media_type=ANNO)
 
 
-@router.get("/feedback", summary="Training feedback as JSON lines: accepted positive, rejected negative, edited both")
+@router.get(
+    "/feedback",
+    summary="Training feedback as JSON lines: accepted positive, rejected negative, edited both",
+    responses={200: {"content": {"application/x-ndjson": {}}}},
+)
 def feedback_export(repo: Repo = Depends(scoped(*READERS))) -> Response:
     lines = "".join(json.dumps(item, ensure_ascii=False) + "\n" for item in feedback(repo))
     return Response(lines, media_type="application/x-ndjson")
 
 
 @router.post("", summary="Import Web Annotations (an AnnotationPage, a list, or one) as suggestions")
-def import_json(body: Any = Body(...), repo: Repo = Depends(scoped(*REVIEWERS))) -> dict:
+def import_json(
+    body: Annotated[dict[str, Any] | list[dict[str, Any]], Body()], repo: Repo = Depends(scoped(*REVIEWERS))
+) -> dict:
     items = body.get("items", [body]) if isinstance(body, dict) else body
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise Problem(422, "body: expected an AnnotationPage with 'items', a list of annotations, or one annotation")
@@ -63,7 +73,7 @@ def import_json(body: Any = Body(...), repo: Repo = Depends(scoped(*REVIEWERS)))
 
 @router.get("/{suggestion_id:int}")
 def get_annotation(
-    suggestion_id: int,
+    suggestion_id: Id,
     request: Request,
     principal: Principal | None = Depends(allow(public=True)),
     session: Session = Depends(get_session),

@@ -85,7 +85,13 @@ def search_entries(
     name: str,
     q: Annotated[str | None, Query(max_length=300, description="a name to look up (exact, variant or fuzzy)")] = None,
     prefix: Annotated[str | None, Query(max_length=300, description="the start of a name (autocomplete)")] = None,
-    type: Annotated[list[str] | None, Query(description=f"only these types: {', '.join(ENTITY_TYPES)}")] = None,
+    type: Annotated[
+        list[str] | None,
+        Query(
+            description=f"only these types: {', '.join(ENTITY_TYPES)}",
+            json_schema_extra={"items": {"type": "string", "enum": list(ENTITY_TYPES)}},
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     repo: Repo = Depends(scoped(*ALL_ROLES)),
 ) -> list[dict[str, Any]]:

@@ -10,8 +10,9 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from verrijk.api.errors import Problem
+from verrijk.api.schemas import NOT_BLANK
 from verrijk.deps import scoped
-from verrijk.domain import READERS
+from verrijk.domain import READERS, Id
 from verrijk.enrich.text.analysis import TextIn
 from verrijk.enrich.text.entities import pipeline_version
 from verrijk.enrich.text.language import SUPPORTED
@@ -23,14 +24,18 @@ router = APIRouter(tags=["enrich"])
 
 
 class TextItem(BaseModel):
-    text: str = Field(description="the text to enrich (title, description, transcript)")
-    language: str | None = Field(None, description=f"ISO 639-1 code ({', '.join(SUPPORTED)}); detected if absent")
-    record_id: int | None = Field(None, description="a record of yours: its dates become context for linking")
+    text: str = Field(description="the text to enrich (title, description, transcript)", json_schema_extra=NOT_BLANK)
+    language: str | None = Field(
+        None,
+        description=f"ISO 639-1 code ({', '.join(SUPPORTED)}); detected if absent",
+        json_schema_extra={"enum": [*SUPPORTED, None]},
+    )
+    record_id: Id | None = Field(None, description="a record of yours: its dates become context for linking")
     id: str | None = Field(None, max_length=200, description="your own reference, echoed back")
 
 
 class EnrichIn(BaseModel):
-    texts: list[TextItem]
+    texts: list[TextItem] = Field(json_schema_extra={"minItems": 1})
     authorities: list[str] | None = Field(None, description="authorities to link to; the configured ones if absent")
 
 

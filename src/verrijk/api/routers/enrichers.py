@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from verrijk.deps import scoped
 from verrijk.domain import ALL_ROLES, Role
@@ -53,7 +53,7 @@ class EnricherList(BaseModel):
 
 
 class EnricherPatch(BaseModel):
-    enabled: bool | None = Field(None, description="switch it on or off for this organisation; null keeps it")
+    enabled: StrictBool | None = Field(None, description="switch it on or off for this organisation; null keeps it")
     params: dict[str, Any] | None = Field(None, description="its parameters for this organisation; null keeps them")
 
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from verrijk.api.errors import Problem
 from verrijk.api.schemas import JobOut, JobPage
 from verrijk.deps import scoped
-from verrijk.domain import READERS, REVIEWERS, JobStatus
+from verrijk.domain import READERS, REVIEWERS, Id, JobStatus
 from verrijk.enrich import jobs
 from verrijk.enrich.jobs import ENRICH, create_enrich_job, execute_in_background
 from verrijk.store.repo import Repo
@@ -39,7 +39,7 @@ def list_jobs(
 
 
 @router.get("/{job_id}", response_model=JobOut)
-def get_job(job_id: int, repo: Repo = Depends(scoped(*READERS))) -> JobOut:
+def get_job(job_id: Id, repo: Repo = Depends(scoped(*READERS))) -> JobOut:
     return JobOut.of(repo.job(job_id))
 
 
@@ -54,13 +54,13 @@ def start_job(
 
 
 @router.post("/{job_id}/cancel", response_model=JobOut)
-def cancel_job(job_id: int, repo: Repo = Depends(scoped(*REVIEWERS))) -> JobOut:
+def cancel_job(job_id: Id, repo: Repo = Depends(scoped(*REVIEWERS))) -> JobOut:
     return JobOut.of(jobs.cancel_job(repo, job_id))
 
 
 @router.post("/{job_id}/resume", response_model=JobOut, status_code=202)
 def resume_job(
-    job_id: int, request: Request, background: BackgroundTasks, repo: Repo = Depends(scoped(*REVIEWERS))
+    job_id: Id, request: Request, background: BackgroundTasks, repo: Repo = Depends(scoped(*REVIEWERS))
 ) -> JobOut:
     job = jobs.resume_job(repo, job_id)
     background.add_task(

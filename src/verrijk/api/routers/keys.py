@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from verrijk.deps import allow, get_session
-from verrijk.domain import ALL_ROLES
+from verrijk.domain import ALL_ROLES, Id
 from verrijk.store.accounts import ApiKeyInfo, Principal, list_api_keys, revoke_api_key
 
 router = APIRouter(prefix="/keys", tags=["keys"])
@@ -49,7 +49,7 @@ def list_keys(
 
 @router.delete("/{key_id}", status_code=204, response_class=Response)
 def revoke_key(
-    key_id: int, principal: Principal = Depends(allow(*ALL_ROLES)), session: Session = Depends(get_session)
+    key_id: Id, principal: Principal = Depends(allow(*ALL_ROLES)), session: Session = Depends(get_session)
 ) -> Response:
     """Revoke a key: its next use gets 401. An admin may revoke any key of the organisation, anyone else their own;
     404 for a key the caller may not see."""

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from annotated_types import Ge, Le
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from verrijk.api.errors import Problem
 from verrijk.deps import allow, get_session
+from verrijk.domain import ID_MAX, Id
 from verrijk.export.ldes import Stream
 from verrijk.store.accounts import AccountError, organisation_by_slug
 from verrijk.store.repo import Repo, Scope
@@ -34,7 +38,12 @@ def event_stream(organisation: str, request: Request, session: Session = Depends
 
 
 @router.get("/{organisation}/pages/{after}", summary="A page of members: immutable once full")
-def page(organisation: str, after: int, request: Request, session: Session = Depends(get_session)) -> JSONResponse:
+def page(
+    organisation: str,
+    after: Annotated[int, Ge(0), Le(ID_MAX)],
+    request: Request,
+    session: Session = Depends(get_session),
+) -> JSONResponse:
     if after < 0:
         raise Problem(422, "path parameter 'after': must be 0 or a member id")
     doc, full = stream_of(request, organisation, session).page(after)
@@ -42,9 +51,7 @@ def page(organisation: str, after: int, request: Request, session: Session = Dep
 
 
 @router.get("/{organisation}/members/{member_id}", summary="One member (a version), by its IRI")
-def member(
-    organisation: str, member_id: int, request: Request, session: Session = Depends(get_session)
-) -> JSONResponse:
+def member(organisation: str, member_id: Id, request: Request, session: Session = Depends(get_session)) -> JSONResponse:
     found = stream_of(request, organisation, session).member_by_id(member_id)
     if found is None:
         raise Problem(404, f"member {member_id} is not in this event stream")

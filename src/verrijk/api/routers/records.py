@@ -12,7 +12,7 @@ from verrijk.api.errors import Problem
 from verrijk.api.negotiate import MEDIA_TYPES, choose
 from verrijk.api.schemas import RecordOut, RecordPage, SuggestionOut
 from verrijk.deps import allow, get_session, reader_repo, scoped
-from verrijk.domain import ALL_ROLES
+from verrijk.domain import ALL_ROLES, Id
 from verrijk.export.oslo import record_jsonld, to_turtle
 from verrijk.export.published import publish
 from verrijk.store.accounts import Principal
@@ -68,7 +68,7 @@ def list_records(
     "collections are readable without a key.",
 )
 def get_record(
-    record_id: int,
+    record_id: Id,
     request: Request,
     include_raw: bool = False,
     principal: Principal | None = Depends(allow(public=True)),

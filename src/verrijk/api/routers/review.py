@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field, model_validator
+from fastapi import APIRouter, Body, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from verrijk.api.schemas import DecisionStatus, SuggestionOut
+from verrijk.api.schemas import DecisionStatus, SuggestionOut, edit_gives_a_correction
 from verrijk.deps import current_principal, queue_filter, scoped
-from verrijk.domain import REVIEWERS, SuggestionStatus
+from verrijk.domain import REVIEWERS, Id, SuggestionStatus
 from verrijk.review.items import ReviewItem, items_for
 from verrijk.review.queue import QueueFilter, bulk_decide, decide, give_back, next_batch
 from verrijk.review.stats import review_stats
@@ -51,7 +51,9 @@ class QueueBatch(BaseModel):
 
 
 class DecisionItem(BaseModel):
-    id: int
+    model_config = ConfigDict(json_schema_extra=edit_gives_a_correction("status"))
+
+    id: Id
     status: DecisionStatus
     label: str | None = Field(None, max_length=1000)
     authority_uri: str | None = Field(None, max_length=1000, pattern=r"^https?://")
@@ -65,13 +67,23 @@ class DecisionItem(BaseModel):
 
 
 class Bulk(BaseModel):
-    ids: list[int] = Field(min_length=1, max_length=500)
+    ids: list[Id] = Field(min_length=1, max_length=500)
     status: Literal[SuggestionStatus.accepted, SuggestionStatus.rejected]
     min_score: float | None = Field(None, ge=0, le=1, description="only items scoring at least this")
     enricher: str | None = Field(None, description="only items of this enricher")
 
 
 class DecisionsIn(BaseModel):
+    # one of the two: a non-empty list of decisions, or a bulk decision
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["decisions"], "properties": {"decisions": {"minItems": 1}, "bulk": {"type": "null"}}},
+                {"required": ["bulk"], "properties": {"bulk": {"type": "object"}, "decisions": {"maxItems": 0}}},
+            ]
+        }
+    )
+
     decisions: list[DecisionItem] = Field(default_factory=list, max_length=500)
     bulk: Bulk | None = None
 
@@ -120,7 +132,9 @@ def review_decisions(
 
 @router.post("/release")
 def review_release(
-    ids: list[int], repo: Repo = Depends(scoped(*REVIEWERS)), principal: Principal = Depends(current_principal)
+    ids: Annotated[list[Id], Body(max_length=500)],
+    repo: Repo = Depends(scoped(*REVIEWERS)),
+    principal: Principal = Depends(current_principal),
 ) -> dict:
     return {"released": give_back(repo, principal.user_id, ids)}
 

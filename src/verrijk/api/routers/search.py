@@ -9,8 +9,10 @@ from pydantic import BaseModel
 
 from verrijk.api.schemas import RecordOut
 from verrijk.deps import scoped, search_service
-from verrijk.domain import ALL_ROLES
-from verrijk.search.query import MAX_ROWS, parse_request
+from verrijk.domain import ALL_ROLES, Id
+from verrijk.search.hybrid import MODES
+from verrijk.search.lexical import LANGUAGES
+from verrijk.search.query import FACETS, MAX_ROWS, QF_PATTERN, parse_request
 from verrijk.search.service import SearchService, facet_counts, hits_page, page_of
 from verrijk.search.snippets import snippet
 from verrijk.store.repo import Repo
@@ -59,18 +61,43 @@ def items_of(request: Request, repo: Repo, found: list[tuple[Record, float]], te
 @router.get("/search", response_model=SearchPage)
 def search(
     request: Request,
-    query: Annotated[str | None, Query(max_length=500, description="what to find, in Dutch, French or English")] = None,
+    query: Annotated[
+        str,
+        Query(min_length=1, max_length=500, pattern=r"\S", description="what to find, in Dutch, French or English"),
+    ],
     qf: Annotated[
-        list[str] | None, Query(description="filter field:value, repeatable; date:[1700 TO 1800], collection:slug")
+        list[str] | None,
+        Query(
+            description="filter field:value, repeatable; date:[1700 TO 1800], collection:slug",
+            json_schema_extra={"items": {"type": "string", "pattern": QF_PATTERN}},
+        ),
     ] = None,
     facet: Annotated[
-        list[str] | None, Query(description="a field to count values of over all hits, repeatable")
+        list[str] | None,
+        Query(
+            description="a field to count values of over all hits, repeatable",
+            json_schema_extra={"items": {"type": "string", "enum": list(FACETS)}},
+        ),
     ] = None,
-    mode: Annotated[str, Query(description="lexical, semantic or hybrid (reciprocal rank fusion)")] = "hybrid",
+    mode: Annotated[
+        str,
+        Query(
+            description="lexical, semantic or hybrid (reciprocal rank fusion)", json_schema_extra={"enum": list(MODES)}
+        ),
+    ] = "hybrid",
     lang: Annotated[
-        str | None, Query(description="language of the query (nl, fr, en); all three when left out")
+        str | None,
+        Query(
+            description="language of the query (nl, fr, en); all three when left out",
+            json_schema_extra={"enum": [*LANGUAGES]},
+        ),
     ] = None,
-    rows: Annotated[int, Query(description=f"results per page, at most {MAX_ROWS}")] = 12,
+    rows: Annotated[
+        int,
+        Query(
+            description=f"results per page, at most {MAX_ROWS}", json_schema_extra={"minimum": 1, "maximum": MAX_ROWS}
+        ),
+    ] = 12,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
     repo: Repo = Depends(scoped(*ALL_ROLES)),
     service: SearchService = Depends(search_service),
@@ -91,7 +118,7 @@ def search(
 @router.get("/records/{record_id}/similar", response_model=SearchPage)
 def similar(
     request: Request,
-    record_id: int,
+    record_id: Id,
     rows: Annotated[int, Query(ge=1, le=MAX_ROWS, description=f"how many, at most {MAX_ROWS}")] = 12,
     repo: Repo = Depends(scoped(*ALL_ROLES)),
     service: SearchService = Depends(search_service),

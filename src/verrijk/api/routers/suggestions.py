@@ -6,12 +6,12 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from verrijk.api.errors import Problem
-from verrijk.api.schemas import DecisionStatus, PageOut, SuggestionOut
+from verrijk.api.schemas import DecisionStatus, PageOut, SuggestionOut, edit_gives_a_correction
 from verrijk.deps import scoped
-from verrijk.domain import ALL_ROLES, REVIEWERS, SuggestionStatus
+from verrijk.domain import ALL_ROLES, REVIEWERS, Id, SuggestionStatus
 from verrijk.review.decisions import decide as take_decision
 from verrijk.store.repo import Repo
 
@@ -23,6 +23,8 @@ class SuggestionPage(PageOut):
 
 
 class DecisionIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra=edit_gives_a_correction("status"))
+
     status: DecisionStatus = Field(description="'suggested' undoes an earlier decision")
     label: str | None = Field(None, max_length=1000)
     authority_uri: str | None = Field(None, max_length=1000, pattern=r"^https?://")
@@ -42,7 +44,7 @@ class DecisionOut(BaseModel):
 
 @router.get("", response_model=SuggestionPage)
 def list_suggestions(
-    record_id: int | None = None,
+    record_id: Id | None = None,
     status: Annotated[str | None, Query(pattern=f"^({'|'.join(SuggestionStatus)})$")] = None,
     enricher: str | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
@@ -59,7 +61,7 @@ def list_suggestions(
 
 
 @router.post("/{suggestion_id}/decisions", response_model=DecisionOut, status_code=201)
-def decide(suggestion_id: int, body: DecisionIn, repo: Repo = Depends(scoped(*REVIEWERS))) -> DecisionOut:
+def decide(suggestion_id: Id, body: DecisionIn, repo: Repo = Depends(scoped(*REVIEWERS))) -> DecisionOut:
     if body.status == SuggestionStatus.edited and not (body.label or body.authority_uri):
         raise Problem(422, "body field 'label' or 'authority_uri': an edit must change one of them")
     suggestion = repo.suggestion(suggestion_id)
@@ -69,7 +71,7 @@ def decide(suggestion_id: int, body: DecisionIn, repo: Repo = Depends(scoped(*RE
 
 
 @router.get("/{suggestion_id}/decisions", response_model=list[DecisionOut])
-def decisions(suggestion_id: int, repo: Repo = Depends(scoped(*ALL_ROLES))) -> list[DecisionOut]:
+def decisions(suggestion_id: Id, repo: Repo = Depends(scoped(*ALL_ROLES))) -> list[DecisionOut]:
     repo.suggestion(suggestion_id)
     return [
         DecisionOut(**{k: getattr(d, k) for k in DecisionOut.model_fields}) for d in repo.decisions_for(suggestion_id)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from verrijk.api.routers.review import QueueItem, queue_items
+from verrijk.api.schemas import edit_gives_a_correction
 from verrijk.deps import current_principal, scoped
-from verrijk.domain import VOLUNTEERS
+from verrijk.domain import VOLUNTEERS, Id
 from verrijk.review import tasks as volunteer_tasks
 from verrijk.review.tasks import next_task, task_settings, vote
 from verrijk.store.accounts import Principal
@@ -19,6 +20,8 @@ router = APIRouter(prefix="/tasks", tags=["volunteers"])
 
 
 class VoteIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra=edit_gives_a_correction("verdict"))
+
     verdict: Literal["accept", "reject", "edit"]
     label: str | None = Field(None, max_length=1000)
     authority_uri: str | None = Field(None, max_length=1000, pattern=r"^https?://")
@@ -31,7 +34,7 @@ class VoteOut(BaseModel):
 
 
 class MissingIn(BaseModel):
-    record_id: int
+    record_id: Id
     field: str = Field("subject", pattern=r"^[a-z_]+(\.\d+)?$")
     label: str = Field(min_length=1, max_length=500)
     authority_uri: str | None = Field(None, max_length=1000, pattern=r"^https?://")
@@ -47,7 +50,7 @@ def task_next(
 
 @router.post("/{suggestion_id}/vote", response_model=VoteOut)
 def task_vote(
-    suggestion_id: int,
+    suggestion_id: Id,
     body: VoteIn,
     request: Request,
     repo: Repo = Depends(scoped(*VOLUNTEERS)),

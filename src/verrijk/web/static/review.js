@@ -6,6 +6,8 @@
   const items = Array.from(list.querySelectorAll(".review-item"));
   const announce = document.getElementById("announce");
   let current = 0;
+  // the web session's CSRF token (base.html): the API refuses a signed-in browser's POST without it
+  const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
 
   function focusItem(index) {
     current = Math.max(0, Math.min(items.length - 1, index));
@@ -19,7 +21,8 @@
 
   async function send(body) {
     const response = await fetch("/review/decisions", {
-      method: "POST", headers: {"Content-Type": "application/json", "Accept": "application/json"},
+      method: "POST",
+      headers: {"Content-Type": "application/json", "Accept": "application/json", "X-CSRF-Token": csrfToken},
       credentials: "same-origin", body: JSON.stringify(body),
     });
     if (!response.ok) {
