@@ -1,6 +1,7 @@
 """Schemathesis against the app's own OpenAPI schema, in process: every operation, at least 1,000 generated requests,
 no server error, and every answer as the schema says (status, content type, body); schema-valid requests accepted.
-An admin key so that authorisation passes (tests/api/test_access.py proves who may call what)."""
+Then schema-invalid requests: still no server error. An admin key so that authorisation passes
+(tests/api/test_access.py proves who may call what)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import pytest
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from verrijk.app import create_app
@@ -18,7 +21,8 @@ from verrijk.config import Settings
 from verrijk.store.accounts import create_api_key, ensure_organisation
 from verrijk.store.db import migrate
 
-EXAMPLES_PER_OPERATION = 30  # fewer where the inputs run out first: about 1,300 requests over 56 operations
+EXAMPLES_PER_OPERATION = 25  # fewer where the inputs run out first: about 1,150 requests over 56 operations
+INVALID_EXAMPLES_PER_OPERATION = 5  # schema-invalid requests: about 150 more
 MIN_REQUESTS = 1_000
 TIME_LIMIT_S = 180
 
@@ -62,6 +66,7 @@ def test_every_operation_survives_schemathesis(fuzzed_app):
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
     calls: dict[str, int] = {}
+    invalid: dict[str, int] = {}
     failures: dict[str, str] = {}
     started = time.monotonic()
     for operation in operations:
@@ -69,9 +74,18 @@ def test_every_operation_survives_schemathesis(fuzzed_app):
             _fuzz(operation, key, calls)
         except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - every operation's failure is reported together
             failures[operation.label] = f"{type(exc).__name__}: {exc}"[:3000]
+        try:
+            _fuzz(operation, key, invalid, GenerationMode.NEGATIVE)
+        except Unsatisfiable:  # nothing in this operation's input can be made invalid (no parameters, free strings)
+            pass
+        except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001
+            failures[f"{operation.label} (invalid input)"] = f"{type(exc).__name__}: {exc}"[:3000]
     elapsed = time.monotonic() - started
     total = sum(calls.values())
-    print(f"schemathesis: {total} requests, {len(operations)} operations, {elapsed:.0f} s, {len(failures)} failed")
+    print(
+        f"schemathesis: {total} schema-valid and {sum(invalid.values())} invalid requests over {len(operations)} "
+        f"operations in {elapsed:.0f} s; {len(failures)} failed"
+    )
     for label, failure in failures.items():
         print(f"--- {label}\n{failure}")
     assert failures == {}
@@ -79,19 +93,24 @@ def test_every_operation_survives_schemathesis(fuzzed_app):
     assert elapsed < TIME_LIMIT_S
 
 
-def _fuzz(operation, key: str, calls: dict[str, int]) -> None:
-    excluded = [positive_data_acceptance] if operation.label in STATE_DEPENDENT else []
+def _fuzz(operation, key: str, calls: dict[str, int], mode: GenerationMode = GenerationMode.POSITIVE) -> None:
+    if mode == GenerationMode.POSITIVE:
+        examples, checks = EXAMPLES_PER_OPERATION, {}
+        if operation.label in STATE_DEPENDENT:
+            checks = {"excluded_checks": [positive_data_acceptance]}
+    else:
+        examples, checks = INVALID_EXAMPLES_PER_OPERATION, {"checks": [not_a_server_error]}
 
     @settings(
-        max_examples=EXAMPLES_PER_OPERATION,
+        max_examples=examples,
         deadline=None,
         database=None,
         derandomize=True,
         suppress_health_check=list(HealthCheck),
     )
-    @given(case=operation.as_strategy(generation_mode=GenerationMode.POSITIVE))
+    @given(case=operation.as_strategy(generation_mode=mode))
     def fuzz(case):
         calls[operation.label] = calls.get(operation.label, 0) + 1
-        case.call_and_validate(headers={"X-API-Key": key}, excluded_checks=excluded)
+        case.call_and_validate(headers={"X-API-Key": key}, **checks)
 
     fuzz()
