@@ -49,9 +49,11 @@ def test_cataloger_reviews_ten_with_the_keyboard(browser, review_server, request
     assert page.evaluate("document.activeElement.dataset.id") == items.first.get_attribute("data-id")
     shot(page, f"review-{request.node.callspec.params['db_url']}")
 
-    def press(key, expect_decided):
+    from playwright.sync_api import expect
+
+    def press(key, expect_decided):  # a locator, not wait_for_function: the page's CSP forbids eval
         page.keyboard.press(key)
-        page.wait_for_function(f"document.querySelectorAll('.review-item.decided').length === {expect_decided}")
+        expect(page.locator(".review-item.decided")).to_have_count(expect_decided)
 
     press("a", 1)
     press("a", 2)
