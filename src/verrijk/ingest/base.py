@@ -279,7 +279,7 @@ def decode_text(data: bytes, encoding: str) -> str:
         return data.decode("utf-8-sig", errors="surrogateescape")
     try:
         return data.decode(encoding)
-    except LookupError as exc:
-        raise IngestError(f"unknown encoding {encoding!r}") from exc
     except UnicodeDecodeError as exc:
         raise IngestError(f"the file is not valid {encoding}: {exc}") from exc
+    except (LookupError, ValueError) as exc:  # ValueError: a name no codec can have (a NUL in it)
+        raise IngestError(f"unknown encoding {encoding!r}") from exc

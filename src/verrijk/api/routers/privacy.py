@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from verrijk.deps import allow, get_session
-from verrijk.domain import ALL_ROLES, Role
+from verrijk.domain import ALL_ROLES, Id, Role
 from verrijk.errors import Conflict
 from verrijk.store.accounts import Principal
 from verrijk.store.privacy import erase_person, export_person, member_of
@@ -36,7 +36,7 @@ class ErasureOut(BaseModel):
 
 @router.delete("/users/{user_id}", response_model=ErasureOut)
 def erase_user(
-    user_id: int, principal: Principal = Depends(allow(Role.admin)), session: Session = Depends(get_session)
+    user_id: Id, principal: Principal = Depends(allow(Role.admin)), session: Session = Depends(get_session)
 ) -> ErasureOut:
     """Erase a member's personal data in this organisation: their decisions and votes stay, anonymised (reasons
     blanked); their membership, keys and leases go; the account goes when they belong to no other organisation.
