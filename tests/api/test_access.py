@@ -14,7 +14,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from media_material import encode
 from PIL import Image
-from webforms import sign_in
+from webforms import csrf_token, sign_in
 
 from verrijk.app import create_app
 from verrijk.config import Settings
@@ -287,8 +287,12 @@ ROUTES: dict[tuple[str, str], tuple[int, dict | Callable[[World, str | None], di
     ("GET", "/reconcile/{authority}/preview"): (200, {"params": {"id": "http://www.wikidata.org/entity/Q535"}}),
     ("GET", "/reconcile/{authority}/view"): (303, {"params": {"id": "http://www.wikidata.org/entity/Q535"}}),
     ("GET", "/login"): (200, HTML),
-    ("POST", "/login"): (303, lambda w, role: {"data": {"api_key": w.org.keys["cataloger"]}}),
-    ("POST", "/logout"): (303, {}),
+    # the sign-in page's CSRF token: a form posted without a key needs it (tests/api/test_security.py)
+    ("POST", "/login"): (
+        303,
+        lambda w, role: {"data": {"api_key": w.org.keys["cataloger"], "csrf_token": csrf_token(w.client)}},
+    ),
+    ("POST", "/logout"): (303, lambda w, role: {"data": {"csrf_token": csrf_token(w.client)}}),
     ("GET", "/"): (200, HTML),
     ("GET", "/web/collections/{slug}"): (200, HTML),
     ("GET", "/web/records/{record_id}"): (200, HTML),
