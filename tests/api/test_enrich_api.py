@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import FIXTURES, make_org
+from webforms import csrf_token, sign_in
 
 from verrijk.enrich.text.linking.loaders import load
 from verrijk.store.repo import Repo, Scope
@@ -133,8 +134,9 @@ def test_a_model_that_cannot_load_is_a_503_naming_it(app, client, org):
 )
 def test_the_web_form_says_what_is_wrong_with_the_text(client, org, form, status, says):
     """The same limits as POST /enrich (and the same status codes), on the page a signed-in cataloger posts."""
-    assert client.post("/login", data={"api_key": org.keys["cataloger"]}, follow_redirects=False).status_code == 303
-    r = client.post("/web/enrich", data=form, headers={"Accept": "text/html"})
+    assert sign_in(client, api_key=org.keys["cataloger"]).status_code == 303
+    token = csrf_token(client, "/web/enrich")
+    r = client.post("/web/enrich", data=form | {"csrf_token": token}, headers={"Accept": "text/html"})
     assert r.status_code == status
     assert r.headers["content-type"].startswith("text/html")
     assert f'<p class="error" id="enrich-error" role="alert">{says}</p>' in r.text
@@ -148,8 +150,9 @@ def test_the_organisations_ner_configuration_is_what_the_api_and_the_page_run(cl
     assert client.patch("/enrichers/ner", json=bad, headers=org.headers("admin")).status_code == 200
     r = post(client, org, {"texts": [{"text": "Gezicht op Paramaribo", "language": "nl"}]})
     assert r.status_code == 503 and "/nonexistent/organisation-model" in r.json()["detail"]
-    assert client.post("/login", data={"api_key": org.keys["cataloger"]}, follow_redirects=False).status_code == 303
-    page = client.post("/web/enrich", data={"text": "Gezicht op Paramaribo", "language": "nl"})
+    assert sign_in(client, api_key=org.keys["cataloger"]).status_code == 303
+    form = {"text": "Gezicht op Paramaribo", "language": "nl", "csrf_token": csrf_token(client, "/web/enrich")}
+    page = client.post("/web/enrich", data=form)
     assert page.status_code == 503 and page.headers["content-type"].startswith("text/html")
     assert "/nonexistent/organisation-model" in page.text
     client.cookies.clear()
