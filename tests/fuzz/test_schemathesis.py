@@ -21,7 +21,7 @@ from verrijk.config import Settings
 from verrijk.store.accounts import create_api_key, ensure_organisation
 from verrijk.store.db import migrate
 
-EXAMPLES_PER_OPERATION = 25  # fewer where the inputs run out first: about 1,150 requests over 56 operations
+EXAMPLES_PER_OPERATION = 25  # fewer where the inputs run out first: about 1,300 requests over 65 operations
 INVALID_EXAMPLES_PER_OPERATION = 5  # schema-invalid requests: about 150 more
 MIN_REQUESTS = 1_000
 TIME_LIMIT_S = 180
@@ -39,6 +39,7 @@ STATE_DEPENDENT = {
     "PATCH /enrichers/{name}": "enricher names are those installed, parameters each enricher's own",
     "PUT /config/enrichers": "enricher names are those installed, parameters each enricher's own",
     "POST /collections/{slug}/ingest": "the file must be in one of the input formats, with a header row",
+    "POST /enrich/media": "the media must be readable: a file under VERRIJK_MEDIA_DIRS or a public http(s) URL",
     "POST /suggestions/{suggestion_id}/decisions": "an edit must change the suggestion's label or link",
 }
 
