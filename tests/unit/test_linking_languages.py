@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from verrijk.enrich.text.linking import normalise
+from verrijk.enrich.text.linking.aliases import clean_aliases
 from verrijk.enrich.text.linking.index import AuthorityIndex
 from verrijk.enrich.text.linking.linker import Linker
-from verrijk.enrich.text.linking.loaders import clean_aliases
 from verrijk.enrich.text.linking.model import Entry, LinkContext
 from verrijk.enrich.text.linking.shipped import geonames_entries, vkc_creator_entries
 from verrijk.reconcile.protocol import Query

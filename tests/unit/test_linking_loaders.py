@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import FIXTURES
 
-from verrijk.enrich.text.linking.loaders import detect_format, load, usable_name
+from verrijk.enrich.text.linking.aliases import usable_name
+from verrijk.enrich.text.linking.loaders import detect_format, load
 from verrijk.enrich.text.linking.model import AuthorityFormatError
 
 AUTH = FIXTURES / "authorities"

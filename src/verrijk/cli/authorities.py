@@ -29,7 +29,8 @@ def authorities_add(
 ) -> None:
     """Load a vocabulary file (SKOS, CSV/TSV, GeoNames dump, Wikidata JSON lines) as an authority to link to;
     private unless --shared. Adding a name again replaces its entries."""
-    from verrijk.enrich.text.linking.loaders import FORMATS, clean_aliases, detect_format, load
+    from verrijk.enrich.text.linking.aliases import clean_aliases
+    from verrijk.enrich.text.linking.loaders import FORMATS, detect_format, load
     from verrijk.enrich.text.linking.shipped import SHIPPED_VERSION
 
     if not file.is_file():

@@ -12,13 +12,12 @@ import json
 import re
 import zipfile
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 
+from verrijk.enrich.text.linking.aliases import NOT_LATIN, usable_name
 from verrijk.enrich.text.linking.model import AuthorityFormatError, Entry
 from verrijk.enrich.text.skos import SkosError, read_skos
-from verrijk.folding import fold
 
 FORMATS = ("turtle", "xml", "json-ld", "nt", "csv", "tsv", "geonames", "wikidata")
 _SUFFIXES = {
@@ -37,62 +36,6 @@ _SUFFIXES = {
 LANGUAGES = ("nl", "en", "fr", "de")  # the order a preferred label is chosen in
 GEONAMES = "https://sws.geonames.org/{}/"
 WIKIDATA = "http://www.wikidata.org/entity/{}"
-
-_CODE = re.compile(r"[A-Z0-9]{2,4}")
-_NOT_LATIN = re.compile(r"[^\u0000-\u024f\u1e00-\u1eff\u2019]")
-_DIGIT = re.compile(r"\d")
-
-
-def usable_name(name: str) -> bool:
-    """Whether a name form is worth indexing for Dutch, French and English text: Latin script, not a code
-    ("ANR"), not a bare lower-case transliteration ("ba la ma li bo"), no digits."""
-    return (
-        len(name) > 1
-        and name != name.lower()
-        and not _NOT_LATIN.search(name)
-        and not _DIGIT.search(name)
-        and not _CODE.fullmatch(name)
-    )
-
-
-# "navolger van Rubens", "follower of", "atelier van", "school van", "naar Rubens", "after", "kring van" ...: how
-# a catalogue attributes a work to someone's circle; such a phrase names a relation, never the person
-RELATION = re.compile(
-    r"^(?:navolger|navolging|volgeling|leerling|atelier|werkplaats|school|kring|omgeving|stijl|trant|manier|"
-    r"follower|followers|workshop|studio|circle|school|manner|style|pupil|copy|kopie|"
-    r"suiveur|entourage|cercle|ecole|école|d'après|naar|after|nach|werkstatt|umkreis|nachfolger)\b"
-    r"(?:\s+(?:van|of|de|du|des|von|der|the))?",
-    re.IGNORECASE,
-)
-AliasReport = list[tuple[str, str, str]]  # (entry label, dropped alias, why)
-
-
-def clean_aliases(entries: Iterable[Entry]) -> tuple[list[Entry], AliasReport]:
-    """People's alternative labels without the ones that are not theirs: another person's preferred label
-    (authorities merged from several catalogues carry attributions as names) or a relation phrase."""
-    entries = list(entries)
-    labels: dict[str, int] = {}
-    for entry in entries:
-        if "PER" in entry.types:
-            key = fold(entry.label)
-            labels[key] = labels.get(key, 0) + 1
-    cleaned, dropped = [], []
-    for entry in entries:
-        if "PER" not in entry.types:
-            cleaned.append(entry)
-            continue
-        own = fold(entry.label)
-        kept = []
-        for alias in entry.alt_labels:
-            key = fold(alias)
-            if RELATION.match(alias.strip()):
-                dropped.append((entry.label, alias, "relation"))
-            elif key != own and key in labels:
-                dropped.append((entry.label, alias, "another person's label"))
-            else:
-                kept.append(alias)
-        cleaned.append(replace(entry, alt_labels=tuple(kept)) if len(kept) < len(entry.alt_labels) else entry)
-    return cleaned, dropped
 
 
 def entity_type(value: str) -> str:
@@ -454,7 +397,7 @@ def wikidata_entry(entity: dict) -> Entry:
     return Entry(
         WIKIDATA.format(entity["id"]),
         label,
-        _unique((n for n in (*other_labels, *aliases) if not _NOT_LATIN.search(n)), label),
+        _unique((n for n in (*other_labels, *aliases) if not NOT_LATIN.search(n)), label),
         types,
         preferred(descriptions),
         properties,

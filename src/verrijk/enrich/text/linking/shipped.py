@@ -14,7 +14,8 @@ from importlib.metadata import version
 from pathlib import Path
 
 from verrijk.enrich.text.linking import normalise
-from verrijk.enrich.text.linking.loaders import AliasReport, clean_aliases, place_entry, usable_name
+from verrijk.enrich.text.linking.aliases import AliasReport, clean_aliases, usable_name
+from verrijk.enrich.text.linking.loaders import place_entry
 from verrijk.enrich.text.linking.model import Entry
 from verrijk.folding import fold
 
