@@ -16,11 +16,12 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ConfigDict, Field, ValidationError, create_model
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from verrijk.enrich.base import Enricher
 from verrijk.errors import Invalid
@@ -95,15 +96,19 @@ class EnricherSpec:
     def defaults(self) -> dict[str, Any]:
         return {name: p.default for name, p in self.params.items()}
 
-    def validate(self, params: Mapping[str, Any] | None) -> dict[str, Any]:
-        """Parameters with defaults filled in; Invalid naming the parameter and what is wrong with it."""
+    @cached_property
+    def params_model(self) -> type[BaseModel]:
+        """The declared parameters as one pydantic model, built once per spec: validation and schema both read it."""
         fields = {
             name: (p.type, Field(p.default, description=p.description, ge=p.ge, le=p.le))
             for name, p in self.params.items()
         }
-        model = create_model(f"Params_{self.name}", __config__=ConfigDict(extra="forbid", strict=False), **fields)
+        return create_model(f"Params_{self.name}", __config__=ConfigDict(extra="forbid", strict=False), **fields)
+
+    def validate(self, params: Mapping[str, Any] | None) -> dict[str, Any]:
+        """Parameters with defaults filled in; Invalid naming the parameter and what is wrong with it."""
         try:
-            return model.model_validate(dict(params or {})).model_dump()
+            return self.params_model.model_validate(dict(params or {})).model_dump()
         except ValidationError as exc:
             problems = "; ".join(
                 f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in exc.errors(include_url=False)
@@ -112,13 +117,8 @@ class EnricherSpec:
 
     def schema(self) -> dict[str, Any]:
         """The parameters as JSON Schema properties (type, default, description, bounds), for API and CLI."""
-        out = {}
-        for name, p in self.params.items():
-            field_schema = create_model("P", x=(p.type, Field(p.default, ge=p.ge, le=p.le))).model_json_schema()
-            prop = field_schema["properties"]["x"]
-            prop.pop("title", None)
-            out[name] = {**prop, "description": p.description}
-        return out
+        properties = self.params_model.model_json_schema().get("properties", {})
+        return {name: {k: v for k, v in properties[name].items() if k != "title"} for name in self.params}
 
     def load_factory(self) -> Factory:
         if callable(self.factory):
