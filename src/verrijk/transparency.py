@@ -3,7 +3,6 @@ public page /about/{organisation} and GET /organisations/{organisation}/transpar
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from verrijk.config import Settings
 from verrijk.domain import SuggestionStatus
-from verrijk.enrich.registry import REGISTRY
+from verrijk.enrich.config import organisation_config
+from verrijk.enrich.registry import REGISTRY, card_folder, read_card
 from verrijk.errors import NotFound
 from verrijk.store.accounts import AccountError, organisation_by_slug
 from verrijk.store.repo import PUBLISHED_STATES, Repo, Scope
@@ -42,31 +42,21 @@ def transparency_of(session: Session, slug: str, settings: Settings) -> tuple[Or
         org = organisation_by_slug(session, slug)
     except AccountError as exc:
         raise NotFound(str(exc)) from exc
-    return org, report(Repo(session, Scope(org.id, role="client")), settings.enrichers, settings.models_dir)
+    repo = Repo(session, Scope(org.id, role="client"))
+    return org, report(repo, organisation_config(repo, settings).enabled, settings.models_dir)
 
 
 def report(repo: Repo, configured: list[str], models_dir: Path) -> list[EnricherReport]:
+    """Every enricher the organisation runs or has suggestions of: versions, suggestions per state, model card."""
     rows = repo.suggestion_counts()
-    reports: dict[str, EnricherReport] = {n: EnricherReport(n) for n in configured if n in REGISTRY.specs()}
+    specs = REGISTRY.specs()
+    reports: dict[str, EnricherReport] = {n: EnricherReport(n) for n in configured if n in specs}
     for name, version, status, count in rows:
         r = reports.setdefault(name, EnricherReport(name))
         if version not in r.versions:
             r.versions.append(version)
         r.counts[status] = r.counts.get(status, 0) + count
     for r in reports.values():
-        folder = model_folder(models_dir, r.name)
-        if folder is None:
-            continue
-        card = next((folder / n for n in ("card.md", "README.md") if (folder / n).exists()), None)
-        r.card = card.read_text(encoding="utf-8") if card else ""
-        if (folder / "metrics.json").exists():
-            r.metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+        spec = specs.get(r.name)
+        r.card, r.metrics = read_card(card_folder(models_dir, r.name, spec.card if spec else None))
     return sorted(reports.values(), key=lambda r: r.name)
-
-
-def model_folder(models_dir: Path, enricher: str) -> Path | None:
-    """An enricher's card and metrics: models/<name>/, else its family's (models/subjects/ for subjects.demo)."""
-    for name in (enricher, enricher.split(".")[0]):
-        if (models_dir / name).is_dir():
-            return models_dir / name
-    return None

@@ -200,3 +200,16 @@ def wait(client, org, job_id):
             return job
         time.sleep(0.1)
     return job
+
+
+def test_the_public_account_lists_what_the_organisation_runs(client, org):
+    """The transparency report follows the organisation's configuration, not the deployment's default."""
+
+    def listed():
+        body = client.get(f"/organisations/{org.slug}/transparency").json()
+        return {e["name"]: e for e in body["enrichers"]}
+
+    assert set(listed()) == {"link.creators"}
+    client.patch("/enrichers/subjects.demo", json={"enabled": True}, headers=org.headers("admin"))
+    shown = listed()
+    assert set(shown) == {"link.creators", "subjects.demo"} and "Iconclass" in shown["subjects.demo"]["model_card"]

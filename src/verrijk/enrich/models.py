@@ -11,10 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from verrijk.config import Settings
-from verrijk.enrich.registry import REGISTRY
+from verrijk.enrich.registry import CARD_FILES, REGISTRY, card_text
 from verrijk.errors import Invalid, NotFound
 
-CARD_FILES = ("card.md", "README.md")
 VERSIONS_FILE = "versions.json"
 
 
@@ -47,8 +46,7 @@ class Model:
         return active.metrics.get(self.headline) if active and self.headline else None
 
     def card(self) -> str:
-        path = next((self.folder / n for n in CARD_FILES if (self.folder / n).exists()), None)
-        return path.read_text(encoding="utf-8") if path else ""
+        return card_text(self.folder)
 
     def metrics(self) -> dict[str, Any]:
         """The active version's full measurements (its metrics file), else its headline metrics."""
@@ -106,6 +104,7 @@ def _deployment_models_dir() -> Path:
     return Settings().models_dir
 
 
+@lru_cache(maxsize=256)  # asked once per suggestion an API answer lists; model folders do not move while serving
 def card_link(enricher: str, models_dir: Path | None = None) -> str | None:
     """The path of the card of the model an enricher runs (/models/<folder>), None when it has no card; the
     deployment's models directory (VERRIJK_MODELS_DIR) unless another is given."""

@@ -133,23 +133,37 @@ class EnricherSpec:
         return enricher
 
     def card_folder(self, models_dir: Path) -> Path | None:
-        """Where the model card and metrics are: models/<card>/, else models/<name>/, else the family's folder."""
-        for name in (self.card, self.name, self.name.split(".")[0]):
-            if name and (models_dir / name).is_dir():
-                return models_dir / name
-        return None
+        return card_folder(models_dir, self.name, self.card)
 
     def model_card(self, models_dir: Path) -> tuple[str, dict[str, Any]]:
         """The card's text (markdown) and its metrics; empty when the enricher has none."""
-        folder = self.card_folder(models_dir)
-        if folder is None:
-            return "", {}
-        card = next((folder / n for n in ("card.md", "README.md") if (folder / n).exists()), None)
-        metrics = folder / "metrics.json"
-        return (
-            card.read_text(encoding="utf-8") if card else "",
-            json.loads(metrics.read_text(encoding="utf-8")) if metrics.exists() else {},
-        )
+        return read_card(self.card_folder(models_dir))
+
+
+CARD_FILES = ("card.md", "README.md")
+
+
+def card_folder(models_dir: Path, enricher: str, card: str | None = None) -> Path | None:
+    """Where an enricher's model card and metrics are: models/<card>/, else models/<name>/, else its family's
+    folder (models/subjects/ for subjects.demo); None when there is none."""
+    for name in (card, enricher, enricher.split(".")[0]):
+        if name and (models_dir / name).is_dir():
+            return models_dir / name
+    return None
+
+
+def card_text(folder: Path) -> str:
+    """A model folder's card (card.md, else README.md); empty when it has none."""
+    path = next((folder / n for n in CARD_FILES if (folder / n).exists()), None)
+    return path.read_text(encoding="utf-8") if path else ""
+
+
+def read_card(folder: Path | None) -> tuple[str, dict[str, Any]]:
+    """A model folder's card text and its metrics.json; empty for no folder."""
+    if folder is None:
+        return "", {}
+    metrics = folder / "metrics.json"
+    return card_text(folder), json.loads(metrics.read_text(encoding="utf-8")) if metrics.exists() else {}
 
 
 _TEXT = frozenset({"text"})
