@@ -12,8 +12,7 @@ from verrijk.config import Settings
 from verrijk.domain import SuggestionStatus
 from verrijk.enrich.config import organisation_config
 from verrijk.enrich.registry import REGISTRY, card_folder, read_card
-from verrijk.errors import NotFound
-from verrijk.store.accounts import AccountError, organisation_by_slug
+from verrijk.store.accounts import organisation_by_slug
 from verrijk.store.repo import PUBLISHED_STATES, Repo, Scope
 from verrijk.store.tables import Organisation
 
@@ -38,10 +37,7 @@ class EnricherReport:
 
 def transparency_of(session: Session, slug: str, settings: Settings) -> tuple[Organisation, list[EnricherReport]]:
     """An organisation's public account, read as anyone may: NotFound for an organisation that does not exist."""
-    try:
-        org = organisation_by_slug(session, slug)
-    except AccountError as exc:
-        raise NotFound(str(exc)) from exc
+    org = organisation_by_slug(session, slug)
     repo = Repo(session, Scope(org.id, role="client"))
     return org, report(repo, organisation_config(repo, settings).enabled, settings.models_dir)
 

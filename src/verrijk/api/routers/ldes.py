@@ -13,7 +13,7 @@ from verrijk.api.errors import Problem
 from verrijk.deps import allow, get_session
 from verrijk.domain import ID_MAX, Id
 from verrijk.export.ldes import Stream
-from verrijk.store.accounts import AccountError, organisation_by_slug
+from verrijk.store.accounts import organisation_by_slug
 from verrijk.store.repo import Repo, Scope
 
 router = APIRouter(prefix="/ldes", tags=["publishing"], dependencies=[Depends(allow(public=True))])
@@ -23,10 +23,7 @@ MUTABLE = "public, max-age=10"
 
 
 def stream_of(request: Request, organisation: str, session: Session) -> Stream:
-    try:
-        org = organisation_by_slug(session, organisation)
-    except AccountError as exc:
-        raise Problem(404, str(exc)) from exc
+    org = organisation_by_slug(session, organisation)
     return Stream(Repo(session, Scope(org.id, role="client")), request.app.state.settings.base_url)
 
 

@@ -5,20 +5,16 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.orm import Session
 
-from verrijk.api.errors import Problem
 from verrijk.deps import allow, get_session
 from verrijk.export.oai import Provider
-from verrijk.store.accounts import AccountError, organisation_by_slug
+from verrijk.store.accounts import organisation_by_slug
 from verrijk.store.repo import Repo, Scope
 
 router = APIRouter(tags=["publishing"])
 
 
 def _respond(request: Request, organisation: str, args: dict[str, str], session: Session) -> Response:
-    try:
-        org = organisation_by_slug(session, organisation)
-    except AccountError as exc:
-        raise Problem(404, str(exc)) from exc
+    org = organisation_by_slug(session, organisation)
     settings = request.app.state.settings
     provider = Provider(
         Repo(session, Scope(org.id, role="client")), settings.base_url, f"{settings.base_url}/oai/{org.slug}"
