@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     enrichers: list[str] = ["link.creators", "ner", "subjects.demo"]  # on for an organisation without its own
     enrichers_file: Path | None = None  # TOML/JSON: enabled enrichers and their parameters (enrich/config.py)
     models_dir: Path = Path(__file__).parents[2] / "models"  # model cards, metrics and small artifacts
+    trained_models_dir: Path | None = None  # versions `verrijk train` makes (default: <data_dir>/models)
     enrich_batch_size: int = 200
     job_stale_seconds: float = 300  # a queued/running job without progress this long was left by a dead process
     job_recovery_seconds: float = 30  # how often the server looks for such jobs and resumes them (0: never)
@@ -67,6 +68,11 @@ class Settings(BaseSettings):
     @cached_property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'verrijk.db').resolve()}"
+
+    @property
+    def trained_dir(self) -> Path:
+        """Where versions trained from review decisions live: a registry beside the shipped models, never in them."""
+        return self.trained_models_dir or self.data_dir / "models"
 
     def ensure_data_dir(self) -> Path:
         self.data_dir.mkdir(parents=True, exist_ok=True)

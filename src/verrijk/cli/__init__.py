@@ -17,6 +17,7 @@ from verrijk.cli import (
     records,
     review,
     setup,
+    train,
     users,
 )
 from verrijk.cli.backup import backup_cmd, restore_cmd
@@ -64,5 +65,6 @@ for group, name in (
     (audit.app, "audit"),
     (models.app, "models"),
     (review.app, "review"),
+    (train.app, "train"),
 ):
     app.add_typer(group, name=name)

@@ -18,7 +18,8 @@ app = typer.Typer(help="The model registry: shipped models, their versions and m
 @app.command("list")
 def models_list(json_out: bool = typer.Option(False, "--json", help="print JSON lines")) -> None:
     """Every shipped model: its active version, headline metric and the enrichers that run it."""
-    found = list_models(Settings().models_dir)
+    settings = Settings()
+    found = list_models(settings.models_dir, settings.trained_dir)
     if json_out:
         for m in found:
             row = {"name": m.name, "active_version": m.active, "versions": [v.version for v in m.versions]}
@@ -36,12 +37,15 @@ def models_list(json_out: bool = typer.Option(False, "--json", help="print JSON 
 @app.command("show")
 def models_show(name: str) -> None:
     """One model: its versions (the active one marked), its card, and the active version's full metrics."""
-    model = get_model(Settings().models_dir, name)
+    settings = Settings()
+    model = get_model(settings.models_dir, name, settings.trained_dir)
     enrichers = ", ".join(model.enrichers) or "–"
     out.print(f"[bold]{model.name}[/] active version {model.active or '–'}; enrichers: {enrichers}")
     for v in model.versions:
         mark = "*" if v.version == model.active else " "
-        out.print(f" {mark} {v.version}  {v.date}  {json.dumps(v.metrics)}", highlight=False, soft_wrap=True)
+        status = f"  [{v.status}]" if v.status else ""
+        line = f" {mark} {v.version}{status}  {v.date}  {json.dumps(v.metrics)}"
+        out.print(line, markup=False, highlight=False, soft_wrap=True)
         out.print(f"     trained/measured by: {v.command}", markup=False, highlight=False, soft_wrap=True)
         out.print(f"     data: {v.data}", markup=False, highlight=False, soft_wrap=True)
     card = model.card()

@@ -22,6 +22,9 @@ class VersionOut(BaseModel):
     data: str = Field(description="what it was trained and measured on")
     metrics: dict[str, Any] = Field(description="headline measurements of this version")
     active: bool
+    status: str | None = Field(
+        None, description="a version trained from review decisions: active, rejected, superseded or shipped"
+    )
 
 
 class ModelOut(BaseModel):
@@ -45,7 +48,7 @@ class ModelOut(BaseModel):
             versions=[
                 VersionOut(
                     version=v.version, date=v.date, command=v.command, data=v.data, metrics=v.metrics,
-                    active=v.version == model.active,
+                    active=v.version == model.active, status=v.status,
                 )
                 for v in model.versions
             ],
@@ -60,9 +63,11 @@ class ModelList(BaseModel):
 
 @router.get("", response_model=ModelList)
 def models(request: Request, _=Depends(allow(*ALL_ROLES))) -> ModelList:
-    return ModelList(items=[ModelOut.of(m) for m in list_models(request.app.state.settings.models_dir)])
+    settings = request.app.state.settings
+    return ModelList(items=[ModelOut.of(m) for m in list_models(settings.models_dir, settings.trained_dir)])
 
 
 @router.get("/{name}", response_model=ModelOut)
 def model(name: str, request: Request, _=Depends(allow(*ALL_ROLES))) -> ModelOut:
-    return ModelOut.of(get_model(request.app.state.settings.models_dir, name), full=True)
+    settings = request.app.state.settings
+    return ModelOut.of(get_model(settings.models_dir, name, settings.trained_dir), full=True)

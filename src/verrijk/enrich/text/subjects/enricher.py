@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 from verrijk.domain import SuggestionKind
 from verrijk.enrich.base import Enricher, Item, Proposal
+from verrijk.enrich.models import active_trained
 from verrijk.enrich.registry import EnricherContext
 from verrijk.enrich.text.subjects.base import Encoder, use_encoder
 from verrijk.enrich.text.subjects.bundle import MODEL_VERSION, SubjectModel, load_model
@@ -33,12 +34,17 @@ def shared_encoder() -> Encoder:
     return use_encoder()
 
 
-@lru_cache(maxsize=4)
-def shared_model(name: str, models_dir: Path) -> SubjectModel:
-    """The model for a vocabulary ("demo" or "iconclass") in models_dir/subjects, loaded once per process."""
-    directory = models_dir / "subjects"
+def open_model(name: str, directory: Path) -> SubjectModel:
+    """The model for a vocabulary ("demo" or "iconclass") saved in a directory (models_dir/subjects, or a version
+    trained from decisions)."""
     vocabulary = demo_vocabulary(directory / DEMO_TTL.name) if name == "demo" else iconclass_vocabulary()
     return load_model(name, vocabulary, shared_encoder(), directory)
+
+
+@lru_cache(maxsize=4)
+def shared_model(name: str, directory: Path) -> SubjectModel:
+    """open_model, once per process."""
+    return open_model(name, directory)
 
 
 @dataclass
@@ -56,13 +62,21 @@ class SubjectEnricher(Enricher):
     model_name: ClassVar[str]
     accepts = frozenset({"text"})
 
-    def __init__(self, models_dir: Path, limit: int = 5, model: SubjectModel | None = None):
-        self.models_dir, self.limit, self._model = models_dir, limit, model
+    def __init__(
+        self, models_dir: Path, limit: int = 5, model: SubjectModel | None = None, trained_dir: Path | None = None
+    ):
+        """The shipped model under models_dir/subjects, or the active version trained from decisions (trained_dir:
+        the enricher's version then names it)."""
+        self.limit, self._model = limit, model
+        trained = active_trained(trained_dir, "subjects") if trained_dir is not None else None
+        self.directory = trained[1] if trained else models_dir / "subjects"
+        if trained:
+            self.version = f"{self.version}+{trained[0]}"
 
     @property
     def model(self) -> SubjectModel:
         if self._model is None:
-            self._model = shared_model(self.model_name, self.models_dir)
+            self._model = shared_model(self.model_name, self.directory)
         return self._model
 
     def _enrich(self, items: Sequence[Item]) -> list[list[Proposal]]:
@@ -144,8 +158,8 @@ class IconclassSubjects(SubjectEnricher):
 
 
 def create_demo(params: dict[str, Any], context: EnricherContext) -> DemoSubjects:
-    return DemoSubjects(context.settings.models_dir, params["limit"])
+    return DemoSubjects(context.settings.models_dir, params["limit"], trained_dir=context.settings.trained_dir)
 
 
 def create_iconclass(params: dict[str, Any], context: EnricherContext) -> IconclassSubjects:
-    return IconclassSubjects(context.settings.models_dir, params["limit"])
+    return IconclassSubjects(context.settings.models_dir, params["limit"], trained_dir=context.settings.trained_dir)
