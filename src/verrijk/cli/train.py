@@ -16,8 +16,6 @@ app = typer.Typer(help="Train model versions from review decisions.", no_args_is
 
 HELP = {
     "subjects": "subjects.demo: neighbour memory, fine-tuned logistic regression, ensemble threshold",
-    "link": "entity linking: logistic weights fine-tuned from the current ones, isotonic calibration refitted",
-    "ner": "the Dutch spaCy NER model fine-tuned a few iterations on the judged sentences",
 }
 
 
