@@ -141,3 +141,22 @@ def test_isotonic_steps_rise_with_score():
     steps = isotonic([(0.1, False), (0.2, True), (0.3, False), (0.3, False), (0.6, True), (0.9, True)])
     assert steps == [(0.1, 0.0), (0.3, 0.3333), (1.0, 1.0)]
     assert [v for _, v in steps] == sorted(v for _, v in steps)
+
+
+def test_the_calibration_fit_is_kept_until_decisions_change(client, session, org):
+    """The queue's isotonic fit is not refitted per request: the same fit while the decisions stay as they are, a
+    new one after a decision."""
+    from verrijk.review.calibration import calibrated_scores
+    from verrijk.store.repo import Repo, Scope
+
+    ids = seed(session, org, n=2)
+    seed_decisions(session, org, {"link.places": CURVES["link.places"]}, n=100)
+    repo = Repo(session, Scope(org.id))
+    first = calibrated_scores(repo)
+    assert "link.places" in first and calibrated_scores(repo) is first
+    decided = client.post(
+        "/review/decisions", json={"decisions": [{"id": ids[0], "status": "accepted"}]}, headers=org.headers()
+    )
+    assert decided.status_code == 200, decided.text
+    session.expire_all()
+    assert calibrated_scores(repo) is not first

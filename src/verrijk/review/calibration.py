@@ -8,8 +8,9 @@ enricher."""
 from __future__ import annotations
 
 import math
+import threading
 import zlib
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -23,6 +24,9 @@ GRID = [i / 100 for i in range(101)]  # candidate thresholds
 MIN_SUPPORT = 10  # judged suggestions above a threshold before its precision counts
 BUCKETS = 10  # of the reliability diagram
 Z95 = 1.959964
+FITS_KEPT = 64  # isotonic fits cached per process (one per organisation and state of its decisions)
+_fits: OrderedDict[tuple, dict[str, list[tuple[float, float]]]] = OrderedDict()
+_fits_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -167,7 +171,22 @@ def isotonic(decisions: list[tuple[float, bool]]) -> list[tuple[float, float]]:
 
 
 def calibrated_scores(repo: Repo) -> dict[str, list[tuple[float, float]]]:
-    """Per enricher with enough judged suggestions (twice MIN_SUPPORT), its isotonic calibration."""
+    """Per enricher with enough judged suggestions (twice MIN_SUPPORT), its isotonic calibration; refitted only
+    when the organisation's decisions changed (kept per database, organisation, decision count and last id)."""
+    key = (str(repo.session.get_bind().url), repo.org_id, *repo.decisions_fingerprint())
+    with _fits_lock:
+        if key in _fits:
+            _fits.move_to_end(key)
+            return _fits[key]
+    fitted = _fit_scores(repo)
+    with _fits_lock:
+        _fits[key] = fitted
+        while len(_fits) > FITS_KEPT:
+            _fits.popitem(last=False)
+    return fitted
+
+
+def _fit_scores(repo: Repo) -> dict[str, list[tuple[float, float]]]:
     per_enricher: dict[str, list[tuple[float, bool]]] = defaultdict(list)
     for _, name, score, status in repo.scores_with_status(JUDGED):
         per_enricher[name].append((score, status in ACCEPTED))

@@ -262,6 +262,13 @@ class Review(Collections):
             votes.setdefault(sid, {})[verdict] = count
         return votes
 
+    def decisions_fingerprint(self) -> tuple[int, int | None]:
+        """(count, highest id) of the organisation's decisions: changes whenever a suggestion's state does."""
+        count, last = self.session.execute(
+            select(func.count(Decision.id), func.max(Decision.id)).where(Decision.organisation_id == self.org_id)
+        ).one()
+        return int(count), last
+
     def verdicts_and_final_decisions(self, user_ids: Sequence[int]) -> list[Row[tuple[int, str, str]]]:
         """(user id, verdict, action) for each vote of these volunteers on a suggestion a person decided last:
         the action is that person's latest decision."""
