@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from verrijk.config import Settings
 from verrijk.domain import JobStatus
 from verrijk.enrich.config import build, job_plan
-from verrijk.enrich.pipeline import run_job
+from verrijk.enrich.pipeline import drive, run_job
 from verrijk.errors import Conflict
 from verrijk.store.repo import Repo, Scope
 from verrijk.store.repo.jobs import claim_job, orphaned_jobs
@@ -74,16 +74,25 @@ def execute(
     batch_size: int = 200,
     progress: Callable[[int, int], None] | None = None,
     settings: Settings | None = None,
+    engine: str = "local",
+    address: str | None = None,
 ) -> Job:
-    """Run (or resume) an enrichment job to its end; a failure is kept on the job and logged."""
+    """Run (or resume) an enrichment job to its end, in this process (engine "local") or on Ray (engine "ray",
+    the cluster at `address` or a local one); a failure is kept on the job and logged."""
     repo = Repo(session, scope)
     job = repo.job(job_id)
     settings = settings or Settings()
     where = {"organisation_id": scope.organisation_id, "job_id": job_id}
-    log.info("job running", extra=where)
+    log.info("job running", extra={**where, "engine": engine})
     try:
         plan = job.params.get("params") or {name: {} for name in job.params["enrichers"]}
-        job = run_job(session, repo, job, build(repo, settings, plan), batch_size, progress)
+        if engine == "ray":
+            from verrijk.enrich.distributed import ray_batches  # Ray is an optional extra, imported when asked for
+
+            batches = ray_batches(repo, job.collection_id, plan, settings, batch_size, address)
+            job = drive(session, repo, job, list(plan), batches, progress)
+        else:
+            job = run_job(session, repo, job, build(repo, settings, plan), batch_size, progress)
     except Exception as exc:
         session.rollback()
         job = repo.job(job_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +20,7 @@ TEXT_FIELDS = ("title", "description", "date")  # enrichers pick the fields they
 MAX_FAILURES_KEPT = 100  # failed items listed in a job's result; failed_count counts them all
 LIST_TEXT_FIELDS = ("creator", "place", "subject")
 log = logging.getLogger(__name__)
+Rows = dict[str, dict[str, Any]]  # suggestion key -> the suggestion's columns
 
 
 def items_of(record: Record) -> list[Item]:
@@ -83,10 +84,10 @@ def _enrich_each(enricher: Enricher, items: list[Item], failed: list[dict[str, A
     return results
 
 
-def enrich_records(repo: Repo, records: Sequence[Record], enrichers: Sequence[Enricher], org_settings: dict) -> Outcome:
-    """Run enrichers over records and store new suggestions."""
-    items = [item for record in records for item in items_of(record)]
-    rows: dict[str, Suggestion] = {}
+def propose(items: Sequence[Item], enrichers: Sequence[Enricher], org_settings: dict) -> tuple[Rows, Outcome]:
+    """What the enrichers suggest for items, as suggestion columns by idempotent key (nothing stored yet): the
+    part of enriching that runs wherever the enrichers are, in this process or on a Ray worker."""
+    rows: Rows = {}
     outcome = Outcome()
     for enricher in enrichers:
         mine = [i for i in items if i.kind in enricher.accepts]
@@ -98,30 +99,60 @@ def enrich_records(repo: Repo, records: Sequence[Record], enrichers: Sequence[En
         for item, proposals in _enrich_each(enricher, allowed, outcome.failed):
             for p in proposals:
                 key = suggestion_key(item.record_id, item.field, enricher.name, p)
-                rows[key] = Suggestion(
-                    organisation_id=repo.org_id,
-                    record_id=item.record_id,
-                    key=key,
-                    field=item.field,
-                    span_start=p.start,
-                    span_end=p.end,
-                    region=p.region,
-                    time_start=p.time_start,
-                    time_end=p.time_end,
-                    kind=p.kind.value,
-                    entity_type=p.entity_type,
-                    label=p.label,
-                    authority_uri=p.authority_uri,
-                    score=p.score,
-                    enricher=enricher.name,
-                    enricher_version=enricher.version,
-                    extra=p.extra,
-                    status=SuggestionStatus.suggested,
-                )
+                rows[key] = {
+                    "record_id": item.record_id,
+                    "field": item.field,
+                    "span_start": p.start,
+                    "span_end": p.end,
+                    "region": p.region,
+                    "time_start": p.time_start,
+                    "time_end": p.time_end,
+                    "kind": p.kind.value,
+                    "entity_type": p.entity_type,
+                    "label": p.label,
+                    "authority_uri": p.authority_uri,
+                    "score": p.score,
+                    "enricher": enricher.name,
+                    "enricher_version": enricher.version,
+                    "extra": p.extra,
+                }
+    return rows, outcome
+
+
+def store(repo: Repo, rows: Rows) -> int:
+    """Store the suggestions not stored before (by key), in the caller's transaction; how many were new."""
     existing = repo.existing_keys(list(rows))
-    repo.add_suggestions(row for key, row in rows.items() if key not in existing)
-    outcome.created = len(rows) - len(existing)
-    return outcome
+    repo.add_suggestions(
+        Suggestion(organisation_id=repo.org_id, key=key, status=SuggestionStatus.suggested, **columns)
+        for key, columns in rows.items()
+        if key not in existing
+    )
+    return len(rows) - len(existing)
+
+
+@dataclass
+class Batch:
+    """A batch of a collection enriched: the last record id it covers, its suggestions by key, and its outcome."""
+
+    last_record_id: int
+    rows: Rows
+    outcome: Outcome
+
+
+Batches = Callable[[int], Iterator[Batch]]  # the collection's batches after a record id, in record id order
+
+
+def local_batches(repo: Repo, collection_id: int, enrichers: Sequence[Enricher], batch_size: int) -> Batches:
+    """Batches enriched in this process, one after the other."""
+    org_settings = repo.organisation().settings or {}
+
+    def batches(after: int) -> Iterator[Batch]:
+        while records := repo.records_after(collection_id, after, batch_size):
+            rows, outcome = propose([i for r in records for i in items_of(r)], enrichers, org_settings)
+            after = records[-1].id
+            yield Batch(after, rows, outcome)
+
+    return batches
 
 
 def run_job(
@@ -132,7 +163,22 @@ def run_job(
     batch_size: int = 200,
     progress: Callable[[int, int], None] | None = None,
 ) -> Job:
-    """Enrich the job's collection from where the job stopped; each batch commits with the job's position."""
+    """Enrich the job's collection in this process, from where the job stopped."""
+    batches = local_batches(repo, job.collection_id, enrichers, batch_size)
+    return drive(session, repo, job, [e.name for e in enrichers], batches, progress)
+
+
+def drive(
+    session: Session,
+    repo: Repo,
+    job: Job,
+    names: Sequence[str],
+    batches: Batches,
+    progress: Callable[[int, int], None] | None = None,
+) -> Job:
+    """Store a job's batches as they come, from where the job stopped, whichever engine enriched them: each batch
+    commits its new suggestions with the job's position, so a killed job resumes without losing or repeating
+    any; a cancelled job stops before its next batch; at the end the organisation's thresholds apply."""
     if job.status == JobStatus.cancelled:
         return job
     collection_id = job.collection_id
@@ -142,24 +188,24 @@ def run_job(
     result.setdefault("skipped_by_rights", {})
     touch(job, status=JobStatus.running, total=total)
     session.commit()
-    settings = repo.organisation().settings or {}
     where = {"organisation_id": repo.org_id, "job_id": job.id}
+    pending = iter(batches(result.get("after_record_id", 0)))
     while True:
         session.refresh(job)
         if job.status == JobStatus.cancelled:
             return job
-        records = repo.records_after(collection_id, result.get("after_record_id", 0), batch_size)
-        if not records:
+        batch = next(pending, None)
+        if batch is None:
             break
-        outcome = enrich_records(repo, records, enrichers, settings)
-        result["created"] += outcome.created
+        outcome = batch.outcome
+        result["created"] += store(repo, batch.rows)
         for name, n in outcome.skipped.items():
             result["skipped_by_rights"][name] = result["skipped_by_rights"].get(name, 0) + n
         if outcome.failed:
             result["failed_count"] = result.get("failed_count", 0) + len(outcome.failed)
             result["failed"] = (result.get("failed", []) + outcome.failed)[:MAX_FAILURES_KEPT]
-        result["after_record_id"] = records[-1].id
-        done = repo.count_records(collection_id, up_to=records[-1].id)
+        result["after_record_id"] = batch.last_record_id
+        done = repo.count_records(collection_id, up_to=batch.last_record_id)
         touch(job, done=done, result=dict(result))
         session.commit()
         log.info(
@@ -171,8 +217,8 @@ def run_job(
         )
         if progress:
             progress(done, total)
-    apply_all(repo, [e.name for e in enrichers])
+    apply_all(repo, list(names))
     touch(job, status=JobStatus.done, done=total, result=dict(result))
-    repo.audit("enrich", "job", job.id, created=result["created"], enrichers=[e.name for e in enrichers])
+    repo.audit("enrich", "job", job.id, created=result["created"], enrichers=list(names))
     session.commit()
     return job

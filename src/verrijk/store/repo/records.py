@@ -127,6 +127,16 @@ class Records(Collections):
             )
         )
 
+    def record_ids_after(self, collection_id: int, after: int) -> list[int]:
+        """The ids of a collection's records after one, in order: how a distributed job splits a collection."""
+        return list(
+            self.session.scalars(
+                select(Record.id)
+                .where(Record.organisation_id == self.org_id, Record.collection_id == collection_id, Record.id > after)
+                .order_by(Record.id)
+            )
+        )
+
     def record_by_source_id(self, collection: Collection, source_id: str) -> Record:
         record = self.session.scalar(
             select(Record).where(
