@@ -255,6 +255,19 @@ BUILTIN: tuple[EnricherSpec, ...] = (
         card="image.colours",
     ),
     EnricherSpec(
+        name="image.objects",
+        factory="verrijk.enrich.image.objects:create",
+        accepts=_IMAGE,
+        description="What a photo shows: ImageNet classes and broader heritage terms in Dutch, French and English.",
+        version="image.objects-1",
+        params={
+            "threshold": Param(float, 0.1, "least probability (summed over a term's classes) to suggest", 0, 1),
+            "top_k": Param(int, 5, "most ImageNet classes suggested per image", 0, 20),
+        },
+        card="image.objects",
+        reads_protected_content=True,
+    ),
+    EnricherSpec(
         name="image.hash",
         factory="verrijk.enrich.image.hash:create",
         accepts=_IMAGE,

@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from verrijk.records import index_text
 from verrijk.search.embed import Embedder, EmbeddingCache, Progress, load_embedder, text_key
 from verrijk.search.hybrid import reciprocal_rank_fusion
+from verrijk.search.images import MIN_QUERY_SCORE, TAGGER, conse_vectors
 from verrijk.search.lexical import LexicalIndex, query_terms
 from verrijk.search.query import LIST_FIELDS, SearchRequest, encode_cursor
 from verrijk.search.vector import VectorIndex
@@ -76,7 +77,8 @@ def page_of(repo: Repo, hits: Hits, offset: int, rows: int) -> list[tuple[Record
 
 
 class OrgIndex:
-    """One organisation's vector index, lexical index, embedding cache and sync state, in its own directory."""
+    """One organisation's vector index, lexical index, image (ConSE) vectors, embedding cache and sync state, in
+    its own directory."""
 
     def __init__(self, directory: Path, embedder: Embedder, settings: SearchSettings):
         self.directory, self.embedder, self.settings = directory, embedder, settings
@@ -90,19 +92,30 @@ class OrgIndex:
         self.records: dict[int, list] = {int(k): v for k, v in state.get("records", {}).items()}
         self.vectors = VectorIndex.load(directory, embedder.dim, settings.index_kind, settings.exact_below)
         self.lexical = LexicalIndex.load(directory / "lexical.json.gz")
+        self.images = VectorIndex.load(directory / "images", embedder.dim, settings.index_kind, settings.exact_below)
+        self.images_stamp: str | None = state.get("images_stamp")
+        self.image_keys: set[str] = set(state.get("image_keys", []))  # label names the image vectors mix
         self.embedding: threading.Thread | None = None
 
     def reset(self) -> None:
         self.records, self.fingerprint = {}, None
         self.vectors = VectorIndex(self.embedder.dim, self.settings.index_kind, self.settings.exact_below)
         self.lexical = LexicalIndex()
+        self.images = VectorIndex(self.embedder.dim, self.settings.index_kind, self.settings.exact_below)
+        self.images_stamp, self.image_keys = None, set()
 
     def save(self) -> None:
         self.vectors.save(self.directory)
         self.lexical.save(self.directory / "lexical.json.gz")
-        self.cache.keep_only({entry[2] for entry in self.records.values()})
+        self.images.save(self.directory / "images")
+        self.cache.keep_only({entry[2] for entry in self.records.values()} | self.image_keys)
         self.cache.save()
-        state = {"fingerprint": self.fingerprint, "records": self.records}
+        state = {
+            "fingerprint": self.fingerprint,
+            "records": self.records,
+            "images_stamp": self.images_stamp,
+            "image_keys": sorted(self.image_keys),
+        }
         (self.directory / "state.json.tmp").write_text(json.dumps(state))
         (self.directory / "state.json.tmp").replace(self.directory / "state.json")
 
@@ -178,9 +191,21 @@ class SearchService:
                 self._index_records(repo, index, changed, current, report, progress, wait)
             index.fingerprint = stamp
             report.total = len(index.records)
-            if changed or gone or rebuild:
+            images_changed = self._sync_images(repo, index)
+            if changed or gone or rebuild or images_changed:
                 index.save()
             return report
+
+    def _sync_images(self, repo: Repo, index: OrgIndex) -> bool:
+        """Remake the image vectors when the image tagger's labels changed; True when they did."""
+        stamp = repo.image_labels_stamp(TAGGER)
+        if stamp == index.images_stamp:
+            return False
+        ids, vectors, keys = conse_vectors(index.embedder, index.cache, repo.image_labels(TAGGER))
+        index.images = VectorIndex(index.embedder.dim, self.settings.index_kind, self.settings.exact_below)
+        index.images.upsert(ids, vectors)
+        index.images_stamp, index.image_keys = stamp, set(keys)
+        return True
 
     def _index_records(self, repo, index, changed, current, report, progress, wait) -> None:
         texts, languages = [], []
@@ -227,6 +252,10 @@ class SearchService:
         index = self.index_for(repo.org_id)
         if index.fingerprint != fingerprint(repo):
             self.sync(repo, wait=False)
+        else:
+            with index.lock:
+                if self._sync_images(repo, index):
+                    index.save()
         return index
 
     def search(self, repo: Repo, request: SearchRequest) -> Hits:
@@ -240,16 +269,21 @@ class SearchService:
             if request.mode in ("semantic", "hybrid"):
                 query_vector = self.embedder.embed_query(request.query)
                 rankings.append(index.vectors.search(query_vector, self.settings.semantic_depth, allowed))
+                images = index.images.search(query_vector, self.settings.semantic_depth, allowed)
+                if any(score >= MIN_QUERY_SCORE for _, score in images):  # photos of what the query names
+                    rankings.append([(rid, score) for rid, score in images if score >= MIN_QUERY_SCORE])
         ranking = rankings[0] if len(rankings) == 1 else reciprocal_rank_fusion(rankings)
         return Hits(ranking, terms)
 
-    def similar(self, repo: Repo, record_id: int, rows: int) -> Hits:
-        """Records nearest in meaning to one record (more like this), the record itself left out."""
+    def similar(self, repo: Repo, record_id: int, rows: int, by: str = "text") -> Hits:
+        """Records nearest to one record, the record itself left out: in meaning (by "text"), or by what their
+        images show (by "image": ConSE image vectors; none when the record has no tagged image)."""
         repo.record(record_id)  # NotFound when it is not this organisation's
         index = self.ready(repo)
         with index.lock:
-            vector = index.vectors.vector(record_id)
-            found = [] if vector is None else index.vectors.search(vector, rows + 1)
+            vectors = index.images if by == "image" else index.vectors
+            vector = vectors.vector(record_id)
+            found = [] if vector is None else vectors.search(vector, rows + 1)
         return Hits([(rid, score) for rid, score in found if rid != record_id][:rows])
 
 

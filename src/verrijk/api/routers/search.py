@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
@@ -120,12 +120,16 @@ def similar(
     request: Request,
     record_id: Id,
     rows: Annotated[int, Query(ge=1, le=MAX_ROWS, description=f"how many, at most {MAX_ROWS}")] = 12,
+    by: Annotated[
+        Literal["text", "image"],
+        Query(description="text: nearest in meaning; image: whose images show the same (image.objects labels)"),
+    ] = "text",
     repo: Repo = Depends(scoped(*ALL_ROLES)),
     service: SearchService = Depends(search_service),
 ) -> SearchPage:
-    hits = service.similar(repo, record_id, rows)
+    hits = service.similar(repo, record_id, rows, by)
     return SearchPage(
-        query=f"similar:{record_id}",
+        query=f"similar:{record_id}" + (":image" if by == "image" else ""),
         mode="semantic",
         total=len(hits.ranking),
         items=items_of(request, repo, page_of(repo, hits, 0, rows), set()),

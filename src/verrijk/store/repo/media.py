@@ -1,13 +1,16 @@
-"""Media of an organisation's records: the perceptual hashes image.hash stores, per collection."""
+"""Media of an organisation's records: the perceptual hashes image.hash stores, per collection, and the labels
+an image tagger suggested, per record (what search turns into image vectors)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from verrijk.domain import SuggestionStatus
 from verrijk.store.repo.base import Scoped, batches
-from verrijk.store.tables import ImageHash, Record
+from verrijk.store.tables import ImageHash, Record, Suggestion
 
 
 class MediaHashes(Scoped):
@@ -42,3 +45,25 @@ class MediaHashes(Scoped):
             .order_by(ImageHash.record_id, ImageHash.field)
         )
         return [tuple(row) for row in self.session.execute(stmt)]
+
+    def _image_labels_where(self, enricher: str) -> tuple:
+        return (
+            Suggestion.organisation_id == self.org_id,
+            Suggestion.enricher == enricher,
+            Suggestion.status != SuggestionStatus.rejected,
+        )
+
+    def image_labels(self, enricher: str) -> dict[int, list[tuple[float, dict[str, Any]]]]:
+        """(score, extra) of every suggestion an image tagger made that was not rejected, per record id."""
+        found: dict[int, list[tuple[float, dict[str, Any]]]] = {}
+        stmt = select(Suggestion.record_id, Suggestion.score, Suggestion.extra)
+        for record_id, score, extra in self.session.execute(
+            stmt.where(*self._image_labels_where(enricher)).order_by(Suggestion.id)
+        ):
+            found.setdefault(record_id, []).append((score, extra or {}))
+        return found
+
+    def image_labels_stamp(self, enricher: str) -> str:
+        """Changes whenever the tagger suggests more or a suggestion of it is rejected (or un-rejected)."""
+        stmt = select(func.count(Suggestion.id), func.max(Suggestion.id)).where(*self._image_labels_where(enricher))
+        return "|".join(map(str, self.session.execute(stmt).one()))
