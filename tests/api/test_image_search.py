@@ -22,18 +22,14 @@ def search(client, org, query: str, mode: str = "semantic") -> list[str]:
 
 def test_photos_are_found_by_words_in_three_languages(client, org, session, settings, tmp_path):
     settings.media_dirs = [tmp_path]
-    paths = {name: sample_path(name) for name in PHOTOS}
+    for name in PHOTOS:
+        (tmp_path / f"{name}.png").write_bytes(sample_path(name).read_bytes())  # named .png, typed by content
     cat = sample("chelsea")
     cat.crop((0, 0, int(cat.width * 0.7), cat.height)).save(tmp_path / "chelsea-detail.png")
-    paths["chelsea-detail"] = tmp_path / "chelsea-detail.png"
     lines = [
-        {"source_id": name, "title": f"Foto {name}", "language": "nl", "media": [f"file://{path}"]}
-        for name, path in paths.items()
+        {"source_id": name, "title": f"Foto {name}", "language": "nl", "media": [f"file://{tmp_path / name}.png"]}
+        for name in (*PHOTOS, "chelsea-detail")
     ]
-    for name, path in paths.items():
-        (tmp_path / path.name).write_bytes(path.read_bytes())
-    for line in lines:
-        line["media"] = [f"file://{tmp_path / paths[line['source_id']].name}"]
     jsonl = "\n".join(json.dumps(line) for line in lines).encode()
     r = client.post("/collections/fotos/ingest", headers=org.headers(), files={"file": ("f.jsonl", jsonl)})
     assert r.json()["created"] == 6, r.text
