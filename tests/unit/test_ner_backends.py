@@ -64,6 +64,18 @@ def test_onnx_word_pieces_continue_the_entity(tmp_path):
     assert [(m.text, m.type) for m in mentions] == [("Delftaar", "LOC")]
 
 
+def test_onnx_long_texts_run_in_windows_and_batches(tmp_path):
+    recogniser = OnnxTokenClassifier(build_onnx_model(tmp_path), max_tokens=4, batch_size=2)
+    texts = ["Jan Vermeer woonde in Delft, (Delft)", "woonde", "in Delftaar"]
+    first, second, third = recogniser.recognise(texts)  # windows of 2 pieces + [CLS]/[SEP], batches of 2
+    assert [(m.text, m.type, m.start) for m in first] == [
+        ("Jan Vermeer", "PER", 0),
+        ("Delft", "LOC", 22),
+        ("Delft", "LOC", 30),  # a word after glued punctuation decides for itself
+    ]
+    assert second == [] and [(m.text, m.type) for m in third] == [("Delftaar", "LOC")]
+
+
 def test_incomplete_onnx_directory_is_named(tmp_path):
     (tmp_path / "config.json").write_text("{}")
     (tmp_path / "model.onnx").write_bytes(b"")

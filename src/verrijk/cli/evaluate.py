@@ -37,11 +37,9 @@ def eval_ner(
     # the model's own labels (PERSON, GPE, ...) scored as verrijk's types; DATE is not in CoNLL-style sets
     label_map = {label: (kind if kind != "DATE" else None) for label, kind in TYPE_OF_LABEL.items()}
     if isinstance(recogniser, SpacyRecogniser):
-        target = recogniser.nlp
+        metrics = evaluate_ner(recogniser.nlp, sentences, label_map)
     else:
-        tag = word_tagger(recogniser)
-        target = lambda words: tag([words])[0]  # noqa: E731
-    metrics = evaluate_ner(target, sentences, label_map)
+        metrics = evaluate_ner(word_tagger(recogniser), sentences, label_map, batched=True)
     metrics.update(model=f"{recogniser.name}@{recogniser.version}", data=str(data), language=lang)
     out.print_json(json.dumps(metrics))
 

@@ -183,7 +183,8 @@ BUILTIN: tuple[EnricherSpec, ...] = (
                 dict[str, str] | None,
                 None,
                 "language -> NER model (a directory under the models directory, an absolute path, or a spaCy "
-                "package); the deployment's when left out",
+                'package), e.g. {"nl": "ner-e5"} for the transformer, "ner-nl" for the fast CNN; the '
+                "deployment's for languages left out",
             ),
             "fields": Param(list[str], ["title", "description"], "record fields whose free text is read"),
         },

@@ -32,13 +32,15 @@ def analyser_for(
     authorities: list[str] | None = None,
     models: dict[str, str] | None = None,
 ):
-    """The text pipeline with the given (or the deployment's) models, linking to the given (or the deployment's)
-    authorities.
+    """The text pipeline with the given models (per language; the deployment's for languages left out), linking
+    to the given (or the deployment's) authorities.
 
     Raises UnknownAuthority for a name the organisation cannot read."""
     names = settings.link_authorities if authorities is None else authorities
     linker = Linker([open_index(session, org_id, name) for name in names]) if names else None
-    analyser = TextAnalyser(models or settings.ner_models, settings.models_dir, linker.link if linker else None)
+    analyser = TextAnalyser(
+        {**settings.ner_models, **(models or {})}, settings.models_dir, linker.link if linker else None
+    )
     return analyser, linker
 
 

@@ -2,7 +2,7 @@
 
 Both give `Mention`s with character offsets into the text and verrijk's entity types (PER, LOC, ORG, MISC, DATE).
 spaCy does not score single entities, so its mentions carry the model's measured precision for their type (from
-the pipeline's meta); the ONNX backend scores each mention by the mean probability of its tokens' labels.
+the pipeline's meta); the ONNX backend scores each mention by the mean probability of its type over its words.
 """
 
 from __future__ import annotations
@@ -94,9 +94,14 @@ class SpacyRecogniser:
 
 class OnnxTokenClassifier:
     """A transformers token-classification model exported to ONNX (`optimum-cli export onnx --task
-    token-classification`): model.onnx, tokenizer.json and config.json (id2label) in one directory."""
+    token-classification`, or training/train_ner_e5.py): model.onnx, tokenizer.json and config.json (id2label;
+    optionally max_tokens, the longest window the model was trained on) in one directory.
 
-    def __init__(self, directory: Path, max_tokens: int = 512):
+    Texts longer than a window are cut into consecutive windows; windows of all texts run in length-sorted
+    batches. A mention's score is the mean, over its words, of the probability the model gives its type (B- and
+    I- together) on the word's first piece."""
+
+    def __init__(self, directory: Path, max_tokens: int | None = None, batch_size: int = 32):
         import onnxruntime
         from tokenizers import Tokenizer
 
@@ -106,7 +111,12 @@ class OnnxTokenClassifier:
         config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
         self.labels = {int(i): label for i, label in config["id2label"].items()}
         self.tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
-        self.tokenizer.enable_truncation(max_tokens)
+        self.tokenizer.enable_truncation(max_tokens or int(config.get("max_tokens", 512)))
+        self.pad_id = next((i for t in ("<pad>", "[PAD]") if (i := self.tokenizer.token_to_id(t)) is not None), 0)
+        self.batch_size = batch_size
+        # per label index: the indices of every label of its entity type (B-X and I-X), for the type's probability
+        kinds = {i: label.partition("-")[2] for i, label in self.labels.items()}
+        self.same_type = {i: [j for j, k in kinds.items() if k == kind] for i, kind in kinds.items()}
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 2
         self.session = onnxruntime.InferenceSession(str(directory / "model.onnx"), options)
@@ -115,47 +125,84 @@ class OnnxTokenClassifier:
         self.version = str(config.get("verrijk_version") or config.get("transformers_version") or "0")
 
     def recognise(self, texts: Sequence[str]) -> list[list[Mention]]:
-        return [self._one(text) for text in texts]
+        windows = []  # (text index, encoding)
+        for index, encoding in enumerate(self.tokenizer.encode_batch(list(texts))):
+            windows.extend((index, e) for e in (encoding, *encoding.overflowing))
+        tags: list[list[tuple[str, float]]] = [[] for _ in windows]
+        order = sorted(range(len(windows)), key=lambda w: len(windows[w][1].ids))
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start : start + self.batch_size]
+            for w, window_tags in zip(batch, self._tag([windows[w][1].ids for w in batch]), strict=True):
+                tags[w] = window_tags
+        per_text: list[tuple[list, list, list]] = [([], [], []) for _ in texts]
+        for (index, encoding), window_tags in zip(windows, tags, strict=True):
+            text_tags, offsets, special = per_text[index]
+            text_tags.extend(window_tags)
+            offsets.extend(encoding.offsets)
+            special.extend(encoding.special_tokens_mask)
+        return [spans_from_tags(text, *parts) for text, parts in zip(texts, per_text, strict=True)]
 
-    def _one(self, text: str) -> list[Mention]:
-        encoding = self.tokenizer.encode(text)
-        ids = np.array([encoding.ids], dtype=np.int64)
-        feed = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
+    def _tag(self, batch: list[list[int]]) -> list[list[tuple[str, float]]]:
+        """Piece ids of a batch of windows -> per piece (label, probability of the label's entity type)."""
+        width = max(len(ids) for ids in batch)
+        ids = np.full((len(batch), width), self.pad_id, dtype=np.int64)
+        mask = np.zeros_like(ids)
+        for row, piece_ids in enumerate(batch):
+            ids[row, : len(piece_ids)] = piece_ids
+            mask[row, : len(piece_ids)] = 1
+        feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         (logits,) = self.session.run(["logits"], {k: v for k, v in feed.items() if k in self.inputs})
-        exp = np.exp(logits[0] - logits[0].max(axis=-1, keepdims=True))
+        exp = np.exp(logits - logits.max(axis=-1, keepdims=True))
         probs = exp / exp.sum(axis=-1, keepdims=True)
-        tags = [(self.labels[int(i)], float(p[i])) for p, i in zip(probs, probs.argmax(axis=-1), strict=True)]
-        return spans_from_tags(text, tags, encoding.offsets, encoding.special_tokens_mask)
+        best = probs.argmax(axis=-1)
+        out = []
+        for row, piece_ids in enumerate(batch):
+            labels = best[row, : len(piece_ids)]
+            out.append(
+                [
+                    (self.labels[int(i)], float(probs[row, p, self.same_type[int(i)]].sum()))
+                    for p, i in enumerate(labels)
+                ]
+            )
+        return out
 
 
 def spans_from_tags(
     text: str, tags: list[tuple[str, float]], offsets: list[tuple[int, int]], special: list[int]
 ) -> list[Mention]:
-    """Token BIO tags (with probabilities) to character spans; an I- without its B- starts an entity too, and a
-    word piece glued to an entity of its type continues it whatever its prefix."""
+    """Token BIO tags (with probabilities) to character spans. A word's first piece decides: a piece glued to a
+    letter or digit that starts with one ("##aar", "dam") follows it and does not count for the score; punctuation
+    glued to a word, and a word after glued punctuation ("(Amsterdam"), decide for themselves. An I- without its
+    B- starts an entity too."""
     mentions: list[Mention] = []
     current: list = []  # [type, start, end, probabilities]
+    previous_end, previous_kind = -1, None
 
     def close() -> None:
-        if current and current[0] in TYPE_OF_LABEL.values():
+        if current:
             start, end = current[1], current[2]
             mentions.append(Mention(start, end, text[start:end], current[0], round(float(np.mean(current[3])), 4)))
         current.clear()
 
     for (tag, prob), (start, end), is_special in zip(tags, offsets, special, strict=True):
-        if is_special or start == end:
+        if is_special or not text[start:end].strip():
+            continue
+        if start == previous_end and text[start].isalnum() and text[start - 1].isalnum():  # same word, later piece
+            if current and previous_kind == current[0]:
+                current[2] = end
+            previous_end = end
             continue
         prefix, _, label = tag.partition("-") if "-" in tag else ("O", "", "")
-        kind = TYPE_OF_LABEL.get(label)
-        continues = current and current[0] == kind and (prefix == "I" or start == current[2])  # "##" word pieces
-        if continues:
+        kind = TYPE_OF_LABEL.get(label) if prefix in ("B", "I") else None
+        if current and kind == current[0] and prefix == "I":
             current[2] = end
             current[3].append(prob)
-        elif prefix in ("B", "I") and kind:
+        elif kind:
             close()
             current.extend([kind, start, end, [prob]])
         else:
             close()
+        previous_end, previous_kind = end, kind
     close()
     return mentions
 

@@ -54,18 +54,21 @@ def _round(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def evaluate_ner(
-    nlp_or_callable: Any, sentences: Iterable[Sentence], label_map: LabelMap | None = None
+    nlp_or_callable: Any, sentences: Iterable[Sentence], label_map: LabelMap | None = None, *, batched: bool = False
 ) -> dict[str, Any]:
     """Scores a recogniser on gold sentences; returns overall and per-type precision, recall, F1, support.
 
     ``nlp_or_callable`` is a spaCy Language (its components run on the gold tokens) or a function from a word
     list to IOB2 tags. ``label_map`` renames or (with ``None``) drops entity types on both sides before scoring,
-    so a recogniser with another label set (say ``PERSON``/``GPE``) can be scored against CoNLL's. Speed is
-    words per second of the recogniser alone, in this process's threads.
+    so a recogniser with another label set (say ``PERSON``/``GPE``) can be scored against CoNLL's. With
+    ``batched`` the callable takes all word lists at once (a recogniser that batches, such as
+    ``backends.word_tagger``). Speed is words per second of the recogniser alone, in this process's threads.
     """
     sentences = list(sentences)
     if hasattr(nlp_or_callable, "pipe") and hasattr(nlp_or_callable, "vocab"):
         tag_batch = spacy_tagger(nlp_or_callable)
+    elif callable(nlp_or_callable) and batched:
+        tag_batch = nlp_or_callable
     elif callable(nlp_or_callable):
         tag_batch = lambda batch: [list(nlp_or_callable(words)) for words in batch]  # noqa: E731
     else:
