@@ -33,6 +33,7 @@ from verrijk.config import Settings  # noqa: E402
 from verrijk.enrich.base import Item  # noqa: E402
 from verrijk.enrich.image.colours import ColoursEnricher  # noqa: E402
 from verrijk.enrich.image.hash import DEFAULT_DISTANCE, duplicate_groups, phash  # noqa: E402
+from verrijk.enrich.image.objects import ObjectsEnricher  # noqa: E402
 from verrijk.enrich.image.ocr import OcrEnricher  # noqa: E402
 from verrijk.enrich.media import open_image, read  # noqa: E402
 
@@ -45,11 +46,16 @@ class Hasher(ColoursEnricher):
         return []
 
 
-ENRICHERS = {"image.ocr": OcrEnricher, "image.colours": ColoursEnricher, "image.hash": Hasher}
+ENRICHERS = {
+    "image.ocr": OcrEnricher,
+    "image.colours": ColoursEnricher,
+    "image.hash": Hasher,
+    "image.objects": ObjectsEnricher,
+}
 
 
 def material(folder: Path, count: int) -> dict[str, list[str]]:
-    """Photos (800x600 JPEG) for colours and hash, captions (PNG) for OCR, written as files."""
+    """Photos (800x600 JPEG) for colours, hash and objects, captions (PNG) for OCR, written as files."""
     photos, captions = [], []
     for i in range(count):
         path = folder / f"photo{i}.jpg"
@@ -58,7 +64,7 @@ def material(folder: Path, count: int) -> dict[str, list[str]]:
         path = folder / f"caption{i}.png"
         path.write_bytes(encode(caption(CAPTIONS[i % len(CAPTIONS)] + CAPTIONS[(i + 1) % len(CAPTIONS)])))
         captions.append(str(path))
-    return {"image.ocr": captions, "image.colours": photos, "image.hash": photos}
+    return {"image.ocr": captions, "image.colours": photos, "image.hash": photos, "image.objects": photos}
 
 
 def run(name: str, paths: list[str], folder: str, out) -> None:
@@ -144,7 +150,8 @@ def main() -> None:
         settings = Settings(media_dirs=[folder])
         size = open_image(read(paths["image.ocr"][0], settings), settings).size
         print(
-            f"{args.images} photos 800x600 JPEG (colours, hash); {args.images} captions {size[0]}x{size[1]} PNG (OCR)"
+            f"{args.images} photos 800x600 JPEG (colours, hash, objects); "
+            f"{args.images} captions {size[0]}x{size[1]} PNG (OCR)"
         )
         speed(args, folder, paths)
     ocr_quality()

