@@ -8,14 +8,20 @@ import json
 from dataclasses import replace
 
 import pytest
+from sqlalchemy import select
 
 from verrijk.config import Settings
 from verrijk.enrich.models import get_model
 from verrijk.enrich.text.subjects.data import load_demo_records
 from verrijk.enrich.text.subjects.enricher import DemoSubjects
+from verrijk.ingest.service import ingest
 from verrijk.learning import subjects
 from verrijk.learning.examples import Example, is_held_out
+from verrijk.learning.simulate import examples_of, review_suggestions
 from verrijk.learning.train import learn, trainers
+from verrijk.store.db import make_engine, session_factory
+from verrijk.store.repo import RecordFilter, Repo, Scope
+from verrijk.store.tables import Decision, Organisation, Suggestion
 
 RECORDS = 240  # of the demo test split, which the shipped model was not trained on
 
@@ -31,29 +37,7 @@ def reviewed(model) -> list[Example]:
     subjects is accepted, another is edited into a gold subject the model missed (rejected when none is left); and
     this organisation files what the model calls its most common subject under another term, always."""
     records = [r for r in load_demo_records() if r.split == "test" and r.gold(model.vocabulary)][:RECORDS]
-    ranked = subjects._ranked(model, [_example(i, r.text, "", True) for i, r in enumerate(records)])
-    threshold = model.thresholds["ensemble"]
-    out = []
-    for i, record in enumerate(records):
-        gold = set(record.gold(model.vocabulary))
-        proposed = [uri for uri, score in ranked[record.text][:5] if score >= threshold]
-        missing = sorted(gold - set(proposed))
-        for uri in proposed:
-            out.append(_example(i, record.text, uri, uri in gold))
-            if uri not in gold and missing:
-                out.append(_example(i, record.text, missing.pop(), True))
-    common, renamed = "overzeese-geschiedenis", "surinamers"
-    policy = []
-    for e in out:
-        if e.uri.endswith(common):
-            policy += [replace(e, right=False), replace(e, uri=e.uri.replace(common, renamed), right=True)]
-        else:
-            policy.append(e)
-    return policy
-
-
-def _example(record: int, text: str, uri: str, right: bool) -> Example:
-    return Example(record, "subject", text, None, None, None, "", uri, "subjects.demo", right)
+    return examples_of(review_suggestions(model, records, {"overzeese-geschiedenis": "surinamers"}))
 
 
 def test_a_version_trained_on_corrections_scores_higher_on_records_it_did_not_see(reviewed, tmp_path):
@@ -90,3 +74,50 @@ def test_a_worse_candidate_is_recorded_and_refused(reviewed, tmp_path):
     assert not (settings.trained_dir / "subjects" / "subjects-t1").exists()
     shipped = DemoSubjects(settings.models_dir, trained_dir=settings.trained_dir)
     assert shipped.directory == settings.models_dir / "subjects"
+
+
+def test_cli_trains_from_the_organisations_decisions_and_reports(cli, db_url, model, tmp_path):
+    """Decisions stored as reviewers leave them (accepted, rejected, edited with the suggestion's before) go
+    through `verrijk train subjects --from-decisions`; `verrijk models show` lists the version with its status;
+    `verrijk eval subjects --report` writes the report with the organisation's acceptance by score bucket."""
+    records = [r for r in load_demo_records() if r.split == "test" and r.gold(model.vocabulary)][:45]
+    engine = make_engine(db_url)
+    with session_factory(engine)() as session:
+        org = session.scalar(select(Organisation).where(Organisation.slug == "museum"))
+        repo = Repo(session, Scope(org.id))
+        lines = [json.dumps({"source_id": f"t{i}", "title": "", "description": r.text}) for i, r in enumerate(records)]
+        ingest(session, repo, "c", "c.jsonl", data="\n".join(lines).encode())
+        stored = {r.source_id: r.id for r in repo.records(RecordFilter(), limit=100).items}
+        for n, done in enumerate(review_suggestions(model, records)):
+            said = done.examples[0]
+            final = done.examples[-1]
+            status = "edited" if len(done.examples) == 2 else ("accepted" if said.right else "rejected")
+            suggestion = Suggestion(
+                organisation_id=org.id, record_id=stored[f"t{said.record}"], key=f"k{n}", field="description",
+                kind="subject", label=final.uri.rsplit("/", 1)[-1], authority_uri=final.uri, score=done.score,
+                enricher="subjects.demo", enricher_version="1", status=status,
+            )  # fmt: skip
+            session.add(suggestion)
+            session.flush()
+            before = {"label": said.uri.rsplit("/", 1)[-1], "authority_uri": said.uri, "status": "suggested"}
+            session.add(
+                Decision(organisation_id=org.id, suggestion_id=suggestion.id, action=status, before=before,
+                         after={"status": status})
+            )  # fmt: skip
+        session.commit()
+    engine.dispose()
+
+    trained = cli("train", "subjects", "--from-decisions")
+    assert trained.exit_code == 0, trained.output
+    entry = json.loads(trained.output.splitlines()[-1])
+    assert entry["version"] == "subjects-t1" and entry["status"] in ("active", "rejected")
+    assert entry["metrics"]["decisions"] == entry["compared_with"]["metrics"]["decisions"] > 0
+    assert "held out" in trained.output and "scoring both versions" in trained.output  # progress
+    shown = cli("models", "show", "subjects")
+    assert f"subjects-t1  [{entry['status']}]" in shown.output, shown.output
+
+    report = tmp_path / "report"
+    evaluated = cli("eval", "subjects", "--report", report, "--org", "museum")
+    assert evaluated.exit_code == 0, evaluated.output
+    assert json.loads(evaluated.output[: evaluated.output.rindex("}") + 1])["f1@5"] > 0.5
+    assert {p.name for p in report.iterdir()} >= {"index.html", "acceptance.png", "precision-recall.png"}

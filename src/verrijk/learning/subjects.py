@@ -7,17 +7,20 @@ from __future__ import annotations
 
 import shutil
 import zlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from verrijk.config import Settings
 from verrijk.enrich.models import active_trained, get_model
 from verrijk.enrich.text.subjects.bundle import SubjectModel
+from verrijk.enrich.text.subjects.data import LabelledRecord
 from verrijk.enrich.text.subjects.enricher import open_model
+from verrijk.enrich.text.subjects.metrics import score_rankings
 from verrijk.enrich.text.subjects.trained import KnnBackend, LinearBackend, label_matrix
 from verrijk.enrich.text.subjects.vocab import DEMO_TTL
 from verrijk.learning.examples import Example, agreement
@@ -34,10 +37,15 @@ def predictions(model: SubjectModel, examples: Sequence[Example], limit: int = 5
     return _proposes(_ranked(model, examples), examples, model.thresholds.get("ensemble", 0.0), limit)
 
 
+def ranked_concepts(model: SubjectModel, texts: Sequence[str]) -> dict[str, list[tuple[str, float]]]:
+    """Per text, every concept the ensemble scores, best first."""
+    unique = list(dict.fromkeys(texts))
+    scores = model.ensemble().scores(unique)
+    return {t: sorted(s.items(), key=lambda x: (-x[1], x[0])) for t, s in zip(unique, scores, strict=True)}
+
+
 def _ranked(model: SubjectModel, examples: Sequence[Example]) -> dict[str, list[tuple[str, float]]]:
-    texts = list(dict.fromkeys(e.text for e in examples))
-    scores = model.ensemble().scores(texts)
-    return {t: sorted(s.items(), key=lambda x: (-x[1], x[0])) for t, s in zip(texts, scores, strict=True)}
+    return ranked_concepts(model, [e.text for e in examples])
 
 
 def _proposes(ranked: dict[str, list[tuple[str, float]]], examples: Sequence[Example], threshold: float, limit: int):
@@ -163,3 +171,33 @@ def save(model: SubjectModel, folder: Path, source: Path) -> None:
     alone."""
     model.save(folder, VOCABULARY)
     shutil.copyfile(source / DEMO_TTL.name, folder / DEMO_TTL.name)
+
+
+def evaluate_records(
+    model: SubjectModel, records: Sequence[LabelledRecord], limit: int = 5, scored: list | None = None
+) -> dict[str, Any]:
+    """Ranking metrics of the model's `limit` best concepts against labelled records, and precision, recall and F1
+    of its suggestions (at or above the ensemble threshold) for the eight most common gold concepts; `scored`
+    collects (score, in gold) of every ranked concept for plots."""
+    golds = [r.gold(model.vocabulary) for r in records]
+    ranked = ranked_concepts(model, [r.text for r in records])
+    threshold = model.thresholds.get("ensemble", 0.0)
+    rankings = [[uri for uri, _ in ranked[r.text][:limit]] for r in records]
+    metrics: dict[str, Any] = score_rankings(rankings, golds, limit)
+    common = Counter(uri for gold in golds for uri in gold).most_common(8)
+    per_type = {}
+    for uri, _ in common:
+        suggested = [uri in {u for u, s in ranked[r.text][:limit] if s >= threshold} for r in records]
+        relevant = [uri in gold for gold in golds]
+        tp = sum(s and g for s, g in zip(suggested, relevant, strict=True))
+        precision, recall = tp / max(sum(suggested), 1), tp / max(sum(relevant), 1)
+        f1 = 2 * precision * recall / (precision + recall) if tp else 0.0
+        per_type[model.vocabulary.label(uri)] = {
+            "precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4), "support": sum(relevant)
+        }  # fmt: skip
+    metrics["per_type"] = per_type
+    metrics["threshold"] = threshold
+    if scored is not None:
+        for record, gold in zip(records, golds, strict=True):
+            scored.extend((s, uri in gold) for uri, s in ranked[record.text][:limit])
+    return metrics

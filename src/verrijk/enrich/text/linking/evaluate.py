@@ -54,8 +54,14 @@ def context_of(item: dict[str, Any], country: str | None | bool = True) -> LinkC
     )
 
 
-def evaluate(linker: Linker, items: Sequence[dict[str, Any]], country: str | None | bool = True) -> dict[str, Any]:
-    """Metrics of `linker` over labelled mentions."""
+def evaluate(
+    linker: Linker,
+    items: Sequence[dict[str, Any]],
+    country: str | None | bool = True,
+    scored: list[tuple[float, bool]] | None = None,
+) -> dict[str, Any]:
+    """Metrics of `linker` over labelled mentions; `scored` collects (top candidate's score, it is the gold) for
+    plots."""
     outcomes = []
     started = time.perf_counter()
     for item in items:
@@ -76,7 +82,10 @@ def evaluate(linker: Linker, items: Sequence[dict[str, Any]], country: str | Non
     metrics["per_type"] = {
         kind: summary([o for o in outcomes if o["type"] == kind]) for kind in sorted({o["type"] for o in outcomes})
     }
-    metrics["calibration"] = calibration((o["score"], o["top"] is not None and o["top"] == o["gold"]) for o in outcomes)
+    pairs = [(o["score"], o["top"] is not None and o["top"] == o["gold"]) for o in outcomes]
+    metrics["calibration"] = calibration(pairs)
+    if scored is not None:
+        scored.extend(pairs)
     metrics["mentions_per_s"] = round(len(items) / elapsed, 1) if elapsed else None
     metrics["threshold"] = linker.model.threshold
     return metrics
