@@ -269,6 +269,18 @@ BUILTIN: tuple[EnricherSpec, ...] = (
         reads_protected_content=True,
     ),
     EnricherSpec(
+        name="image.exif",
+        factory="verrijk.enrich.image.exif:create",
+        accepts=_IMAGE,
+        description="When a photo was taken and with what camera (and, when asked, where, coarsely), from EXIF.",
+        version="image.exif-1",
+        params={
+            "gps": Param(bool, False, "also suggest where the photo was taken (personal data: off by default)"),
+            "gps_decimals": Param(int, 2, "decimals the position keeps (2: about 1 km, 1: about 11 km)", 0, 4),
+        },
+        card="image.exif",
+    ),
+    EnricherSpec(
         name="image.hash",
         factory="verrijk.enrich.image.hash:create",
         accepts=_IMAGE,
