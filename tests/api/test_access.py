@@ -23,7 +23,7 @@ from verrijk.enrich.jobs import cancel_job, create_enrich_job, execute
 from verrijk.enrich.text.linking.loaders import load
 from verrijk.store.accounts import create_api_key
 from verrijk.store.repo import Repo, Scope
-from verrijk.store.tables import Organisation, Suggestion
+from verrijk.store.tables import Media, Organisation, Suggestion
 
 ROLES = [r.value for r in Role]
 PNG = encode(Image.new("RGB", (8, 8), (200, 30, 30)))
@@ -147,6 +147,18 @@ class World:
         self.repo.session.commit()
         return suggestion.id
 
+    def medium(self) -> int:
+        """A record of A with an image in a folder the deployment reads, for GET /records/{id}/media/{position}."""
+        folder = self.settings.data_dir / "media"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "a.png").write_bytes(PNG)
+        self.settings.media_dirs = [folder]
+        record = self.repo.record(self.ids["record_id"])
+        if not record.media:
+            record.media = [Media(organisation_id=self.org.id, position=0, url=(folder / "a.png").as_uri())]
+            self.repo.session.commit()
+        return record.id
+
     def key(self, role: str | None) -> int:
         """A spare key of the role's own user, for the role to revoke."""
         role = role or "client"
@@ -257,6 +269,10 @@ ROUTES: dict[tuple[str, str], tuple[int, dict | Callable[[World, str | None], di
     ),
     ("GET", "/search"): (200, {"params": {"query": "Valck"}}),
     ("GET", "/records/{record_id}/similar"): (200, {}),
+    ("GET", "/records/{record_id}/media/{position}"): (
+        200,
+        lambda w, role: {"ids": {"record_id": w.medium(), "position": 0}},
+    ),
     ("POST", "/enrich"): (
         200,
         {"json": {"texts": [{"text": "Jan Vermeer in Delft", "language": "en"}], "authorities": []}},

@@ -112,3 +112,103 @@ def test_round_trip_into_another_store(client, session, org, other_org):
         "/annotations", json=[{"id": "x", "target": {"source": "http://elsewhere/thing"}}], headers=other_org.headers()
     ).json()
     assert bad["created"] == 0 and "not a verrijk record URI" in bad["problems"][0]
+
+
+def test_media_suggestions_target_their_medium_with_a_fragment_selector(app, client, session, org, other_org, tmp_path):
+    from media_records import SPAN, media_records
+
+    from verrijk.ingest.service import ingest
+    from verrijk.store.repo import RecordFilter, Repo, Scope
+    from verrijk.store.tables import Suggestion
+
+    app.state.settings.media_dirs = [tmp_path / "media"]
+    media = media_records(session, org, tmp_path / "media")
+    manifest = {
+        "@context": "http://iiif.io/api/presentation/3/context.json",
+        "id": "https://example.org/iiif/brief/manifest",
+        "type": "Manifest",
+        "label": {"nl": ["Brief van de burgemeester"]},
+        "items": [
+            {
+                "id": "https://example.org/iiif/brief/canvas/p1",
+                "type": "Canvas",
+                "width": 2400,
+                "height": 3600,
+                "items": [
+                    {
+                        "id": "https://example.org/iiif/brief/page/p1",
+                        "type": "AnnotationPage",
+                        "items": [
+                            {
+                                "id": "https://example.org/iiif/brief/annotation/p1",
+                                "type": "Annotation",
+                                "motivation": "painting",
+                                "body": {
+                                    "id": "https://example.org/iiif/brief/full.jpg",
+                                    "type": "Image",
+                                    "width": 1200,
+                                    "height": 1800,
+                                },
+                                "target": "https://example.org/iiif/brief/canvas/p1",
+                            }
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
+    repo = Repo(session, Scope(org.id))
+    ingest(session, repo, "brieven", "m.json", fmt="iiif", data=json.dumps(manifest).encode())
+    letter = repo.records(RecordFilter(collection="brieven"), limit=1).items[0]
+    session.add(
+        Suggestion(
+            organisation_id=org.id, record_id=letter.id, key="letter-line", field="media.0", region=[100, 200, 300, 40],
+            kind="transcript", label="Aan de burgemeester", score=0.9, enricher="image.ocr", enricher_version="1",
+        )
+    )  # fmt: skip
+    session.commit()
+    waiting = client.get("/review/next?size=10&order=record", headers=org.headers()).json()["items"]
+    client.post(
+        "/review/decisions",
+        headers=org.headers(),
+        json={"decisions": [{"id": i["id"], "status": "accepted"} for i in waiting]},
+    )
+    page = client.get("/annotations?page=0&size=100", headers=org.headers()).json()["items"]
+    assert len(page) == 4
+    for a in page:
+        check_annotation(a | {"target": a["target"] | {"source": a["target"]["scope"]}})
+        assert a["target"]["selector"]["type"] == "FragmentSelector"
+        assert a["target"]["selector"]["conformsTo"] == "http://www.w3.org/TR/media-frags/"
+        assert a["target"]["scope"].startswith("http://testserver/records/") and a["target"]["scope"].endswith(
+            "#media.0"
+        )
+    by_label = {a["body"]["value"]: a["target"] for a in page}
+    x, y, w, h = media["box"]
+    line = by_label["Gezicht op de Schelde te Antwerpen"]
+    assert line["source"] == {"id": (tmp_path / "media" / "caption.png").as_uri(), "type": "Image"}
+    assert line["selector"]["value"] == f"xywh={x},{y},{w},{h}"
+    spoken = next(t for t in by_label.values() if t["source"]["type"] == "Sound")
+    assert spoken["selector"]["value"] == f"t={SPAN[0]:g},{SPAN[1]:g}"
+    assert spoken["source"]["id"].endswith("tone.wav")
+    on_canvas = by_label["Aan de burgemeester"]  # the canvas is twice the image's size: the region doubles
+    assert on_canvas["source"] == {
+        "id": "https://example.org/iiif/brief/canvas/p1",
+        "type": "Canvas",
+        "partOf": [{"id": "https://example.org/iiif/brief/manifest", "type": "Manifest"}],
+    }
+    assert on_canvas["selector"]["value"] == "xywh=200,400,600,80"
+
+    rows = list(csv.DictReader(io.StringIO(client.get("/annotations?format=csv", headers=org.headers()).text)))
+    assert {r["field"] for r in rows} == {"media.0"} and f"xywh={x},{y},{w},{h}" in {r["selector"] for r in rows}
+
+    # back into another organisation's store (same collections and source ids): regions and spans survive
+    media_records(session, other_org, tmp_path / "media")
+    ingest(
+        session, Repo(session, Scope(other_org.id)), "brieven", "m.json", fmt="iiif", data=json.dumps(manifest).encode()
+    )
+    imported = client.post("/annotations", json=page, headers=other_org.headers()).json()
+    assert imported == {"created": 4, "already_present": 0, "problems": []}
+    back = client.get("/annotations?page=0&size=100", headers=other_org.headers()).json()["items"]
+    assert sorted((a["body"]["value"], a["target"]["selector"]["value"]) for a in back) == sorted(
+        (a["body"]["value"], a["target"]["selector"]["value"]) for a in page
+    )

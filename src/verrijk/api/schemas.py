@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, StrictBool, field_validator
 
 from verrijk.domain import RIGHTS_PATTERN, JobStatus, SuggestionStatus, is_valid_rights
 from verrijk.enrich.models import card_link
+from verrijk.review.media import selector_of
 from verrijk.store.tables import Collection, Job, Record, Suggestion
 
 # what the service checks beyond types, said in the schema too, so that a client (or schemathesis) knows before
@@ -65,9 +66,13 @@ class SuggestionOut(BaseModel):
         description="why the enricher suggests it: the words it read, the other candidates, each backend's score",
     )
     model_card: str | None = Field(None, description="path of the card of the enricher's model (GET /models/{name})")
+    selector: str | None = Field(
+        None, description="where in the field's medium: a Media Fragments region (xywh=...) or time span (t=...)"
+    )
 
     @classmethod
     def of(cls, s: Suggestion) -> SuggestionOut:
+        fragment = selector_of(s)
         return cls(
             id=s.id,
             field=s.field,
@@ -84,6 +89,7 @@ class SuggestionOut(BaseModel):
             created_at=s.created_at,
             extra=s.extra or {},
             model_card=card_link(s.enricher),
+            selector=fragment.value if fragment else None,
         )
 
 

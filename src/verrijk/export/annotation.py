@@ -1,4 +1,10 @@
-"""A suggestion as a W3C Web Annotation (JSON-LD, http://www.w3.org/ns/anno.jsonld) with verrijk's provenance."""
+"""A suggestion as a W3C Web Annotation (JSON-LD, http://www.w3.org/ns/anno.jsonld) with verrijk's provenance.
+
+A suggestion on text targets the record's field with a TextPositionSelector. One on a medium targets the medium
+itself (the image or recording's URL, or the IIIF Canvas that paints it) with a FragmentSelector conforming to Media
+Fragments (`xywh=` in the image's or canvas's pixels, `t=` in seconds), and names the record's field as the
+target's `scope`, the context the medium is shown in.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,9 @@ from typing import Any
 
 from verrijk import __version__
 from verrijk.export.oslo import VERRIJK_NS
-from verrijk.store.tables import Decision, Record, Suggestion
+from verrijk.ingest.iiif import canvas_bodies
+from verrijk.review.media import Fragment, medium_of, selector_of
+from verrijk.store.tables import Decision, Media, Record, Suggestion
 
 MOTIVATION = {
     "link": "linking",
@@ -15,6 +23,8 @@ MOTIVATION = {
     "subject": "classifying",
     "transcript": "describing",
 }
+MEDIA_FRAGMENTS = "http://www.w3.org/TR/media-frags/"
+MEDIA_TYPES = {"image": "Image", "audio": "Sound", "video": "Video"}
 
 
 def annotation(
@@ -28,20 +38,11 @@ def annotation(
     }
     if collection:
         target["verrijk:collection"] = collection
+    fragment = selector_of(s)
     if s.span_start is not None and s.span_end is not None:
         target["selector"] = {"type": "TextPositionSelector", "start": s.span_start, "end": s.span_end}
-    elif s.region:
-        target["selector"] = {
-            "type": "FragmentSelector",
-            "conformsTo": "http://www.w3.org/TR/media-frags/",
-            "value": "xywh=" + ",".join(str(int(v)) for v in s.region),
-        }
-    elif s.time_start is not None:
-        target["selector"] = {
-            "type": "FragmentSelector",
-            "conformsTo": "http://www.w3.org/TR/media-frags/",
-            "value": f"t={s.time_start},{s.time_end or s.time_start}",
-        }
+    elif fragment is not None:
+        target |= media_target(record, record_uri, s.field, fragment)
     body: dict[str, Any] = (
         {"id": s.authority_uri, "type": "SpecificResource", "label": s.label}
         if s.authority_uri
@@ -73,3 +74,37 @@ def annotation(
     if record.rights:
         doc["rights"] = record.rights
     return doc
+
+
+def media_target(record: Record, record_uri: str, field: str, fragment: Fragment) -> dict[str, Any]:
+    """The source, scope and FragmentSelector of a target on a record's medium: the medium (or its IIIF Canvas) is
+    the source, the record's field the scope (the field stays the source when the record has no such medium)."""
+    selector = {"type": "FragmentSelector", "conformsTo": MEDIA_FRAGMENTS, "value": fragment.value}
+    medium = medium_of(record, field)
+    if medium is None:
+        return {"selector": selector}
+    source: dict[str, Any] = {"id": medium.url, "type": MEDIA_TYPES.get(medium.kind, "Dataset")}
+    canvas = canvas_of(record, medium)
+    if canvas is not None:
+        source, (fx, fy) = canvas
+        selector["value"] = fragment.scaled(fx, fy).value
+    return {"source": source, "scope": f"{record_uri}#{field}", "selector": selector}
+
+
+def canvas_of(record: Record, medium: Media) -> tuple[dict[str, Any], tuple[float, float]] | None:
+    """The IIIF Canvas that paints the medium, for a record read from a manifest, and the factors from the image's
+    pixels to the canvas's (1 when either size is unknown)."""
+    manifest = record.raw or {}
+    if manifest.get("type") != "Manifest":
+        return None
+    painted = list(canvas_bodies(manifest))
+    if medium.position >= len(painted):
+        return None
+    canvas, body = painted[medium.position]
+    if not canvas.get("id"):
+        return None
+    source = {"id": canvas["id"], "type": "Canvas", "partOf": [{"id": manifest.get("id"), "type": "Manifest"}]}
+    width, height = body.get("width") or medium.width, body.get("height") or medium.height
+    if width and height and canvas.get("width") and canvas.get("height"):
+        return source, (canvas["width"] / width, canvas["height"] / height)
+    return source, (1.0, 1.0)

@@ -10,9 +10,10 @@ from typing import Any
 
 from verrijk.domain import SuggestionKind, SuggestionStatus
 from verrijk.enrich.base import Proposal, suggestion_key
-from verrijk.export.annotation import annotation
+from verrijk.export.annotation import annotation, canvas_of
 from verrijk.records import field_text
 from verrijk.review.decisions import decide
+from verrijk.review.media import Fragment, medium_of
 from verrijk.store.repo import PUBLISHED_STATES, Repo
 from verrijk.store.tables import Record, Suggestion
 
@@ -26,6 +27,7 @@ CSV_COLUMNS = (
     "field",
     "start",
     "end",
+    "selector",
     "kind",
     "entity_type",
     "label",
@@ -51,7 +53,7 @@ def iter_annotations(
 ) -> Iterator[dict[str, Any]]:
     suggestions = repo.suggestions_with_status(statuses, offset, limit)
     decisions = repo.latest_decisions([s.id for s in suggestions])
-    records = repo.records_by_id(s.record_id for s in suggestions)
+    records = repo.records_by_id((s.record_id for s in suggestions), media=True)
     slugs = repo.collection_slugs()
     for s in suggestions:
         record = records[s.record_id]
@@ -97,15 +99,17 @@ def to_csv(annotations: Iterator[dict[str, Any]]) -> str:
     for a in annotations:
         target, body = a["target"], a["body"]
         selector = target.get("selector", {})
+        record, _, field = record_field(target).partition("#")
         writer.writerow(
             {
                 "annotation": a["id"],
-                "record": target["source"].split("#")[0],
+                "record": record,
                 "source_id": target.get("verrijk:sourceId"),
                 "collection": target.get("verrijk:collection"),
-                "field": target["source"].split("#")[1],
+                "field": field,
                 "start": selector.get("start"),
                 "end": selector.get("end"),
+                "selector": selector.get("value"),
                 "kind": KINDS.get(a["motivation"]),
                 "entity_type": a.get("verrijk:entityType"),
                 "label": body.get("label") or body.get("value"),
@@ -194,6 +198,8 @@ def import_annotations(repo: Repo, items: list[dict[str, Any]]) -> tuple[int, in
                 body.get("id"),
                 entity_type=a.get("verrijk:entityType"),
             )
+            if selector.get("type") == "FragmentSelector":
+                _place(proposal, Fragment.parse(selector["value"]), record, field, a["target"])
         except (KeyError, TypeError, ValueError, LookupError) as exc:
             problems.append(f"{where}: {exc.__class__.__name__}: {exc}")
             continue
@@ -208,6 +214,10 @@ def import_annotations(repo: Repo, items: list[dict[str, Any]]) -> tuple[int, in
             field=field,
             span_start=proposal.start,
             span_end=proposal.end,
+            region=proposal.region,
+            time_start=proposal.time_start,
+            time_end=proposal.time_end,
+            extra=proposal.extra,
             kind=proposal.kind.value,
             entity_type=proposal.entity_type,
             label=label,
@@ -224,10 +234,32 @@ def import_annotations(repo: Repo, items: list[dict[str, Any]]) -> tuple[int, in
     return created, present, problems
 
 
+def record_field(target: dict[str, Any]) -> str:
+    """The record field URI an annotation is about: the target's source, or its scope when the source is a medium."""
+    return target.get("scope") or target["source"]
+
+
+def _place(proposal: Proposal, fragment: Fragment, record: Record, field: str, target: dict[str, Any]) -> None:
+    """A FragmentSelector back in a suggestion's terms: a time span, a region in percent (kept as the selector),
+    or a region in the image's pixels (from the canvas's, when the target is a IIIF Canvas)."""
+    if fragment.region is None:
+        proposal.time_start, proposal.time_end = fragment.start, fragment.end
+    elif fragment.percent:
+        proposal.extra["selector"] = fragment.value
+    else:
+        source, medium = target.get("source"), medium_of(record, field)
+        canvas = canvas_of(record, medium) if medium is not None and isinstance(source, dict) else None
+        if canvas is not None and source.get("type") == "Canvas":
+            fx, fy = canvas[1]
+            fragment = fragment.scaled(1 / fx, 1 / fy)
+        proposal.region = [int(v) for v in fragment.region]  # type: ignore[union-attr]
+
+
 def _record_of(repo: Repo, target: dict[str, Any]) -> tuple[Record, str]:
-    match = RECORD_URI.search(target["source"])
+    where = record_field(target)
+    match = RECORD_URI.search(where)
     if not match:
-        raise ValueError(f"target source {target['source']!r} is not a verrijk record URI with a #field")
+        raise ValueError(f"target {where!r} is not a verrijk record URI with a #field")
     if target.get("verrijk:collection") and target.get("verrijk:sourceId"):
         collection = repo.collection(target["verrijk:collection"])
         return repo.record_by_source_id(collection, target["verrijk:sourceId"]), match.group(2)

@@ -157,6 +157,8 @@ YEAR = re.compile(r"^\s*(?:c(?:a|irca)?\.?\s*)?(-?\d{1,4})")
 YEAR_RANGE = re.compile(r"^\s*(\d{3,4})\s*[-–/]\s*(\d{3,4})\s*$")
 LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 MAX_TEXT = 200_000
+# a media column's URL says its kind only by its name; enrichers sniff the content again when they read it
+SOUND_OR_MOVING = re.compile(r"\.(?:(wav|mp3|ogg|oga|opus|flac|m4a|aac)|(mp4|m4v|webm|ogv|mov))(?:[?#].*)?$", re.I)
 
 
 def parse_year(value: Any, field_name: str) -> int | None:
@@ -237,7 +239,7 @@ def validate(item: SourceItem, default_rights: str | None = None) -> dict[str, A
     uri = str(f.get("uri") or "").strip() or None
     if uri and not uri.startswith(("http://", "https://")):
         raise RecordInvalid("uri", f"{uri!r} is not an http(s) URI")
-    media = list(item.media) + [{"url": u, "kind": "image"} for u in f.get("media") or []]
+    media = list(item.media) + [{"url": u, "kind": _media_kind(str(u))} for u in f.get("media") or []]
     for m in media:
         if not str(m.get("url", "")).startswith(("http://", "https://", "file://")):
             # file:// media are read only under the deployment's media folders (enrich/media.py)
@@ -261,6 +263,12 @@ def validate(item: SourceItem, default_rights: str | None = None) -> dict[str, A
         "raw": item.raw,
         "media": media,
     }
+
+
+def _media_kind(url: str) -> str:
+    """audio or video when the URL's file name says so, else image."""
+    match = SOUND_OR_MOVING.search(url)
+    return "image" if match is None else "audio" if match.group(1) else "video"
 
 
 def _dedupe(values: Any) -> list[str]:

@@ -119,26 +119,28 @@ def manifest_item(manifest: dict, location: str) -> SourceItem:
     return SourceItem(location, fields, raw=manifest, media=list(_canvas_media(manifest)))
 
 
-def _canvas_media(manifest: dict) -> Iterator[dict[str, Any]]:
+def canvas_bodies(manifest: dict) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    """(canvas, body) for each medium a Presentation 3 manifest paints, in the order records keep their media."""
     for canvas in manifest.get("items", []):
         if canvas.get("type") != "Canvas":
             continue
-        label, _ = pick(canvas.get("label"))
         for page in canvas.get("items", []):
             for annotation in page.get("items", []):
                 body = annotation.get("body") or {}
                 bodies = body.get("items", []) if body.get("type") == "Choice" else [body]
                 for b in bodies[:1]:
-                    if not b.get("id"):
-                        continue
-                    kind = {"Image": "image", "Sound": "audio", "Audio": "audio", "Video": "video"}.get(
-                        b.get("type"), "other"
-                    )
-                    yield {
-                        "url": b["id"],
-                        "kind": kind,
-                        "label": label,
-                        "width": b.get("width") or canvas.get("width"),
-                        "height": b.get("height") or canvas.get("height"),
-                        "duration": b.get("duration") or canvas.get("duration"),
-                    }
+                    if b.get("id"):
+                        yield canvas, b
+
+
+def _canvas_media(manifest: dict) -> Iterator[dict[str, Any]]:
+    for canvas, b in canvas_bodies(manifest):
+        kind = {"Image": "image", "Sound": "audio", "Audio": "audio", "Video": "video"}.get(b.get("type"), "other")
+        yield {
+            "url": b["id"],
+            "kind": kind,
+            "label": pick(canvas.get("label"))[0],
+            "width": b.get("width") or canvas.get("width"),
+            "height": b.get("height") or canvas.get("height"),
+            "duration": b.get("duration") or canvas.get("duration"),
+        }

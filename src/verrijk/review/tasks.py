@@ -38,20 +38,21 @@ def task_settings(settings: Settings) -> TaskSettings:
     )
 
 
-def next_task(repo: Repo, user_id: int, cfg: TaskSettings) -> Suggestion | None:
-    """A suggestion for this volunteer to answer: never their own contribution, never one they answered."""
+def next_task(repo: Repo, user_id: int, cfg: TaskSettings, kind: str | None = None) -> Suggestion | None:
+    """A suggestion (of a kind, when given: `transcript` for text to correct) for this volunteer to answer: never
+    their own contribution, never one they answered."""
     session = repo.session
     with write_lock(session):
         now = utcnow()
         until = now + timedelta(minutes=cfg.lease_minutes)
-        held = repo.held_task(user_id, now)
+        held = repo.held_task(user_id, now, kind)
         if held is not None:
             repo.take_lease(held.id, repo.lease_slot(held.id, user_id), user_id, now, until)
             session.commit()
             return held
         tried: list[int] = []
         while True:  # others may take the slots we saw free; look further until nothing is left
-            candidates = repo.open_tasks(user_id, cfg.votes_per_item, now, tried, 20)
+            candidates = repo.open_tasks(user_id, cfg.votes_per_item, now, tried, 20, kind)
             if not candidates:
                 break
             for s in candidates:
@@ -79,6 +80,7 @@ def vote(
             raise QuotaExceeded(f"at most {cfg.votes_per_minute} answers a minute; take a short break")
         # the row lock makes concurrent last answers settle one after the other, each seeing the others' votes
         suggestion = repo.suggestion(suggestion_id, lock=True)
+        verdict, label = _as_answer(suggestion, verdict, label)
         if suggestion.created_by == user_id:
             raise Forbidden("volunteers do not review their own contributions")
         if not repo.finish_lease(suggestion_id, user_id):
@@ -91,6 +93,17 @@ def vote(
         outcome = _settle(repo, suggestion, cfg)
         session.commit()
     return ballot, outcome
+
+
+def _as_answer(suggestion: Suggestion, verdict: str, label: str | None) -> tuple[str, str | None]:
+    """Corrections of a text (an OCR line, a transcript segment) are compared with their whitespace folded, so two
+    volunteers typing the same words agree; a correction that changes nothing confirms the machine's text."""
+    if suggestion.kind != SuggestionKind.transcript or verdict != "edit" or label is None:
+        return verdict, label
+    folded = " ".join(label.split())
+    if not folded:
+        raise Invalid("a corrected text cannot be empty; answer 'reject' when there is no text")
+    return ("accept", None) if folded == suggestion.label else ("edit", folded)
 
 
 def add_missing(

@@ -22,14 +22,15 @@ from verrijk.deps import (
     search_service,
     verify_csrf,
 )
-from verrijk.domain import ALL_ROLES, READERS, REVIEWERS, VOLUNTEERS
+from verrijk.domain import ALL_ROLES, READERS, REVIEWERS, VOLUNTEERS, SuggestionKind
 from verrijk.enrich.text.analysis import TextIn
 from verrijk.enrich.text.language import SUPPORTED, UnsupportedLanguage
 from verrijk.enrich.text.linking.model import UnknownAuthority
 from verrijk.enrich.text.service import EmptyText, TextTooLong, check_text, organisation_analyser
 from verrijk.errors import ModelError, VerrijkError
 from verrijk.review.calibration import calibrate
-from verrijk.review.items import items_for
+from verrijk.review.items import ReviewItem, items_for
+from verrijk.review.media import measure
 from verrijk.review.queue import QueueFilter, next_batch
 from verrijk.review.stats import review_stats
 from verrijk.review.tasks import next_task, task_settings, vote
@@ -181,19 +182,21 @@ def review_page(
     repo: Repo = Depends(scoped(*REVIEWERS)),
 ):
     batch = next_batch(repo, principal.user_id, flt, size, request.app.state.settings.review_lease_minutes)
-    return render(request, "review.html", principal, items=items_for(repo, batch), flt=flt)
+    return render(request, "review.html", principal, items=shown(request, repo, batch), flt=flt)
 
 
 @router.get("/web/tasks", response_class=HTMLResponse)
 def tasks_page(
     request: Request,
     outcome: str | None = None,
+    kind: SuggestionKind | None = None,
     principal: Principal = Depends(allow(*VOLUNTEERS)),
     repo: Repo = Depends(scoped(*VOLUNTEERS)),
 ):
-    found = next_task(repo, principal.user_id, task_settings(request.app.state.settings))
-    task = items_for(repo, [found])[0] if found else None
-    return render(request, "tasks.html", principal, task=task, outcome=outcome, error=None)
+    """One question at a time; ?kind=transcript gives only texts read from media to correct."""
+    found = next_task(repo, principal.user_id, task_settings(request.app.state.settings), kind)
+    task = shown(request, repo, [found])[0] if found else None
+    return render(request, "tasks.html", principal, task=task, outcome=outcome, error=None, kind=kind)
 
 
 @router.post("/web/tasks/{suggestion_id}", response_class=HTMLResponse)
@@ -203,6 +206,7 @@ def tasks_answer(
     verdict: Annotated[str, Form()],
     label: Annotated[str | None, Form()] = None,
     authority_uri: Annotated[str | None, Form()] = None,
+    kind: Annotated[SuggestionKind | None, Form()] = None,
     principal: Principal = Depends(allow(*VOLUNTEERS)),
     repo: Repo = Depends(scoped(*VOLUNTEERS)),
 ):
@@ -217,8 +221,11 @@ def tasks_answer(
             task_settings(request.app.state.settings),
         )
     except VerrijkError as exc:
-        return render(request, "tasks.html", principal, task=None, outcome=None, error=str(exc), status_code=exc.status)
-    return RedirectResponse(f"/web/tasks?outcome={'consensus' if outcome else 'saved'}", status_code=303)
+        return render(
+            request, "tasks.html", principal, task=None, outcome=None, error=str(exc), kind=kind, status_code=exc.status
+        )
+    more = f"&kind={kind.value}" if kind else ""
+    return RedirectResponse(f"/web/tasks?outcome={'consensus' if outcome else 'saved'}{more}", status_code=303)
 
 
 @router.get("/web/enrich", response_class=HTMLResponse)
@@ -271,6 +278,13 @@ def transparency_page(
 ):
     org, enrichers = transparency_of(session, organisation, request.app.state.settings)
     return render(request, "transparency.html", principal, organisation=org, enrichers=enrichers)
+
+
+def shown(request: Request, repo: Repo, suggestions: list) -> list[ReviewItem]:
+    """Review items with the size of their images known, so the page can draw regions over them."""
+    items = items_for(repo, suggestions)
+    measure(repo, request.app.state.settings, [i.media for i in items if i.media])
+    return items
 
 
 def search_page(request: Request, repo: Repo, slug: str, q: str, cursor: str | None) -> Page:

@@ -21,16 +21,24 @@ from verrijk.store.tables import Suggestion
 router = APIRouter(prefix="/review", tags=["review"])
 
 
+class ShownMedium(BaseModel):
+    url: str = Field(description="path of the medium served by verrijk (an image preview takes ?size= and ?region=)")
+    kind: str
+    width: int | None
+    height: int | None
+
+
 class QueueItem(SuggestionOut):
     record_id: int
     record_title: str
     text: str = Field(description="the text of the field the suggestion points into")
     volunteer_votes: dict[str, int]
     consensus: str | None
+    media: ShownMedium | None = Field(None, description="the medium a suggestion on an image or recording is about")
 
     @classmethod
     def of_item(cls, item: ReviewItem) -> QueueItem:
-        s = item.suggestion
+        s, m = item.suggestion, item.media
         return cls(
             **SuggestionOut.of(s).model_dump(),
             record_id=s.record_id,
@@ -38,6 +46,7 @@ class QueueItem(SuggestionOut):
             text=item.text,
             volunteer_votes=item.volunteer_votes,
             consensus=s.consensus,
+            media=ShownMedium(url=m.url, kind=m.kind, width=m.width, height=m.height) if m else None,
         )
 
 

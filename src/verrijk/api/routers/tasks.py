@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from verrijk.api.routers.review import QueueItem, queue_items
 from verrijk.api.schemas import edit_gives_a_correction
 from verrijk.deps import current_principal, scoped
-from verrijk.domain import VOLUNTEERS, Id
+from verrijk.domain import VOLUNTEERS, Id, SuggestionKind
 from verrijk.review import tasks as volunteer_tasks
 from verrijk.review.tasks import next_task, task_settings, vote
 from verrijk.store.accounts import Principal
@@ -42,9 +42,17 @@ class MissingIn(BaseModel):
 
 @router.get("/next", response_model=QueueItem | None)
 def task_next(
-    request: Request, repo: Repo = Depends(scoped(*VOLUNTEERS)), principal: Principal = Depends(current_principal)
+    request: Request,
+    kind: Annotated[
+        SuggestionKind | None, Query(description="only this kind: transcript for texts to correct (OCR lines, speech)")
+    ] = None,
+    repo: Repo = Depends(scoped(*VOLUNTEERS)),
+    principal: Principal = Depends(current_principal),
 ) -> QueueItem | None:
-    found = next_task(repo, principal.user_id, task_settings(request.app.state.settings))
+    """A suggestion to answer. For a text read from a medium (kind transcript), `media.url` with `?region=` and
+    the `selector` show the line's crop or the segment's span; a corrected text is an `edit` vote with the text
+    as its label."""
+    found = next_task(repo, principal.user_id, task_settings(request.app.state.settings), kind)
     return queue_items(repo, [found])[0] if found else None
 
 

@@ -171,9 +171,9 @@ class Review(Collections):
         )
 
     # volunteer tasks ---------------------------------------------------------------------------------------------
-    def held_task(self, user_id: int, now: datetime) -> Suggestion | None:
-        """A suggestion the volunteer holds a live task slot on, if any."""
-        return self.session.scalar(
+    def held_task(self, user_id: int, now: datetime, kind: str | None = None) -> Suggestion | None:
+        """A suggestion (of the kind, when given) the volunteer holds a live task slot on, if any."""
+        stmt = (
             select(Suggestion)
             .join(Lease, Lease.suggestion_id == Suggestion.id)
             .where(
@@ -184,12 +184,19 @@ class Review(Collections):
             )
             .limit(1)
         )
+        return self.session.scalar(stmt if kind is None else stmt.where(Suggestion.kind == kind))
 
     def open_tasks(
-        self, user_id: int, votes_per_item: int, now: datetime, skip: Sequence[int], limit: int
+        self,
+        user_id: int,
+        votes_per_item: int,
+        now: datetime,
+        skip: Sequence[int],
+        limit: int,
+        kind: str | None = None,
     ) -> list[Suggestion]:
-        """Waiting suggestions with a free task slot that the volunteer neither made nor answered, those with
-        the most slots taken first (finish started items first); ids in `skip` left out."""
+        """Waiting suggestions (of the kind, when given) with a free task slot that the volunteer neither made nor
+        answered, those with the most slots taken first (finish started items first); ids in `skip` left out."""
         answered = select(Vote.suggestion_id).where(Vote.organisation_id == self.org_id, Vote.user_id == user_id)
         taken = (
             select(Lease.suggestion_id, func.count(Lease.id).label("n"))
@@ -216,7 +223,7 @@ class Review(Collections):
             .order_by(func.coalesce(taken.c.n, 0).desc(), Suggestion.id)
             .limit(limit)
         )
-        return list(self.session.scalars(query))
+        return list(self.session.scalars(query if kind is None else query.where(Suggestion.kind == kind)))
 
     def votes_since(self, user_id: int, since: datetime) -> int:
         return self.session.scalar(

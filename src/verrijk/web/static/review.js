@@ -1,5 +1,6 @@
 // Keyboard review of the cataloger queue: j/k move, a accept, r reject, e edit, x select, Shift+A bulk accept,
-// n next batch. Decisions go to the same JSON API programs use (POST /review/decisions).
+// n next batch, p play the item's time span (media.js). Decisions go to the same JSON API programs use
+// (POST /review/decisions).
 (function () {
   const list = document.getElementById("review-list");
   if (!list) return;
@@ -89,6 +90,7 @@
     else if (event.key === "x") { const box = item.querySelector(".select"); box.checked = !box.checked; }
     else if (event.key === "A") bulkAccept();
     else if (event.key === "n") document.getElementById("next-batch").click();
+    else if (event.key === "p") { const play = item.querySelector(".play-span"); if (play) play.click(); }
     else return;
     event.preventDefault();
   });
