@@ -20,7 +20,8 @@ def search(client, org, query: str, mode: str = "semantic") -> list[str]:
     return [item["title"] for item in r.json()["items"]]
 
 
-def test_photos_are_found_by_words_in_three_languages(client, org, session, settings, tmp_path):
+def test_photos_are_found_by_words_in_three_languages(client, org, session, settings, tmp_path, monkeypatch):
+    monkeypatch.setenv("VERRIJK_SEARCH_IMAGES_RECHECK_S", "0")  # see a rejection at once, not within 10 s
     settings.media_dirs = [tmp_path]
     for name in PHOTOS:
         (tmp_path / f"{name}.png").write_bytes(sample_path(name).read_bytes())  # named .png, typed by content

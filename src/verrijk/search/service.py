@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,8 @@ class SearchSettings(BaseSettings):
     exact_below: int = 50_000
     semantic_depth: int = 1000
     embed_inline_max: int = 256  # a search that finds more new texts embeds them in the background
+    # a search looks whether image.objects' labels changed at most this often (a count over the suggestions)
+    images_recheck_s: float = 10.0
 
 
 @dataclass
@@ -95,6 +98,7 @@ class OrgIndex:
         self.images = VectorIndex.load(directory / "images", embedder.dim, settings.index_kind, settings.exact_below)
         self.images_stamp: str | None = state.get("images_stamp")
         self.image_keys: set[str] = set(state.get("image_keys", []))  # label names the image vectors mix
+        self.images_checked = float("-inf")  # time.monotonic() of the last look at the labels' stamp
         self.embedding: threading.Thread | None = None
 
     def reset(self) -> None:
@@ -199,6 +203,7 @@ class SearchService:
     def _sync_images(self, repo: Repo, index: OrgIndex) -> bool:
         """Remake the image vectors when the image tagger's labels changed; True when they did."""
         stamp = repo.image_labels_stamp(TAGGER)
+        index.images_checked = time.monotonic()
         if stamp == index.images_stamp:
             return False
         ids, vectors, keys = conse_vectors(index.embedder, index.cache, repo.image_labels(TAGGER))
@@ -252,7 +257,7 @@ class SearchService:
         index = self.index_for(repo.org_id)
         if index.fingerprint != fingerprint(repo):
             self.sync(repo, wait=False)
-        else:
+        elif time.monotonic() - index.images_checked >= self.settings.images_recheck_s:
             with index.lock:
                 if self._sync_images(repo, index):
                     index.save()
