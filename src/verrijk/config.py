@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     media_allowed_hosts: list[str] = []  # hosts read even when they resolve to private or loopback addresses
     media_dirs: list[Path] = []  # local folders whose files records may name as media; none by default
     media_iiif_size: int = 1600  # longest side asked of an IIIF Image API service
+    # harvesting from a URL: OAI-PMH, LDES, IIIF (ingest/, through verrijk.fetch)
+    harvest_allowed_hosts: list[str] = []  # hosts harvested even when they resolve to private or loopback addresses
+    harvest_timeout_s: float = 60.0  # per HTTP request of a harvest
+    harvest_max_mb: float = 50.0  # largest page or document a harvest reads
     review_lease_minutes: float = 15
     votes_per_item: int = 3
     agreement: float = 0.75

@@ -13,6 +13,7 @@ import pytest
 from conftest import DEMO_DIR, FIXTURES, snapshot
 from sqlalchemy import func, select
 
+from verrijk.config import Settings
 from verrijk.ingest.base import IngestError, Mapping
 from verrijk.ingest.service import ingest
 from verrijk.store.repo import Repo, Scope
@@ -175,12 +176,13 @@ def oai_server():
 
 
 def test_oai_harvest_follows_resumption_tokens(session, org, oai_server):
-    report = run(session, org, oai_server)
+    loopback = Settings(harvest_allowed_hosts=["127.0.0.1"])  # a test server; refused without (test_harvest_safety)
+    report = run(session, org, oai_server, settings=loopback)
     assert report.read == 81 and report.created == 79 and report.deleted == 2 and report.ok
     tokens = [r.get("resumptionToken") for r in _OaiProvider.requests]
     assert tokens == [None, "page-1", "page-2", "page-3", "page-4"]
     assert _OaiProvider.requests[0] == {"verb": "ListRecords", "metadataPrefix": "oai_dc"}
-    again = run(session, org, oai_server)
+    again = run(session, org, oai_server, settings=loopback)
     assert again.unchanged == 79 and again.created == 0
 
 

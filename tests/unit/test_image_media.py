@@ -12,7 +12,8 @@ import pytest
 from media_material import encode, huge_png, photo, truncated_jpeg
 
 from verrijk.config import Settings
-from verrijk.enrich.media import MAX_REDIRECTS, MediaError, MediaTooLarge, medium_of, open_image, read, sniff
+from verrijk.enrich.media import MediaError, MediaTooLarge, medium_of, open_image, read, sniff
+from verrijk.fetch import MAX_REDIRECTS
 
 
 class Handler(BaseHTTPRequestHandler):

@@ -31,6 +31,7 @@ def ingest_cmd(
     """Ingest records into a collection: idempotent, batched, bad records reported and skipped."""
     if format and format not in FORMATS:
         raise BadInput(f"--format {format!r} is not one of {', '.join(FORMATS)}")
+    settings = Settings()
     with open_repo(org) as repo:
         rules = Mapping.load(mapping) if mapping else None
         attrs = {"default_rights": default_rights} if default_rights else {}
@@ -47,9 +48,10 @@ def ingest_cmd(
                 mapping=rules,
                 encoding=encoding,
                 dry_run=dry_run,
-                batch_size=Settings().ingest_batch_size,
+                batch_size=settings.ingest_batch_size,
                 progress=lambda done, total: progress.update(task, completed=done, total=total),
                 collection_attrs=attrs,
+                settings=settings,
             )
     print_report(report, json_out)
     if not report.ok:

@@ -4,29 +4,26 @@ service, sniff its type from its bytes, and decode images within caps (size, pix
 Every failure is a `MediaError` (a BadInput, or TooLarge for a medium over the size cap) whose message says what
 is wrong with which medium, so an API call answers 4xx and a job records the item as failed and goes on.
 
-Network safety: only http and https; at most MAX_REDIRECTS redirects, each hop checked again; a host is refused
-when any address it resolves to is private, loopback, link-local, reserved or multicast, unless the deployment
-lists it in `media_allowed_hosts`. Local files are read only under the folders of `media_dirs`.
+Network safety: URLs are read through verrijk.fetch (http(s) only, redirects checked again, private, loopback and
+link-local hosts refused unless listed in `media_allowed_hosts`, a timeout and a size cap). Local files are read
+only under the folders of `media_dirs`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import json
-import socket
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
-import httpx
 from PIL import Image
 
+from verrijk import fetch
 from verrijk.config import Settings
 from verrijk.errors import BadInput, TooLarge
 
-MAX_REDIRECTS = 3
 # (magic bytes at offset, mime, kind); checked in order
 SIGNATURES: tuple[tuple[int, bytes, str, str], ...] = (
     (0, b"\xff\xd8\xff", "image/jpeg", "image"),
@@ -129,59 +126,24 @@ def _cap(settings: Settings) -> int:
     return int(settings.media_max_mb * 1024 * 1024)
 
 
-def check_host(url: str, settings: Settings) -> None:
-    """Refuse a URL whose host is, or resolves to, an address outside the public internet (unless allowed)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        raise MediaError(f"{url}: only http and https are read")
-    host = parts.hostname
-    if not host:
-        raise MediaError(f"{url}: no host")
-    if host in settings.media_allowed_hosts:
-        return
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        raise MediaError(f"{url}: host {host!r} cannot be resolved ({exc.strerror})") from None
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
-        if not address.is_global or address.is_multicast:
-            raise MediaError(
-                f"{url}: host {host!r} resolves to {address}, a private, loopback or link-local address; "
-                "such hosts are read only when listed in VERRIJK_MEDIA_ALLOWED_HOSTS",
-                status=403,
-            )
+def policy(settings: Settings) -> fetch.Policy:
+    """How media are fetched: media_allowed_hosts, media_timeout_s, media_max_mb."""
+    return fetch.Policy(
+        frozenset(settings.media_allowed_hosts), "VERRIJK_MEDIA_ALLOWED_HOSTS", settings.media_timeout_s, _cap(settings)
+    )
 
 
 def _get(url: str, settings: Settings) -> tuple[bytes, str]:
-    """The body of a GET (following at most MAX_REDIRECTS checked redirects) and its content type."""
-    cap = _cap(settings)
-    with httpx.Client(timeout=settings.media_timeout_s, follow_redirects=False) as client:
-        for _ in range(MAX_REDIRECTS + 1):
-            check_host(url, settings)
-            try:
-                with client.stream("GET", url, headers={"User-Agent": "verrijk"}) as response:
-                    if response.is_redirect:
-                        url = urljoin(url, response.headers.get("location", ""))
-                        continue
-                    if response.status_code >= 400:
-                        raise MediaError(f"{url}: the server answered {response.status_code}")
-                    declared = int(response.headers.get("content-length") or 0)
-                    if declared > cap:
-                        raise MediaTooLarge(f"{url}: {declared} bytes, more than the limit of {cap}")
-                    chunks, size = [], 0
-                    for chunk in response.iter_bytes():
-                        size += len(chunk)
-                        if size > cap:
-                            raise MediaTooLarge(f"{url}: more than the limit of {cap} bytes")
-                        chunks.append(chunk)
-                    return b"".join(chunks), response.headers.get("content-type", "")
-            except httpx.TimeoutException:
-                raise MediaError(f"{url}: no answer within {settings.media_timeout_s} s") from None
-            except httpx.HTTPError as exc:
-                raise MediaError(f"{url}: {exc}") from None
-    raise MediaError(f"{url}: more than {MAX_REDIRECTS} redirects")
+    """The body of a GET through the safe fetch (verrijk.fetch) and its content type."""
+    try:
+        fetched = fetch.get(url, policy(settings))
+    except fetch.FetchTooLarge as exc:
+        raise MediaTooLarge(str(exc)) from None
+    except fetch.FetchError as exc:
+        raise MediaError(str(exc), status=exc.status) from None
+    if fetched.status >= 400:
+        raise MediaError(f"{fetched.url}: the server answered {fetched.status}")
+    return fetched.content, fetched.headers.get("content-type", "")
 
 
 def _read_url(url: str, settings: Settings) -> Medium:

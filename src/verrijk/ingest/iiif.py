@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
+from verrijk import fetch
 from verrijk.ingest.base import IngestError, SourceItem
 
 PREFERRED_LANGUAGES = ("nl", "none", "en", "fr", "de")
@@ -54,16 +55,40 @@ def _all_values(value: Any) -> list[str]:
 
 
 def read_iiif(data: bytes, name: str) -> Iterator[SourceItem]:
-    try:
-        doc = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise IngestError(f"{name}: not a JSON document: {exc}") from exc
+    """The manifests of a IIIF Presentation 3 file (a manifest, a collection, or a list of them)."""
+    yield from _items(_json(data, name), name, None)
+
+
+def harvest_iiif(url: str, policy: fetch.Policy) -> Iterator[SourceItem]:
+    """A IIIF Presentation 3 manifest or collection at a URL, and the manifests and collections it only
+    references by id, each fetched through verrijk.fetch within the policy (a private host only when allowed)."""
+
+    def resolve(location: str) -> Any:
+        try:
+            response = fetch.get(location, policy)
+        except fetch.FetchError as exc:
+            raise IngestError(f"cannot read IIIF document {location}: {exc}", status=exc.status) from None
+        if response.status != 200:
+            raise IngestError(f"IIIF document {location} answered HTTP {response.status}")
+        return _json(response.content, location)
+
+    yield from _items(resolve(url), url, resolve)
+
+
+def _items(doc: Any, name: str, resolve: Callable[[str], Any] | None) -> Iterator[SourceItem]:
     docs = doc if isinstance(doc, list) else [doc]
-    for number, manifest in enumerate(_manifests(docs, name), start=1):
+    for number, manifest in enumerate(_manifests(docs, name, resolve, set()), start=1):
         yield manifest_item(manifest, f"{name}:manifest {number}")
 
 
-def _manifests(docs: list[Any], name: str) -> Iterator[dict]:
+def _json(data: bytes, name: str) -> Any:
+    try:
+        return json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise IngestError(f"{name}: not a JSON document: {exc}") from exc
+
+
+def _manifests(docs: list[Any], name: str, resolve: Callable[[str], Any] | None, seen: set[str]) -> Iterator[dict]:
     for doc in docs:
         if not isinstance(doc, dict):
             raise IngestError(f"{name}: expected a IIIF manifest (a JSON object)")
@@ -73,9 +98,15 @@ def _manifests(docs: list[Any], name: str) -> Iterator[dict]:
                 "verrijk reads Presentation 3 (convert it, e.g. with the IIIF upgrader)"
             )
         kind = doc.get("type")
-        if kind == "Collection":
+        if resolve and kind in ("Manifest", "Collection") and "items" not in doc and isinstance(doc.get("id"), str):
+            if doc["id"] in seen:
+                continue
+            seen.add(doc["id"])
+            doc = resolve(doc["id"])  # referenced only: fetched (once, whatever loops the collections make)
+            yield from _manifests([doc], doc.get("id", name) if isinstance(doc, dict) else name, resolve, seen)
+        elif kind == "Collection":
             yield from _manifests(
-                [m for m in doc.get("items", []) if m.get("type") in ("Manifest", "Collection")], name
+                [m for m in doc.get("items", []) if m.get("type") in ("Manifest", "Collection")], name, resolve, seen
             )
         elif kind == "Manifest":
             yield doc

@@ -6,12 +6,13 @@ still to read), so a restart continues where it stopped instead of reading the s
 
 from __future__ import annotations
 
+import json
 from collections import deque
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
-import httpx
-
+from verrijk import fetch
 from verrijk.ingest.base import IngestError, SourceItem
 
 TREE = "https://w3id.org/tree#"
@@ -160,23 +161,24 @@ def _members_and_links(doc: Any) -> tuple[list[dict], list[str]]:
 
 
 class LdesReader:
-    def __init__(self, url: str, state: dict, client: httpx.Client | None = None):
+    """The members of a Linked Data Event Stream, page by page from where the last read stopped (`state`), every
+    page fetched through verrijk.fetch within the policy."""
+
+    def __init__(self, url: str, state: dict, policy: fetch.Policy):
         self.url, self.state = url, state
-        self.client = client or httpx.Client(
-            timeout=60, follow_redirects=True, headers={"Accept": "application/ld+json", "User-Agent": "verrijk"}
-        )
+        self.policy = replace(policy, headers=policy.headers | {"Accept": "application/ld+json"})
         state.setdefault("done", [])
         state.setdefault("todo", [])
 
     def _get(self, url: str) -> tuple[Any, bool]:
         try:
-            response = self.client.get(url)
-        except httpx.HTTPError as exc:
-            raise IngestError(f"cannot read event stream page {url}: {exc}") from exc
-        if response.status_code != 200:
-            raise IngestError(f"event stream page {url} answered HTTP {response.status_code}")
+            response = fetch.get(url, self.policy)
+        except fetch.FetchError as exc:
+            raise IngestError(f"cannot read event stream page {url}: {exc}", status=exc.status) from None
+        if response.status != 200:
+            raise IngestError(f"event stream page {url} answered HTTP {response.status}")
         try:
-            doc = response.json()
+            doc = json.loads(response.content)
         except ValueError as exc:
             raise IngestError(f"event stream page {url} is not JSON-LD: {exc}") from exc
         return doc, "immutable" in response.headers.get("cache-control", "")

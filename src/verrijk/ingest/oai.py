@@ -6,10 +6,10 @@ import time
 from collections.abc import Callable, Iterator
 from xml.etree.ElementTree import Element, ParseError
 
-import httpx
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
+from verrijk import fetch
 from verrijk.ingest.base import LANGUAGE, IngestError, SourceItem
 
 NS = {
@@ -117,52 +117,49 @@ def _dc_item(location: str, identifier: str, header: Element | None, dc: Element
 
 def harvest(
     base_url: str,
+    policy: fetch.Policy,
     metadata_prefix: str = "oai_dc",
     set_spec: str | None = None,
     from_date: str | None = None,
-    client: httpx.Client | None = None,
     on_page: Callable[[int, str | None], None] | None = None,
 ) -> Iterator[SourceItem]:
-    """Harvest ListRecords from an OAI-PMH endpoint, following resumptionTokens to the end."""
-    own = client is None
-    client = client or httpx.Client(timeout=60, follow_redirects=True, headers={"User-Agent": "verrijk-harvester"})
+    """Harvest ListRecords from an OAI-PMH endpoint, following resumptionTokens to the end (through verrijk.fetch:
+    a private or loopback endpoint only when the policy allows its host)."""
     params: dict[str, str] = {"verb": "ListRecords", "metadataPrefix": metadata_prefix}
     if set_spec:
         params["set"] = set_spec
     if from_date:
         params["from"] = from_date
-    try:
-        page = 0
-        while True:
-            page += 1
-            data = _get(client, base_url, params)
-            root = parse_xml(data, f"{base_url} page {page}")
-            yield from _records(root, f"{base_url} page {page}")
-            token_el = root.find("oai:ListRecords/oai:resumptionToken", NS)
-            token = (token_el.text or "").strip() if token_el is not None else ""
-            if on_page:
-                on_page(page, token or None)
-            if not token:
-                return
-            params = {"verb": "ListRecords", "resumptionToken": token}
-    finally:
-        if own:
-            client.close()
+    page = 0
+    while True:
+        page += 1
+        data = _get(base_url, params, policy)
+        root = parse_xml(data, f"{base_url} page {page}")
+        yield from _records(root, f"{base_url} page {page}")
+        token_el = root.find("oai:ListRecords/oai:resumptionToken", NS)
+        token = (token_el.text or "").strip() if token_el is not None else ""
+        if on_page:
+            on_page(page, token or None)
+        if not token:
+            return
+        params = {"verb": "ListRecords", "resumptionToken": token}
 
 
-def _get(client: httpx.Client, url: str, params: dict[str, str], attempts: int = 4) -> bytes:
+def _get(url: str, params: dict[str, str], policy: fetch.Policy, attempts: int = 4) -> bytes:
+    """A page, retried (with backoff) when the endpoint cannot be reached or answers 503; never a refused host
+    or a page over the size cap."""
     for attempt in range(attempts):
         try:
-            response = client.get(url, params=params)
-        except httpx.HTTPError as exc:
-            if attempt == attempts - 1:
-                raise IngestError(f"cannot reach OAI-PMH endpoint {url}: {exc}") from exc
+            response = fetch.get(url, policy, params)
+        except fetch.FetchError as exc:
+            if exc.status in (403, 413) or attempt == attempts - 1:
+                raise IngestError(f"cannot harvest OAI-PMH endpoint {url}: {exc}", status=exc.status) from None
             time.sleep(2**attempt)
             continue
-        if response.status_code == 503 and attempt < attempts - 1:
+        if response.status == 503 and attempt < attempts - 1:
             time.sleep(min(float(response.headers.get("Retry-After", 2**attempt) or 1), 30))
             continue
-        if response.status_code != 200:
-            raise IngestError(f"OAI-PMH endpoint {url} answered HTTP {response.status_code}")
+        if response.status != 200:
+            raise IngestError(f"OAI-PMH endpoint {url} answered HTTP {response.status}")
         return response.content
     raise IngestError(f"OAI-PMH endpoint {url} kept answering 503")

@@ -6,12 +6,15 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
+from verrijk import fetch
+from verrijk.config import Settings
 from verrijk.domain import JobStatus
 from verrijk.ingest.base import IngestError, Mapping, RecordInvalid, Reject, SourceItem, validate
-from verrijk.ingest.iiif import read_iiif
+from verrijk.ingest.iiif import harvest_iiif, read_iiif
 from verrijk.ingest.ldes import LdesReader
 from verrijk.ingest.oai import harvest, read_oai
 from verrijk.ingest.tabular import read_csv, read_jsonl
@@ -74,7 +77,9 @@ def sniff(name: str, head: bytes) -> str:
     """The format of an input from its name and first bytes."""
     lower = name.lower()
     if lower.startswith(("http://", "https://")):
-        return "ldes" if "ldes" in lower or "eventstream" in lower else "oai-dc"
+        if "ldes" in lower or "eventstream" in lower:
+            return "ldes"
+        return "iiif" if urlsplit(lower).path.endswith(".json") or "manifest" in lower else "oai-dc"
     for suffix, fmt in (
         (".csv", "csv"),
         (".tsv", "csv"),
@@ -96,16 +101,35 @@ def sniff(name: str, head: bytes) -> str:
     return "csv"
 
 
+def harvest_policy(settings: Settings) -> fetch.Policy:
+    """How URLs are harvested: harvest_allowed_hosts, harvest_timeout_s, harvest_max_mb."""
+    return fetch.Policy(
+        frozenset(settings.harvest_allowed_hosts),
+        "VERRIJK_HARVEST_ALLOWED_HOSTS",
+        settings.harvest_timeout_s,
+        int(settings.harvest_max_mb * 1024 * 1024),
+        {"User-Agent": "verrijk-harvester"},
+    )
+
+
 def read_items(
-    source: str, data: bytes | None, fmt: str, mapping: Mapping | None, encoding: str, state: dict
+    source: str,
+    data: bytes | None,
+    fmt: str,
+    mapping: Mapping | None,
+    encoding: str,
+    state: dict,
+    policy: fetch.Policy,
 ) -> Iterator[SourceItem]:
     name = Path(source).name if not source.startswith("http") else source
     if fmt == "oai-dc" and data is None:
-        return harvest(source)
+        return harvest(source, policy)
+    if fmt == "iiif" and data is None:
+        return harvest_iiif(source, policy)
     if fmt == "ldes":
         if data is not None:
             raise IngestError("an event stream is read from its URL, not from a file")
-        return LdesReader(source, state).items()
+        return LdesReader(source, state, policy).items()
     assert data is not None
     if fmt == "csv":
         return read_csv(data, name, mapping, encoding)
@@ -153,11 +177,13 @@ def ingest(
     batch_size: int = 500,
     progress: Callable[[int, int | None], None] | None = None,
     collection_attrs: dict | None = None,
+    settings: Settings | None = None,
 ) -> IngestReport:
     """Read one input into a collection. Each batch is one transaction; bad records are reported and skipped.
 
-    `data` is the input's bytes (read from `source` when None and `source` is a path). Nothing is written
-    when `dry_run` is set. The report lists every rejected record with location, field and reason.
+    `data` is the input's bytes (read from `source` when None and `source` is a path; harvested when it is a
+    URL, within the settings' harvest_* limits). Nothing is written when `dry_run` is set. The report lists
+    every rejected record with location, field and reason.
     """
     if data is None and fmt != "ldes":
         data = read_source(source)
@@ -166,7 +192,9 @@ def ingest(
         raise IngestError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     report = IngestReport(source=source, format=fmt, dry_run=dry_run)
     state = resume_state(repo, collection_slug, source) if fmt in STREAMED else {}
-    items: Iterable[SourceItem] = read_items(source, data, fmt, mapping, encoding, state)
+    items: Iterable[SourceItem] = read_items(
+        source, data, fmt, mapping, encoding, state, harvest_policy(settings or Settings())
+    )
     if data is not None:
         items = list(items)  # parse the whole file first: a fatal error then stops before anything is stored
     total = len(items) if isinstance(items, list) else None
