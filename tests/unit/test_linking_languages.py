@@ -4,6 +4,7 @@ French, historical spellings of Flemish names, one candidate per person, aliases
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from verrijk.enrich.text.linking import normalise
 from verrijk.enrich.text.linking.aliases import clean_aliases
@@ -11,8 +12,11 @@ from verrijk.enrich.text.linking.index import AuthorityIndex
 from verrijk.enrich.text.linking.linker import Linker
 from verrijk.enrich.text.linking.model import Entry, LinkContext
 from verrijk.enrich.text.linking.shipped import geonames_entries, vkc_creator_entries
+from verrijk.enrich.text.linking.store import stored_entries
 from verrijk.reconcile.protocol import Query
 from verrijk.reconcile.service import ReconcileService
+from verrijk.store.db import make_engine, session_factory
+from verrijk.store.tables import Authority
 
 GEONAMES = "https://sws.geonames.org/{}/"
 BERLIN, VIENNA, DUBLIN, LILLE_FR = (GEONAMES.format(i) for i in (2950159, 2761369, 2964574, 2998324))
@@ -137,3 +141,31 @@ def test_extend_proposes_what_it_returns(creators):
     rows = svc.extend(ExtendQuery(tuple(ids), (("rkd", {}),)))["rows"]
     cells = [cell for row in rows.values() for cell in row["rkd"]]
     assert cells and all(set(cell) == {"str"} for cell in cells)
+
+
+def test_authority_add_reports_the_aliases_it_drops(cli, db_url, tmp_path):
+    table = tmp_path / "makers.csv"
+    table.write_text(
+        "uri,label,alt_labels,type\n"
+        "https://example.org/rubens,Peter Paul Rubens,Rubens Peter Paul|navolger van Rubens,PER\n"
+        "https://example.org/vanaise,Gustave Vanaise,Gustaaf Vanaise|Peter Paul Rubens,PER\n"
+        "https://example.org/brugge,Brugge,Peter Paul Rubens,LOC\n",
+        encoding="utf-8",
+    )
+    r = cli("authority", "add", "makers", table)
+    assert r.exit_code == 0, r.output
+    assert "makers registered (private): 3 entries" in r.output
+    assert r.output.splitlines()[1] == (
+        "dropped 2 alternative labels that are not the entry's own: 'navolger van Rubens' of Peter Paul Rubens "
+        "(relation); 'Peter Paul Rubens' of Gustave Vanaise (another person's label)"
+    )
+    engine = make_engine(db_url)
+    with session_factory(engine)() as session:
+        makers = session.scalar(select(Authority).filter_by(name="makers"))
+        stored = {e.label: e.alt_labels for e in stored_entries(session, makers)}
+    engine.dispose()
+    assert stored == {
+        "Peter Paul Rubens": ("Rubens Peter Paul",),
+        "Gustave Vanaise": ("Gustaaf Vanaise",),
+        "Brugge": ("Peter Paul Rubens",),  # a place's names are not people's labels
+    }

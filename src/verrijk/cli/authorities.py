@@ -47,7 +47,11 @@ def authorities_add(
     out.print(f"authority {name} registered ({visibility}): {count} entries", highlight=False)
     if dropped:
         examples = "; ".join(f"{alias!r} of {label} ({why})" for label, alias, why in dropped[:5])
-        out.print(f"dropped {len(dropped)} alternative labels that name someone else: {examples}", highlight=False)
+        out.print(
+            f"dropped {len(dropped)} alternative labels that are not the entry's own: {examples}",
+            highlight=False,
+            soft_wrap=True,  # one line per report, whatever the terminal's width
+        )
     if not count:
         err.print(f"warning: {file} holds no entries", highlight=False)
 
