@@ -20,7 +20,8 @@ Gold links:
   thesaurus point (for a country: the country the point lies in), else NIL; test places the thesaurus lacks
   are left out.
 The training split also gets synthetic person mentions made from the VKC authority (CC0): name variants
-(initials, sorting forms, one OCR-like letter error) of creators, and NIL names that pair a creator's surname
+(initials, sorting forms, one OCR-like letter error, one respelling of a historical spelling or of one sound, the
+first forename in another language: Karel -> Charles) of creators, and NIL names that pair a creator's surname
 with a forename none of that surname's creators has. Because the thesaurus-derived test gold may not be
 redistributed, the set is written outside the repository (default /tmp/verrijk-linking/demo_links.jsonl).
 """
@@ -41,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from verrijk.enrich.text.linking import normalise
+from verrijk.enrich.text.linking import normalise, phonetic
 from verrijk.enrich.text.linking.evaluate import calibration, context_of, evaluate
 from verrijk.enrich.text.linking.index import AuthorityIndex, label_names
 from verrijk.enrich.text.linking.linker import FEATURES, Linker, Model, km
@@ -265,7 +266,7 @@ def _typo(word: str, rng: random.Random) -> str:
 
 def synthetic_people(vkc: AuthorityIndex, count: int = 500, seed: int = 7) -> list[dict[str, Any]]:
     """Training mentions from the VKC authority: variants of creators' names, and NIL look-alikes."""
-    rng = random.Random(seed)
+    rng, languages = random.Random(seed), random.Random(seed + 1)
     people = [e for e in vkc.entries if len(e.label.split()) >= 2]
     forenames: dict[str, set[str]] = defaultdict(set)
     for e in people:
@@ -284,9 +285,7 @@ def synthetic_people(vkc: AuthorityIndex, count: int = 500, seed: int = 7) -> li
         if long_words:
             i = rng.choice(long_words)
             variants.append(" ".join(_typo(w, rng) if j == i else w for j, w in enumerate(words)))
-        respelt = _respell(e.label, rng)
-        if respelt != e.label:
-            variants.append(respelt)
+        variants += [v for v in (_respell(e.label, rng), _other_language(e.label, languages)) if v != e.label]
         split = split_of(e.uri)
         for v in variants:
             items.append(_synthetic(v, e.uri, split))
@@ -298,8 +297,12 @@ def synthetic_people(vkc: AuthorityIndex, count: int = 500, seed: int = 7) -> li
 
 
 # historical spellings of one sound, either way round (Dijck/Dyck, Weijden/Weyden, Anthonie/Anthony, Cornelis/Kornelis)
+# and one sound (Weyden/Weiden, Matsys/Massys, Willaerts/Villaerts, Smits/Smids, Bouts/Bauts)
 RESPELLINGS = (("ij", "y"), ("y", "ij"), ("ck", "k"), ("k", "ck"), ("ae", "aa"), ("aa", "ae"), ("ph", "f"),
-               ("th", "t"), ("ie", "y"), ("c", "k"), ("oe", "u"), ("ee", "e"), ("s", "sch"))  # fmt: skip
+               ("th", "t"), ("ie", "y"), ("c", "k"), ("oe", "u"), ("ee", "e"), ("s", "sch"), ("ey", "ei"),
+               ("ts", "ss"), ("W", "V"), ("v", "f"), ("z", "s"), ("ts", "ds"), ("ou", "au"), ("ui", "uy"))  # fmt: skip
+# a forename in the other languages catalogues use (Karel/Charles/Carolus, Jan/Jean/Johannes)
+FORENAME_FORMS = {name: group.split() for group in phonetic.FORENAMES for name in group.split()}
 
 
 def _respell(name: str, rng: random.Random) -> str:
@@ -310,6 +313,13 @@ def _respell(name: str, rng: random.Random) -> str:
     a, b = rng.choice(found)
     at = rng.choice([m.start() for m in re.finditer(re.escape(a), name)])
     return name[:at] + b + name[at + len(a) :]
+
+
+def _other_language(name: str, rng: random.Random) -> str:
+    """The name with its first forename as another language writes it ("Karel Ooms" -> "Charles Ooms")."""
+    first, _, rest = name.partition(" ")
+    forms = [f for f in FORENAME_FORMS.get(normalise.fold(first), ()) if f != normalise.fold(first)]
+    return f"{rng.choice(forms).title()} {rest}" if forms and rest else name
 
 
 def _synthetic(mention: str, gold: str | None, split: str) -> dict[str, Any]:

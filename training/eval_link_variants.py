@@ -1,10 +1,11 @@
-"""Linking accuracy on spelling variants and on English/French text, against the shipped authorities.
+"""Linking accuracy on spelling variants, on English/French text and on speech-recogniser spellings, against the
+shipped authorities.
 
     python training/eval_link_variants.py --build    # (re)draw training/link_variants.jsonl from the authorities
     python training/eval_link_variants.py            # print the figures
     python training/eval_link_variants.py --write    # ... and store them in models/linking/metrics.json
 
-Two sets:
+Three sets:
 - variants: for a seeded sample of creators (VKC, CC0) and of places of 100,000 or more inhabitants (GeoNames,
   CC BY 4.0), one of the entry's own alternate labels that is a spelling variant of its preferred label (a
   different folded form, string similarity 0.6 or more: "Anthonie van Dijck" for Anthony van Dyck, "Yperen" for
@@ -14,6 +15,9 @@ Two sets:
 - exonyms: training/link_exonyms.jsonl, hand-written English and French sentences naming places the way those
   languages do ("Vienna", "Anvers", "Aix-la-Chapelle"), with no collection country; the gold is the most
   populous GeoNames place of that name in the country meant.
+- asr: training/link_asr.jsonl, 44 Flemish artists and places as a speech recogniser (Whisper) writes them from
+  Dutch speech ("Antwerpon", "Jent", "Anthony Van Dick", "Jacob Jordans", "Emiel Klaus"), in the transcript
+  sentence, with a Flemish collection's country (BE); 40 linkable, 4 people and places no authority has (NIL).
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from verrijk.folding import fold
 ROOT = Path(__file__).parents[1]
 EXONYMS = ROOT / "training" / "link_exonyms.jsonl"
 VARIANTS = ROOT / "training" / "link_variants.jsonl"
+ASR = ROOT / "training" / "link_asr.jsonl"
 METRICS = ROOT / "models" / "linking" / "metrics.json"
 PER_AUTHORITY = 300
 MIN_SIMILARITY = 60.0
@@ -101,10 +106,11 @@ def main() -> None:
     ]
     figures = {"variants": evaluate(Linker(held), items) | {"command": "python training/eval_link_variants.py"}}
     shipped = [AuthorityIndex("vkc-creators", people), AuthorityIndex("geonames", places)]
-    figures["exonyms"] = evaluate(Linker(shipped), read_mentions(EXONYMS)) | {
-        "command": "verrijk eval link --data training/link_exonyms.jsonl --split all"
-    }
-    for name in ("variants", "exonyms"):
+    for name, path in (("exonyms", EXONYMS), ("asr", ASR)):
+        figures[name] = evaluate(Linker(shipped), read_mentions(path)) | {
+            "command": f"verrijk eval link --data training/{path.name} --split all"
+        }
+    for name in ("variants", "exonyms", "asr"):
         figures[name].pop("calibration", None)
     print(json.dumps(figures, indent=1))
     if args.write:

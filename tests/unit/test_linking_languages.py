@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from verrijk.enrich.text.linking import normalise
+from verrijk.enrich.text.linking import normalise, phonetic
 from verrijk.enrich.text.linking.aliases import clean_aliases
 from verrijk.enrich.text.linking.index import AuthorityIndex
 from verrijk.enrich.text.linking.linker import Linker
@@ -65,9 +65,39 @@ def test_historical_spellings_reconcile(creators):
     svc = ReconcileService(creators, "http://test/reconcile/vkc-creators")
     answer = svc.reconcile({"dijck": Query("Anthonie van Dijck", ("PER",)), "weijden": Query("Rogier van der Weijden")})
     dijck, weijden = answer["dijck"]["result"], answer["weijden"]["result"]
-    # a variant of a variant ("Anthonie Dijck" is the authority's form): the one candidate, just short of a match
+    # a variant of a variant ("Anthonie Dijck" is the authority's form): the one candidate
     assert [c["id"] for c in dijck] == [VAN_DYCK] and dijck[0]["score"] >= 85
     assert weijden[0]["id"] == VAN_DER_WEYDEN and weijden[0]["match"]
+
+
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [
+        ("Peter Rysbraeck", "Pieter Rijsbraeck"),  # forename and historical spelling
+        ("Karel Doudelet", "Charles Doudelet"),  # the forename in another language
+        ("Carolus Ooms", "Karel Ooms"),
+        ("Camille Wauters", "Camiel Wauters"),
+        ("Quinten Metsys", "Quinten Massys"),  # ts/s, e/a
+        ("Adam Villars", "Adam Willaerts"),  # v/w, ae/a, ts/s
+        ("Jacob Jordans", "Jacob Jordaens"),  # what a speech recogniser writes
+        ("Anthony Van Dick", "Anthony van Dyck"),
+        ("Jan van Ike", "Jan van Eyck"),
+        ("Antwerpon", "Antwerpen"),
+        ("Jent", "Gent"),
+        ("Rubens, Peter Paul", "Pieter Paul Rubbens"),  # sorting form
+    ],
+)
+def test_names_that_sound_alike_share_a_phonetic_key(written, meant):
+    assert phonetic.keys(written) & phonetic.keys(meant)
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [("Emile Wauters", "Camiel Wauters"), ("Jules Brouwers", "Jeroen Brouwers"), ("Jan Thomas", "Gerard Thomas"),
+     ("Pieter Bruegel", "Pieter Brouwer"), ("Gent", "Kent")],
+)  # fmt: skip
+def test_other_names_do_not(one, other):
+    assert not phonetic.keys(one) & phonetic.keys(other)
 
 
 def test_one_person_is_one_candidate(creators):
@@ -110,6 +140,20 @@ def test_exact_big_foreign_cities_score_high_in_the_services_language(places):
     assert paris["id"] == PARIS and paris["score"] >= 80  # 11 before
     assert (ostend["id"], ostend["name"]) == (OSTEND, "Oostende")
     assert bruges["id"] == BRUGGE
+
+
+def test_exact_names_that_dwarf_their_namesakes_auto_match(places, creators):
+    """What OpenRefine auto-matches (the first candidate's match flag), both ways: an exact name of a place or
+    person that dwarfs its namesakes does; namesakes of comparable weight, and a type not asked for, do not."""
+    svc = ReconcileService(places, "http://test/reconcile/geonames")
+    queries = ("Paris", "Berlin", "Vienna", "Lille", "Valencia", "Cambridge", "Springfield")
+    answer = svc.reconcile({q: Query(q, ("LOC",)) for q in queries} | {"untyped": Query("Paris")})
+    matched = {q: a["result"][0]["id"] for q, a in answer.items() if a["result"] and a["result"][0]["match"]}
+    assert matched == {"Paris": PARIS, "Berlin": BERLIN, "Vienna": VIENNA, "Lille": LILLE_FR}
+    people = ReconcileService(creators, "http://test/reconcile/vkc-creators")
+    answer = people.reconcile({q: Query(q, ("PER",)) for q in ("Anthonie van Dijck", "Jan Brueghel", "Pieter Bruegel")})
+    matched = {q: a["result"][0]["id"] for q, a in answer.items() if a["result"] and a["result"][0]["match"]}
+    assert matched == {"Anthonie van Dijck": VAN_DYCK}
 
 
 def test_manifest_identifier_space_types_and_flyout(places, creators):

@@ -32,6 +32,11 @@ from verrijk.reconcile.protocol import (
 
 MATCH_SCORE = 0.9  # a candidate is a match from this calibrated score up ...
 MATCH_MARGIN = 0.1  # ... when the runner-up is at least this far behind
+# A query that gives a type and names a candidate exactly (its label or an alternative label) leaves one question:
+# which of the namesakes. The candidate holding this share of their importance (population, fame) answers it,
+# from this score up ("Paris" in a column of places: Paris, France, not Paris, Texas).
+DOMINANT_SHARE = 0.9
+DOMINANT_SCORE = 0.5
 PROPERTY_AGREES = 0.5  # a matching property closes half the gap to 1
 PROPERTY_DISAGREES = 0.6  # a contradicting one keeps 60 % of the score
 SUGGEST_LIMIT = 10
@@ -122,7 +127,7 @@ class ReconcileService:
 
     def _result(self, query: Query) -> list[dict[str, Any]]:
         ranked = sorted(self._candidates(query), key=lambda s: (-s.score, s.entry.label, s.entry.uri))[: query.limit]
-        confident = bool(ranked) and ranked[0].score >= MATCH_SCORE
+        confident = bool(ranked) and (ranked[0].score >= MATCH_SCORE or _dominant(ranked[0], query))
         clear = len(ranked) < 2 or ranked[0].score - ranked[1].score >= MATCH_MARGIN
         return [
             {
@@ -279,6 +284,17 @@ class ReconcileService:
         if isinstance(limit, str) and limit.isdigit():  # OpenRefine sends settings from HTML inputs as strings
             limit = int(limit)
         return rendered[:limit] if isinstance(limit, int) and not isinstance(limit, bool) and limit > 0 else rendered
+
+
+def _dominant(s: _Scored, query: Query) -> bool:
+    """An exact name of an entry of the type asked for that dwarfs its namesakes, no property disagreeing."""
+    return (
+        bool(query.types and set(query.types) & set(s.entry.types))
+        and s.features.get("exact") == 1.0
+        and s.features.get("share", 0.0) >= DOMINANT_SHARE
+        and s.score >= DOMINANT_SCORE
+        and all(v is not False for k, v in s.features.items() if k.startswith("property:"))
+    )
 
 
 def _feature(value: Any) -> bool:

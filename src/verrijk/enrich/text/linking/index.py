@@ -1,5 +1,6 @@
 """An in-memory alias index over one authority: exact and variant keys in a dict, fuzzy matching for OCR errors
-over a small block of keys that share the mention's first or last three letters, prefix completion by bisection.
+over a small block of keys that share the mention's first or last three letters, phonetic keys (phonetic.py) for
+names spelt as they sound, prefix completion by bisection.
 """
 
 from __future__ import annotations
@@ -8,12 +9,12 @@ import bisect
 import math
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from rapidfuzz import fuzz, process
 
-from verrijk.enrich.text.linking import normalise
+from verrijk.enrich.text.linking import normalise, phonetic
 from verrijk.enrich.text.linking.model import Candidate, Entry, LinkContext
 from verrijk.enrich.text.linking.normalise import EXACT, FUZZY, INITIALS, VARIANT
 from verrijk.folding import fold
@@ -39,6 +40,7 @@ class Match:
     similarity: float
     key: str
     label: bool = False  # the key is one of the preferred label's
+    sounds: bool = False  # the mention and the entry share a phonetic key
 
 
 def is_person(entry: Entry) -> bool:
@@ -75,18 +77,24 @@ class AuthorityIndex:
         self._lookups: dict[tuple[str, bool, bool], tuple[Match, ...]] = {}
         self.priors = [prior(e) for e in self.entries]
         self._keys: dict[str, list[int]] = {}
+        self._sounds: dict[str, list[int]] = {}  # phonetic key -> entries
         keys_of = _KeyMemo()
         for i, entry in enumerate(self.entries):
             person = is_person(entry)
             seen: dict[str, int] = {}
+            sounds: set[str] = set()
             labels = label_names(entry)
             for name in entry.names():
                 for key, level in keys_of(name, person).items():
                     code = level | (_LABEL if name in labels else 0)
                     if key not in seen or seen[key] & _LEVEL > level:
                         seen[key] = code
+                if person or name in labels:  # a place's other names are too many to sound out
+                    sounds |= keys_of.sounds(name, person)
             for key, code in seen.items():
                 self._keys.setdefault(key, []).append(i << _LEVEL_BITS | code)
+            for key in sounds:
+                self._sounds.setdefault(key, []).append(i)
         exact = [k for k, codes in self._keys.items() if any(c & _LEVEL <= VARIANT for c in codes)]
         self._sorted = sorted(exact)
         self._labels = [k for k in self._sorted if any(c & _LABEL for c in self._keys[k])]
@@ -140,12 +148,31 @@ class AuthorityIndex:
                 i, level = code >> _LEVEL_BITS, max(qlevel, code & _LEVEL)
                 if (person or level < INITIALS) and (i not in found or found[i].level > level):
                     found[i] = Match(i, level, 1.0 if level == EXACT else 0.0, key, bool(code & _LABEL))
+        sounding = {i for key in phonetic.keys(mention, person) for i in self._sounds.get(key, ())}
         if fuzzy and not any(m.level <= VARIANT for m in found.values()):
             for m in self._fuzzy(fold(normalise.strip_qualifiers(mention))):
                 if m.index not in found or found[m.index].level > FUZZY:
                     found[m.index] = m
+            # names spelt as they sound: a candidate-generation channel the model weighs, not a rewrite
+            for i in sounding - found.keys():
+                entry = self.entries[i]
+                if person or not is_person(entry):
+                    found[i] = self._nearest_name(i, mention)
         matches = sorted(found.values(), key=lambda m: (m.level, -self.priors[m.index]))[:MAX_MATCHES]
-        return [m if m.similarity else _with_similarity(m, mention) for m in matches]
+        return [
+            replace(m, sounds=m.index in sounding)
+            if m.similarity
+            else _with_similarity(m, mention, m.index in sounding)
+            for m in matches
+        ]
+
+    def _nearest_name(self, i: int, mention: str) -> Match:
+        """A fuzzy match of entry i through its name most like the mention."""
+        folded = fold(mention)
+        names = [fold(n) for n in self.entries[i].names()]
+        scores = [fuzz.ratio(folded, n) / 100 for n in names]
+        best = max(range(len(names)), key=scores.__getitem__)
+        return Match(i, FUZZY, scores[best], names[best], self.entries[i].label == self.entries[i].names()[best])
 
     def _fuzzy(self, folded: str) -> list[Match]:
         if len(folded) < FUZZY_MIN_LENGTH:
@@ -227,10 +254,10 @@ class AuthorityIndex:
         return not wanted or not types or bool(wanted.intersection(types))
 
 
-def _with_similarity(match: Match, mention: str) -> Match:
+def _with_similarity(match: Match, mention: str, sounds: bool) -> Match:
     """Variant matches get the string similarity of the mention's folded form and the key they met at."""
     similarity = fuzz.ratio(fold(mention), match.key) / 100
-    return Match(match.index, match.level, similarity, match.key, match.label)
+    return Match(match.index, match.level, similarity, match.key, match.label, sounds)
 
 
 class _KeyMemo:
@@ -238,9 +265,16 @@ class _KeyMemo:
 
     def __init__(self) -> None:
         self._memo: dict[tuple[str, bool], dict[str, int]] = {}
+        self._sounds: dict[tuple[str, bool], set[str]] = {}
 
     def __call__(self, name: str, person: bool) -> dict[str, int]:
         found = self._memo.get((name, person))
         if found is None:
             found = self._memo[(name, person)] = normalise.keys(name, person)
+        return found
+
+    def sounds(self, name: str, person: bool) -> set[str]:
+        found = self._sounds.get((name, person))
+        if found is None:
+            found = self._sounds[(name, person)] = phonetic.keys(name, person)
         return found

@@ -35,6 +35,7 @@ FEATURES = (
     "initials",
     "surname",
     "fuzzy",
+    "phonetic",
     "similarity",
     "is_label",
     "type",
@@ -190,6 +191,7 @@ def features(
         "initials": float(match.level == INITIALS),
         "surname": float(match.level == SURNAME),
         "fuzzy": float(match.level == FUZZY),
+        "phonetic": float(match.sounds),
         "similarity": match.similarity,
         "is_label": float(match.label),
         # +1 the mention's type is one of the entry's, -1 it is not, 0 when either is unknown

@@ -38,12 +38,8 @@ _SAINT = {"st": "sint", "ste": "sint", "saint": "sint", "sainte": "sint", "sankt
 
 # Dutch and French historical spellings, applied in order to a folded name: each rule maps variants that writers
 # of the 16th-19th centuries used for one sound onto one spelling. Not a pronunciation: a key to meet at.
+_LITERAL_SPELLINGS = (("ij", "y"), ("sch", "s"), ("ph", "f"), ("th", "t"), ("gh", "g"))  # str.replace is faster
 _SPELLINGS = (
-    (re.compile(r"ij"), "y"),
-    (re.compile(r"sch"), "s"),
-    (re.compile(r"ph"), "f"),
-    (re.compile(r"th"), "t"),
-    (re.compile(r"gh"), "g"),
     (re.compile(r"dt\b"), "t"),
     (re.compile(r"ck|c(?![eih])|q"), "k"),
     (re.compile(r"ae|aa"), "a"),
@@ -57,6 +53,8 @@ def historic(folded: str) -> str:
     """A folded name with Dutch/French historical spelling variants folded too: "weijden" and "weyden" ->
     "weyden", "dijck"/"dyck"/"dyk" -> "dyk", "anthonie"/"anthony" -> "antony"; "ij" stays apart from "i"
     ("Parijs" is not "Paris")."""
+    for written, replacement in _LITERAL_SPELLINGS:
+        folded = folded.replace(written, replacement)
     for pattern, replacement in _SPELLINGS:
         folded = pattern.sub(replacement, folded)
     return folded
@@ -97,7 +95,7 @@ def _canonical_epithet(folded: str) -> str:
     return _EPITHET.sub(lambda m: " " + EPITHETS[m.group(1)], folded).strip()
 
 
-def _without_epithet(folded: str) -> str:
+def without_epithet(folded: str) -> str:
     bare = _EPITHET.sub(" ", folded)
     if len(bare.split()) > 1:
         bare = _ORDINAL.sub("", bare)
@@ -132,7 +130,7 @@ def keys(name: str, person: bool = True) -> dict[str, int]:
     for form in forms:
         add(_saint(_canonical_epithet(form)), EXACT)
         add(form, EXACT)
-        bare = _without_epithet(form)
+        bare = without_epithet(form)
         add(bare, VARIANT)
         without_particles = " ".join(w for w in bare.split() if w not in PARTICLES)
         add(without_particles, VARIANT)
@@ -140,7 +138,7 @@ def keys(name: str, person: bool = True) -> dict[str, int]:
             add(historic(bare), VARIANT)
             add(historic(without_particles), VARIANT)
     if person and forms:
-        bare = _without_epithet(forms[-1])
+        bare = without_epithet(forms[-1])
         words = [w for w in bare.split() if w not in PARTICLES]
         if len(words) >= 2 and not any(w.isdigit() for w in words):
             add(" ".join([w[0] for w in words[:-1]] + [words[-1]]), INITIALS)
