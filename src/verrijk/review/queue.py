@@ -69,12 +69,15 @@ def bulk_decide(
     min_score: float | None = None,
     enricher: str | None = None,
 ) -> tuple[list[int], list[int]]:
-    """One decision for many suggestions: those among ids scoring at least min_score and made by the enricher
-    (when given). Returns the ids decided and the decision ids."""
+    """One decision for many suggestions, in one transaction: those among ids scoring at least min_score, made by
+    the enricher (when given) and not in that status already, so a bulk cut short (a crash rolls all of it back)
+    or sent twice can be sent again to completion. Returns the ids decided and the decision ids."""
     chosen = [
         s
         for s in (repo.suggestion(i) for i in ids)
-        if (min_score is None or s.score >= min_score) and (enricher is None or s.enricher == enricher)
+        if (min_score is None or s.score >= min_score)
+        and (enricher is None or s.enricher == enricher)
+        and s.status != status
     ]
     items = [{"id": s.id, "status": status, "reason": "bulk"} for s in chosen]
     return [s.id for s in chosen], decide(repo, user_id, items)
