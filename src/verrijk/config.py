@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     media_allowed_hosts: list[str] = []  # hosts read even when they resolve to private or loopback addresses
     media_dirs: list[Path] = []  # local folders whose files records may name as media; none by default
     media_iiif_size: int = 1600  # longest side asked of an IIIF Image API service
+    clip_dir: Path | None = None  # a CLIP model exported to ONNX, for image.clip (docs/media.md); none by default
     # harvesting from a URL: OAI-PMH, LDES, IIIF (ingest/, through verrijk.fetch)
     harvest_allowed_hosts: list[str] = []  # hosts harvested even when they resolve to private or loopback addresses
     harvest_timeout_s: float = 60.0  # per HTTP request of a harvest

@@ -269,6 +269,19 @@ BUILTIN: tuple[EnricherSpec, ...] = (
         reads_protected_content=True,
     ),
     EnricherSpec(
+        name="image.clip",
+        factory="verrijk.enrich.image.clip:create",
+        accepts=_IMAGE,
+        description="Zero-shot heritage terms (nl/fr/en) with a CLIP model supplied as ONNX in VERRIJK_CLIP_DIR.",
+        version="image.clip-1",
+        params={
+            "threshold": Param(float, 0.2, "least zero-shot probability of a term to suggest it", 0, 1),
+            "top_k": Param(int, 5, "most terms suggested per image", 1, 20),
+        },
+        card="image.clip",
+        reads_protected_content=True,
+    ),
+    EnricherSpec(
         name="image.exif",
         factory="verrijk.enrich.image.exif:create",
         accepts=_IMAGE,

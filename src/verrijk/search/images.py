@@ -2,7 +2,8 @@
 
 ConSE (Norouzi et al., 2014, "Zero-shot learning by convex combination of semantic embeddings"): an image's
 vector is its classifier's top labels' text embeddings, weighted by their probabilities. Here the labels are what
-image.objects suggested for a record's images and nobody rejected: ImageNet classes (English names) and heritage
+image.objects (and image.clip, when a CLIP model is configured) suggested for a record's images and nobody
+rejected: ImageNet classes (English names) and heritage
 terms (Dutch, French and English names, from each suggestion's `extra.names`). A label's vector is the mean of
 its names' embeddings by the search embedder (USE-m3, multilingual), the record's vector the score-weighted sum,
 normalised. A query in Dutch, French or English embedded by the same embedder lands near photos of what it
@@ -18,7 +19,7 @@ import numpy as np
 
 from verrijk.search.embed import Embedder, EmbeddingCache
 
-TAGGER = "image.objects"
+TAGGERS = ("image.objects", "image.clip")  # enrichers whose tags carry nl/fr/en names in extra.names
 MIN_QUERY_SCORE = 0.5  # an image whose vector is less like the query than this is no hit (models/image.objects)
 
 

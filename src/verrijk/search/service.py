@@ -15,7 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from verrijk.records import index_text
 from verrijk.search.embed import Embedder, EmbeddingCache, Progress, load_embedder, text_key
 from verrijk.search.hybrid import reciprocal_rank_fusion
-from verrijk.search.images import MIN_QUERY_SCORE, TAGGER, conse_vectors
+from verrijk.search.images import MIN_QUERY_SCORE, TAGGERS, conse_vectors
 from verrijk.search.lexical import LexicalIndex, query_terms
 from verrijk.search.query import LIST_FIELDS, SearchRequest, encode_cursor
 from verrijk.search.vector import VectorIndex
@@ -35,7 +35,7 @@ class SearchSettings(BaseSettings):
     exact_below: int = 50_000
     semantic_depth: int = 1000
     embed_inline_max: int = 256  # a search that finds more new texts embeds them in the background
-    # a search looks whether image.objects' labels changed at most this often (a count over the suggestions)
+    # a search looks whether the image taggers' labels changed at most this often (a count over the suggestions)
     images_recheck_s: float = 10.0
 
 
@@ -201,12 +201,12 @@ class SearchService:
             return report
 
     def _sync_images(self, repo: Repo, index: OrgIndex) -> bool:
-        """Remake the image vectors when the image tagger's labels changed; True when they did."""
-        stamp = repo.image_labels_stamp(TAGGER)
+        """Remake the image vectors when the image taggers' labels changed; True when they did."""
+        stamp = repo.image_labels_stamp(TAGGERS)
         index.images_checked = time.monotonic()
         if stamp == index.images_stamp:
             return False
-        ids, vectors, keys = conse_vectors(index.embedder, index.cache, repo.image_labels(TAGGER))
+        ids, vectors, keys = conse_vectors(index.embedder, index.cache, repo.image_labels(TAGGERS))
         index.images = VectorIndex(index.embedder.dim, self.settings.index_kind, self.settings.exact_below)
         index.images.upsert(ids, vectors)
         index.images_stamp, index.image_keys = stamp, set(keys)

@@ -3,7 +3,7 @@ an image tagger suggested, per record (what search turns into image vectors)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import func, select
@@ -46,24 +46,24 @@ class MediaHashes(Scoped):
         )
         return [tuple(row) for row in self.session.execute(stmt)]
 
-    def _image_labels_where(self, enricher: str) -> tuple:
+    def _image_labels_where(self, enrichers: Sequence[str]) -> tuple:
         return (
             Suggestion.organisation_id == self.org_id,
-            Suggestion.enricher == enricher,
+            Suggestion.enricher.in_(enrichers),
             Suggestion.status != SuggestionStatus.rejected,
         )
 
-    def image_labels(self, enricher: str) -> dict[int, list[tuple[float, dict[str, Any]]]]:
-        """(score, extra) of every suggestion an image tagger made that was not rejected, per record id."""
+    def image_labels(self, enrichers: Sequence[str]) -> dict[int, list[tuple[float, dict[str, Any]]]]:
+        """(score, extra) of every suggestion the image taggers made that was not rejected, per record id."""
         found: dict[int, list[tuple[float, dict[str, Any]]]] = {}
         stmt = select(Suggestion.record_id, Suggestion.score, Suggestion.extra)
         for record_id, score, extra in self.session.execute(
-            stmt.where(*self._image_labels_where(enricher)).order_by(Suggestion.id)
+            stmt.where(*self._image_labels_where(enrichers)).order_by(Suggestion.id)
         ):
             found.setdefault(record_id, []).append((score, extra or {}))
         return found
 
-    def image_labels_stamp(self, enricher: str) -> str:
-        """Changes whenever the tagger suggests more or a suggestion of it is rejected (or un-rejected)."""
-        stmt = select(func.count(Suggestion.id), func.max(Suggestion.id)).where(*self._image_labels_where(enricher))
+    def image_labels_stamp(self, enrichers: Sequence[str]) -> str:
+        """Changes whenever the taggers suggest more or a suggestion of theirs is rejected (or un-rejected)."""
+        stmt = select(func.count(Suggestion.id), func.max(Suggestion.id)).where(*self._image_labels_where(enrichers))
         return "|".join(map(str, self.session.execute(stmt).one()))
