@@ -18,7 +18,7 @@ from verrijk.ingest.service import ingest
 from verrijk.learning import subjects
 from verrijk.learning.examples import Example, is_held_out
 from verrijk.learning.simulate import examples_of, review_suggestions
-from verrijk.learning.train import learn, trainers
+from verrijk.learning.train import learn, subjects_trainer
 from verrijk.store.db import make_engine, session_factory
 from verrijk.store.repo import RecordFilter, Repo, Scope
 from verrijk.store.tables import Decision, Organisation, Suggestion
@@ -42,7 +42,7 @@ def reviewed(model) -> list[Example]:
 
 def test_a_version_trained_on_corrections_scores_higher_on_records_it_did_not_see(reviewed, tmp_path):
     settings = Settings(data_dir=tmp_path)
-    entry = learn(trainers()["subjects"], reviewed, settings)
+    entry = learn(subjects_trainer(), reviewed, settings)
     before, after = entry["compared_with"]["metrics"], entry["metrics"]
     assert entry["status"] == "active" and entry["version"] == "subjects-t1"
     assert after["decisions"] == before["decisions"] == sum(is_held_out(e.record) for e in reviewed)
@@ -66,7 +66,7 @@ def test_a_worse_candidate_is_recorded_and_refused(reviewed, tmp_path):
     """Decisions recorded the wrong way round on the records trained on: the candidate learns nonsense."""
     settings = Settings(data_dir=tmp_path)
     flipped = [e if is_held_out(e.record) else replace(e, right=not e.right) for e in reviewed]
-    entry = learn(trainers()["subjects"], flipped, settings)
+    entry = learn(subjects_trainer(), flipped, settings)
     assert entry["status"] == "rejected" and entry["metrics"]["f1"] < entry["compared_with"]["metrics"]["f1"]
     registry = get_model(settings.models_dir, "subjects", settings.trained_dir)
     assert registry.active == "1"  # the shipped version still serves
@@ -121,3 +121,51 @@ def test_cli_trains_from_the_organisations_decisions_and_reports(cli, db_url, mo
     assert evaluated.exit_code == 0, evaluated.output
     assert json.loads(evaluated.output[: evaluated.output.rindex("}") + 1])["f1@5"] > 0.5
     assert {p.name for p in report.iterdir()} >= {"index.html", "acceptance.png", "precision-recall.png"}
+
+
+SURNAMES = ["Aalbers", "Bakhuizen", "Coster", "Dekker", "Everdingen", "Flinck", "Goltzius", "Hals", "Israels",
+            "Jordaens", "Kessel", "Lairesse", "Maes", "Neer", "Ostade", "Post", "Quast", "Ruisdael", "Saenredam",
+            "Terborch", "Uyl", "Velde", "Weenix", "Ykens", "Zeeman", "Backer", "Cuyp", "Dou", "Eeckhout"]  # fmt: skip
+SHARED = 6  # the first six surnames belong to two people each
+
+
+def test_the_linker_learns_that_this_catalogue_names_makers_by_surname(tmp_path, monkeypatch):
+    """The shipped linker leaves a surname alone below its NIL threshold; this organisation's reviewers accept
+    such links where one person bears the surname and reject them where two do. The version trained on two
+    thirds of the records links the held-out surnames as the reviewers would, and serves once activated."""
+    from verrijk.enrich.text.linking.index import AuthorityIndex
+    from verrijk.enrich.text.linking.linker import Model
+    from verrijk.enrich.text.linking.model import Entry, LinkContext
+    from verrijk.learning import linking
+    from verrijk.learning.train import link_trainer
+
+    firsts = ["Jan", "Pieter", "Cornelis", "Hendrik", "Willem", "Maria", "Anna", "Johannes", "Gerrit", "Dirk"]
+    people = [
+        Entry(f"https://example.org/p/{i}", f"{firsts[i % 10]} {s}", (), ("PER",)) for i, s in enumerate(SURNAMES)
+    ]
+    people += [Entry(f"https://example.org/q/{i}", f"{firsts[(i + 3) % 10]} {s}", (), ("PER",))
+               for i, s in enumerate(SURNAMES[:SHARED])]  # fmt: skip
+    index = AuthorityIndex("people", people)
+    settings = Settings(data_dir=tmp_path)
+    shipped = linking.loader([index])(settings.models_dir / "linking")
+    decided = []
+    for record, (i, surname) in enumerate(list(enumerate(SURNAMES)) * 3):
+        text = f"Studie naar {surname}, blad {record}"
+        top = shipped.candidates(surname, "PER", LinkContext(text=text))[0]
+        assert top.score < shipped.model.threshold  # not linked today
+        start = text.index(surname)
+        right = i >= SHARED and top.entry.uri.endswith(f"/p/{i}")
+        decided.append(
+            Example(record, "link", text, start, start + len(surname), "PER", "", top.entry.uri, "ner", right)
+        )
+
+    entry = learn(link_trainer([index]), decided, settings)
+    assert entry["status"] == "active" and entry["version"] == "linking-t1"
+    assert entry["compared_with"]["metrics"]["f1"] == 0.0 and entry["metrics"]["f1"] >= 0.9
+    registry = get_model(settings.models_dir, "linking", settings.trained_dir)
+    assert registry.active == "linking-t1" and [v.version for v in registry.versions] == ["1", "2", "linking-t1"]
+
+    monkeypatch.setenv("VERRIJK_DATA_DIR", str(tmp_path))
+    served = Model.load()  # what a new process's linker loads
+    assert served.weights["surname"] > shipped.model.weights["surname"]
+    assert served.threshold == shipped.model.threshold

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from verrijk.config import Settings
-from verrijk.errors import BadInput
+from verrijk.enrich.text.linking.index import AuthorityIndex
+from verrijk.errors import BadInput, UnknownAuthority
 from verrijk.learning.examples import Example, agreement, decision_examples, split
 from verrijk.learning.registry import next_version, register, version_folder
 from verrijk.store.repo import Repo
@@ -36,23 +37,56 @@ class Trainer:
     save: Callable[[Any, Path, Path], None]  # (model, version folder, the current version's folder)
 
 
-def trainers() -> dict[str, Trainer]:
+def subjects_trainer() -> Trainer:
     from verrijk.learning import subjects
 
-    return {
-        "subjects": Trainer(
-            "subjects",
-            "subjects",
-            "subject",
-            "subjects.demo decisions: neighbour memory updated, logistic regression fine-tuned (60 Adam steps with "
-            "replay), ensemble threshold retuned",
-            subjects.current,
-            subjects.load,
-            subjects.fit,
-            subjects.predictions,
-            subjects.save,
-        ),
-    }
+    return Trainer(
+        "subjects",
+        "subjects",
+        "subject",
+        "subjects.demo decisions: neighbour memory updated, logistic regression fine-tuned (60 Adam steps with "
+        "replay), ensemble threshold retuned",
+        subjects.current,
+        subjects.load,
+        subjects.fit,
+        subjects.predictions,
+        subjects.save,
+    )
+
+
+def link_trainer(indexes: Sequence[AuthorityIndex]) -> Trainer:
+    from verrijk.learning import linking
+
+    return Trainer(
+        "link",
+        "linking",
+        "link",
+        "link decisions: logistic weights fine-tuned from the current ones (300 Adam steps, L2 pull towards them), "
+        f"candidates from {', '.join(i.name for i in indexes)}",
+        linking.current,
+        linking.loader(indexes),
+        linking.fit,
+        linking.predictions,
+        linking.save,
+    )
+
+
+def _link_indexes(repo: Repo, settings: Settings) -> list[AuthorityIndex]:
+    """The organisation's readable authorities among those the deployment links to."""
+    from verrijk.enrich.text.linking.store import open_index
+
+    indexes = []
+    for name in settings.link_authorities:
+        try:
+            indexes.append(open_index(repo.session, repo.org_id, name))
+        except UnknownAuthority:
+            continue
+    if not indexes:
+        raise BadInput(f"none of the authorities {settings.link_authorities} is loaded (verrijk authority add)")
+    return indexes
+
+
+NAMES = ("subjects", "link")
 
 
 def learn(
@@ -99,8 +133,7 @@ def learn(
 
 def train_from_decisions(repo: Repo, settings: Settings, name: str, progress: Progress = lambda _: None) -> dict:
     """Train a new version of a model (subjects, link, ner) from the organisation's review decisions."""
-    found = trainers()
-    if name not in found:
-        raise BadInput(f"no trainer {name!r}; one of {', '.join(found)}")
-    trainer = found[name]
+    if name not in NAMES:
+        raise BadInput(f"no trainer {name!r}; one of {', '.join(NAMES)}")
+    trainer = subjects_trainer() if name == "subjects" else link_trainer(_link_indexes(repo, settings))
     return learn(trainer, decision_examples(repo, trainer.kind), settings, progress)

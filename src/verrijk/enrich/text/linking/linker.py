@@ -66,11 +66,15 @@ class Model:
 
     @classmethod
     def load(cls, path: Path | None = None) -> Model:
-        """The fitted model (models/linking/model.json under the models directory); fixed weights without one."""
+        """The fitted model: the active version trained from decisions (`verrijk train link`), else
+        models/linking/model.json under the models directory; fixed weights without one."""
         if path is None:
             from verrijk.config import Settings
+            from verrijk.enrich.models import active_trained
 
-            path = Settings().models_dir / "linking" / "model.json"
+            settings = Settings()
+            trained = active_trained(settings.trained_dir, "linking")
+            path = (trained[1] if trained else settings.models_dir / "linking") / "model.json"
         if not path.is_file():
             return cls(DEFAULT_WEIGHTS)
         data = json.loads(path.read_text(encoding="utf-8"))
