@@ -17,6 +17,7 @@ app = typer.Typer(help="Train model versions from review decisions.", no_args_is
 HELP = {
     "subjects": "subjects.demo: neighbour memory, fine-tuned logistic regression, ensemble threshold",
     "link": "entity linking: logistic weights fine-tuned from the current ones (calibration and threshold kept)",
+    "ner": "the Dutch spaCy NER model (VERRIJK_NER_MODELS nl) fine-tuned a few passes on the judged sentences",
 }
 
 

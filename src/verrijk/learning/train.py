@@ -86,7 +86,24 @@ def _link_indexes(repo: Repo, settings: Settings) -> list[AuthorityIndex]:
     return indexes
 
 
-NAMES = ("subjects", "link")
+def ner_trainer(settings: Settings) -> Trainer:
+    from verrijk.learning import ner
+
+    return Trainer(
+        "ner",
+        ner.registry_name(settings),
+        "entity",
+        f"entity decisions: the spaCy pipeline fine-tuned {ner.PASSES} passes on the judged sentences (partial "
+        "annotation: judged spans only)",
+        ner.current,
+        ner.load,
+        ner.fit,
+        ner.predictions,
+        ner.save,
+    )
+
+
+NAMES = ("subjects", "link", "ner")
 
 
 def learn(
@@ -103,11 +120,11 @@ def learn(
     progress(f"{trainer.registry}: current version {current_version}; {len(train)} decisions to train on, "
              f"{len(held_out)} held out")  # fmt: skip
     model = trainer.load(source)
+    current_metrics = agreement(held_out, partial(trainer.predicts, model))  # first: a trainer may fit in place
     started = time.perf_counter()
     candidate = trainer.fit(model, train, progress)
     seconds = round(time.perf_counter() - started, 2)
     progress(f"{trainer.registry}: trained in {seconds} s; scoring both versions on the held-out decisions")
-    current_metrics = agreement(held_out, partial(trainer.predicts, model))
     metrics = agreement(held_out, partial(trainer.predicts, candidate))
     version = next_version(settings.trained_dir, trainer.registry)
     trainer.save(candidate, version_folder(settings.trained_dir, trainer.registry, version), source)
@@ -135,5 +152,10 @@ def train_from_decisions(repo: Repo, settings: Settings, name: str, progress: Pr
     """Train a new version of a model (subjects, link, ner) from the organisation's review decisions."""
     if name not in NAMES:
         raise BadInput(f"no trainer {name!r}; one of {', '.join(NAMES)}")
-    trainer = subjects_trainer() if name == "subjects" else link_trainer(_link_indexes(repo, settings))
+    if name == "subjects":
+        trainer = subjects_trainer()
+    elif name == "link":
+        trainer = link_trainer(_link_indexes(repo, settings))
+    else:
+        trainer = ner_trainer(settings)
     return learn(trainer, decision_examples(repo, trainer.kind), settings, progress)

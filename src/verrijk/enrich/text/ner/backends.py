@@ -17,6 +17,8 @@ from typing import Protocol
 
 import numpy as np
 
+from verrijk.config import Settings
+from verrijk.enrich.models import active_trained
 from verrijk.errors import ModelError  # noqa: F401  (raised here; importers may take it from this module)
 from verrijk.logs import log_duration
 
@@ -208,10 +210,13 @@ def spans_from_tags(
 
 
 def load_recogniser(spec: str, models_dir: Path) -> Recogniser:
-    """A configured model: a directory (relative to models_dir or absolute; ONNX when it holds model.onnx) or the
-    name of an installed spaCy package."""
+    """A configured model: a directory (relative to models_dir, or its active version trained from decisions; or
+    absolute; ONNX when it holds model.onnx) or the name of an installed spaCy package."""
     started = time.perf_counter()
     path = Path(spec) if Path(spec).is_absolute() else models_dir / spec
+    trained = None if Path(spec).is_absolute() else active_trained(Settings().trained_dir, spec)
+    if trained:  # a version trained from review decisions (verrijk train ner) is active
+        path = trained[1]
     if path.is_dir():
         recogniser = OnnxTokenClassifier(path) if (path / "model.onnx").exists() else SpacyRecogniser(path)
     else:
