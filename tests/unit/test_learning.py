@@ -163,7 +163,11 @@ def test_the_linker_learns_that_this_catalogue_names_makers_by_surname(tmp_path,
     assert entry["status"] == "active" and entry["version"] == "linking-t1"
     assert entry["compared_with"]["metrics"]["f1"] == 0.0 and entry["metrics"]["f1"] >= 0.9
     registry = get_model(settings.models_dir, "linking", settings.trained_dir)
-    assert registry.active == "linking-t1" and [v.version for v in registry.versions] == ["1", "2", "linking-t1"]
+    shipped_versions = [v.version for v in get_model(settings.models_dir, "linking").versions]
+    assert registry.active == "linking-t1" and [v.version for v in registry.versions] == [
+        *shipped_versions,
+        "linking-t1",
+    ]
 
     monkeypatch.setenv("VERRIJK_DATA_DIR", str(tmp_path))
     served = Model.load()  # what a new process's linker loads
