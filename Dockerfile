@@ -15,7 +15,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends postgresql-clie
 COPY pyproject.toml README.md ./
 COPY src ./src
 COPY models ./models
-RUN pip install '.[postgres]' && useradd --system --home /data verrijk && mkdir -p /data && chown verrijk /data
+RUN pip install '.[postgres,audio]' && useradd --system --home /data verrijk && mkdir -p /data && chown verrijk /data
 USER verrijk
 VOLUME ["/data"]
 EXPOSE 8000

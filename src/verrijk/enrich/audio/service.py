@@ -1,0 +1,65 @@
+"""One recording enriched on the fly (POST /enrich/media): decode it within the caps, cut it into segments, and
+run the audio enrichers the caller names (or the organisation's); nothing is stored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from verrijk.config import Settings
+from verrijk.enrich.audio.base import AudioEnricher
+from verrijk.enrich.audio.decode import open_audio
+from verrijk.enrich.audio.segments import Segment, SegmentEnricher, segment
+from verrijk.enrich.audio.transcript import TranscriptEnricher, entity_proposals
+from verrijk.enrich.audio.whisper import Transcript
+from verrijk.enrich.base import Proposal
+from verrijk.enrich.config import build, job_plan, organisation_config
+from verrijk.enrich.media import Medium
+from verrijk.enrich.registry import REGISTRY
+from verrijk.errors import Invalid
+from verrijk.store.repo import Repo
+
+DEFAULT_ENRICHERS = ("audio.segments", "audio.transcript")
+
+
+@dataclass
+class AudioAnalysis:
+    medium: Medium
+    duration: float
+    segments: list[Segment]
+    transcript: Transcript | None
+    entities: list[Proposal]  # links and NIL entities of the transcript, each timed by its words
+
+
+def audio_enrichers(repo: Repo, settings: Settings, names: list[str] | None) -> list[AudioEnricher]:
+    """The named enrichers (each must read audio), else the organisation's enabled audio enrichers, else
+    DEFAULT_ENRICHERS; built with the organisation's parameters."""
+    if not names:
+        enabled = [n for n in organisation_config(repo, settings).enabled if "audio" in REGISTRY.get(n).accepts]
+        names = enabled or list(DEFAULT_ENRICHERS)
+    for name in names:
+        if "audio" not in REGISTRY.get(name).accepts:
+            raise Invalid(f"enricher {name!r} does not read audio")
+    enrichers = build(repo, settings, job_plan(repo, settings, names))
+    for enricher in enrichers:
+        if not isinstance(enricher, AudioEnricher):
+            raise Invalid(f"enricher {enricher.name!r} reads audio only from a record's media, not from one upload")
+    return enrichers
+
+
+def analyse(
+    repo: Repo, settings: Settings, medium: Medium, names: list[str] | None = None, language: str | None = None
+) -> AudioAnalysis:
+    """Enrich one recording (or a video's sound): its segments always (they decide what is transcribed), its
+    transcript and the transcript's entities when audio.transcript is asked for. `language` is the spoken
+    language when the caller knows it."""
+    enrichers = audio_enrichers(repo, settings, names)
+    audio = open_audio(medium, settings)
+    segmenter = next((e for e in enrichers if isinstance(e, SegmentEnricher)), None)
+    segments = segment(audio, segmenter.silence_db, segmenter.min_segment) if segmenter else segment(audio)
+    transcript, entities = None, []
+    for enricher in enrichers:
+        if isinstance(enricher, TranscriptEnricher):
+            transcript = enricher.transcribe(audio, language, segments)
+            if enricher.analyser is not None:
+                entities = entity_proposals(transcript, enricher.analyser, enricher.context)
+    return AudioAnalysis(medium, round(audio.duration, 3), segments, transcript, entities)

@@ -1,0 +1,147 @@
+"""audio.transcript: what is said in a recording, phrase by phrase with word timestamps and the detected language,
+then through the text pipeline (NER and linking) with each entity placed at the time of the words it came from.
+
+Only the speech (and singing) that audio.segments finds is handed to Whisper, laid end to end, so music and
+silence cost nothing. The recogniser is biased towards the organisation's names: the collection vocabulary
+(`vocabulary`) first, then the likeliest names of the authorities it links to (highest prior: population, how many
+catalogues know a person; places of the organisation's country when it set one), as Whisper hotwords or as an
+initial prompt. Linking forgives how a recogniser spells names through the linker's own fuzzy matching.
+Transcribing copies the content, so the rights gate keeps in-copyright recordings from it unless allowed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar, Literal
+
+from verrijk.config import Settings
+from verrijk.domain import SuggestionKind
+from verrijk.enrich.audio.base import AudioEnricher
+from verrijk.enrich.audio.decode import Audio
+from verrijk.enrich.audio.segments import Segment, detector, segment, speech_spans
+from verrijk.enrich.audio.whisper import Transcript, load_model, model_dir, transcribe
+from verrijk.enrich.base import Proposal
+from verrijk.enrich.text.analysis import TextAnalyser, TextIn
+from verrijk.enrich.text.entities import proposals_of
+from verrijk.enrich.text.language import SUPPORTED
+from verrijk.enrich.text.linking.index import label_names
+from verrijk.enrich.text.linking.linker import Linker
+from verrijk.enrich.text.linking.model import LinkContext
+from verrijk.enrich.text.service import organisation_analyser
+
+Bias = Literal["hotwords", "prompt", "off"]
+
+
+def bias_terms(vocabulary: Sequence[str], linker: Linker | None, limit: int, country: str | None = None) -> list[str]:
+    """The collection vocabulary, then names of the linker's likeliest entries (places of `country` only, when
+    given), without repeats, at most `limit` terms."""
+    terms = list(dict.fromkeys(t.strip() for t in vocabulary if t.strip()))
+    ranked = []
+    for index in linker.indexes if linker else ():
+        for prior, entry in zip(index.priors, index.entries, strict=True):
+            place = "population" in entry.properties
+            if place and country and entry.properties.get("country") != country:
+                continue
+            ranked.append((prior, entry))
+    ranked.sort(key=lambda pair: -pair[0])
+    seen = set(terms)
+    for _, entry in ranked:
+        if len(terms) >= limit:
+            break
+        for name in sorted(label_names(entry), key=lambda n: n != entry.label):
+            if name not in seen and len(terms) < limit:
+                seen.add(name)
+                terms.append(name)
+    return terms[:limit]
+
+
+def entity_proposals(transcript: Transcript, analyser: TextAnalyser, context: LinkContext) -> list[Proposal]:
+    """Entities and links in the transcript, each placed at the time of the words its mention spans."""
+    text, words = transcript.text_with_words()
+    if not text:
+        return []
+    language = transcript.language if transcript.language in SUPPORTED else None
+    analysis = analyser.analyse([TextIn(text, language, context)])[0]
+    proposals = []
+    for p in proposals_of(analysis):
+        covered = [w for start, end, w in words if start < (p.end or 0) and end > (p.start or 0)]
+        if not covered:
+            continue
+        p.time_start, p.time_end = covered[0].start, covered[-1].end
+        p.extra["offsets"] = [p.start, p.end]  # in the whole transcript's text
+        p.start = p.end = None
+        proposals.append(p)
+    return proposals
+
+
+class TranscriptEnricher(AudioEnricher):
+    """Speech to text with word timestamps and language (Whisper base, int8), entities linked in the transcript."""
+
+    name: ClassVar[str] = "audio.transcript"
+    reads_protected_content: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        settings: Settings,
+        analyser: TextAnalyser | None = None,
+        linker: Linker | None = None,
+        language: str | None = None,
+        beam_size: int = 1,
+        bias: Bias = "hotwords",
+        vocabulary: Sequence[str] = (),
+        bias_limit: int = 60,
+        cpu_threads: int = 2,
+        country: str | None = None,
+    ):
+        super().__init__(settings)
+        folder = model_dir(settings)
+        self.model = load_model(str(folder), cpu_threads)
+        detector()
+        self.analyser, self.language, self.beam_size, self.bias = analyser, language, beam_size, bias
+        self.context = LinkContext(country=country)
+        terms = bias_terms(vocabulary, linker, bias_limit, country) if bias != "off" else []
+        self.bias_text = ", ".join(terms)
+        self.version = f"audio.transcript-1+whisper-{folder.name}-int8+bias-{bias}"
+
+    def transcribe(
+        self, audio: Audio, language: str | None = None, segments: Sequence[Segment] | None = None
+    ) -> Transcript:
+        """The recording's speech (found again unless its segments are given) as text, in `language` when given,
+        else the enricher's, else the language Whisper hears."""
+        return transcribe(
+            self.model,
+            audio,
+            speech_spans(segment(audio) if segments is None else segments),
+            language or self.language,
+            self.beam_size,
+            hotwords=self.bias_text if self.bias == "hotwords" else None,
+            initial_prompt=self.bias_text if self.bias == "prompt" else None,
+        )
+
+    def propose(self, audio: Audio, language: str | None) -> list[Proposal]:
+        transcript = self.transcribe(audio)
+        proposals = [
+            Proposal(
+                SuggestionKind.transcript,
+                phrase.text,
+                phrase.score,
+                time_start=phrase.start,
+                time_end=phrase.end,
+                extra={
+                    "language": transcript.language,
+                    "words": [[w.text, w.start, w.end, w.probability] for w in phrase.words],
+                },
+            )
+            for phrase in transcript.phrases
+        ]
+        if self.analyser is not None:
+            proposals += entity_proposals(transcript, self.analyser, self.context)
+        return proposals
+
+
+def create(params: dict[str, Any], context: Any) -> TranscriptEnricher:
+    """The registry's factory: the organisation's text pipeline (its `ner` models and authorities) for entities."""
+    analyser, linker = organisation_analyser(context.repo, context.settings) if params.pop("entities") else (None, None)
+    return TranscriptEnricher(
+        context.settings, analyser, linker, country=context.organisation_settings.get("country"), **params
+    )

