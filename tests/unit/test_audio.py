@@ -104,8 +104,9 @@ def test_bias_terms_put_the_vocabulary_first_then_the_likeliest_names():
         Entry("u:x", "Obscure Painter", (), ("PER",), properties={"name_forms": 1}),
     ]
     linker = Linker([AuthorityIndex("test", entries)])
-    terms = bias_terms(["Jordaens", " ", "Jordaens"], linker, limit=4, country="BE")
-    assert terms == ["Jordaens", "Antwerpen", "Antwerp", "Peter Paul Rubens"]
+    terms = bias_terms(["Jordaens", " ", "Jordaens"], linker, limit=5, country="BE")
+    assert terms == ["Jordaens", "Peter Paul Rubens", "Antwerpen", "Antwerp", "Obscure Painter"]  # in turn
+    assert bias_terms([], linker, limit=2) == ["Peter Paul Rubens", "Parijs"]  # no country: the largest place
     assert bias_terms([], None, limit=5) == []
 
 

@@ -26,33 +26,37 @@ from verrijk.enrich.text.entities import proposals_of
 from verrijk.enrich.text.language import SUPPORTED
 from verrijk.enrich.text.linking.index import label_names
 from verrijk.enrich.text.linking.linker import Linker
-from verrijk.enrich.text.linking.model import LinkContext
+from verrijk.enrich.text.linking.model import Entry, LinkContext
 from verrijk.enrich.text.service import organisation_analyser
 
 Bias = Literal["hotwords", "prompt", "off"]
 
 
 def bias_terms(vocabulary: Sequence[str], linker: Linker | None, limit: int, country: str | None = None) -> list[str]:
-    """The collection vocabulary, then names of the linker's likeliest entries (places of `country` only, when
-    given), without repeats, at most `limit` terms."""
+    """The collection vocabulary, then names of the linker's likeliest entries, without repeats, at most `limit`
+    terms. Each authority's places (of `country` only, when given) and its other entries are ranked apart by prior
+    and taken in turn, so a few famous people cannot crowd out every place."""
     terms = list(dict.fromkeys(t.strip() for t in vocabulary if t.strip()))
-    ranked = []
-    for index in linker.indexes if linker else ():
+    groups: dict[tuple[int, bool], list[tuple[float, Entry]]] = {}
+    for i, index in enumerate(linker.indexes if linker else ()):
         for prior, entry in zip(index.priors, index.entries, strict=True):
             place = "population" in entry.properties
-            if place and country and entry.properties.get("country") != country:
-                continue
-            ranked.append((prior, entry))
-    ranked.sort(key=lambda pair: -pair[0])
+            if not (place and country and entry.properties.get("country") != country):
+                groups.setdefault((i, place), []).append((prior, entry))
+    ranked = [iter(sorted(group, key=lambda pair: -pair[0])) for _, group in sorted(groups.items())]
     seen = set(terms)
-    for _, entry in ranked:
-        if len(terms) >= limit:
-            break
-        for name in sorted(label_names(entry), key=lambda n: n != entry.label):
-            if name not in seen and len(terms) < limit:
-                seen.add(name)
-                terms.append(name)
-    return terms[:limit]
+    while ranked and len(terms) < limit:
+        for group in list(ranked):
+            pair = next(group, None)
+            if pair is None:
+                ranked.remove(group)
+                continue
+            entry = pair[1]
+            for name in sorted(label_names(entry), key=lambda n: n != entry.label):
+                if name not in seen and len(terms) < limit:
+                    seen.add(name)
+                    terms.append(name)
+    return terms
 
 
 def entity_proposals(transcript: Transcript, analyser: TextAnalyser, context: LinkContext) -> list[Proposal]:
@@ -89,7 +93,7 @@ class TranscriptEnricher(AudioEnricher):
         beam_size: int = 1,
         bias: Bias = "hotwords",
         vocabulary: Sequence[str] = (),
-        bias_limit: int = 60,
+        bias_limit: int = 30,
         cpu_threads: int = 2,
         country: str | None = None,
     ):
