@@ -10,6 +10,9 @@ from typing import Literal
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# the demo's openly licensed photos and index cards, shipped with verrijk: always readable as media
+SHIPPED_MEDIA_DIR = Path(__file__).parent / "demo" / "media"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="VERRIJK_", extra="ignore")

@@ -5,6 +5,7 @@ and transcript segments to a consensus that reaches the record and the W3C expor
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from media_records import LINES, SPAN, SPOKEN, media_records
@@ -109,3 +110,22 @@ def test_volunteers_correct_texts_to_a_consensus(client, session, org, media):
     page = client.get("/annotations?page=0&size=100", headers=org.headers()).json()["items"]
     corrected = next(a for a in page if a["body"].get("value") == LINES[1])
     assert corrected["target"]["selector"]["value"].startswith("xywh=")
+
+
+def test_collection_page_shows_thumbnails_and_media_facets(client, session, org, media):
+    from seeding import seed
+
+    seed(session, org, n=2)  # two records without media, in another collection
+    html = client.get("/web/collections/beelden", headers=org.headers("client") | {"Accept": "text/html"}).text
+    thumbs = re.findall(r'<img class="thumb" src="([^"]+)"', html)
+    assert thumbs == [f"/records/{media['image_record']}/media/0?size=160"]
+    facets = dict(re.findall(r'data-facet="([^"]+)"[^>]*>[^<]*<span class="n">(\d+)</span>', html))
+    assert facets == {"media:audio": "1", "media:image": "1", "text:ocr": "1", "text:transcript": "1"}
+    for query, title in (("media=audio", "Interview"), ("text=ocr", "Kaartje met opschrift")):
+        page = client.get(f"/web/collections/beelden?{query}", headers=org.headers() | {"Accept": "text/html"}).text
+        assert re.findall(r'class="record-link">([^<]+)<', page) == [title]
+    assert client.get("/web/collections/beelden?media=sound", headers=org.headers()).status_code == 422
+    plain = client.get("/web/collections/c", headers=org.headers() | {"Accept": "text/html"}).text
+    assert 'data-facet="media:none"' in plain and "thumb" not in plain
+    record = client.get(f"/web/records/{media['image_record']}", headers=org.headers() | {"Accept": "text/html"})
+    assert "Procession de la Sainte-Devotion" in record.text and 'class="preview"' in record.text

@@ -18,10 +18,29 @@ def test_demo_sets_up_and_serves(db_url, tmp_path):
         output = log.read_text()
         assert "read 3668, stored 3668 new" in output, output
         key = re.search(r"cataloger API key: (vk_\S+)", output).group(1)
-        r = httpx.get(f"{base}/records?limit=5", headers={"X-API-Key": key})
+        headers = {"X-API-Key": key}
+        r = httpx.get(f"{base}/records?limit=5&collection=rijksmuseum-suriname", headers=headers)
         body = r.json()
         assert r.status_code == 200 and len(body["items"]) == 5 and body["total"] == 3668
         assert body["items"][0]["title"].startswith("Cornelis van Aerssen")
         assert httpx.get(f"{base}/docs").status_code == 200
+        # the media collections: index cards read by OCR, a photo scanned twice found as a near-duplicate
+        assert "cards.jsonl: read 3, stored 3 new" in output and "photos.jsonl: read 6, stored 6 new" in output
+        cards = httpx.get(f"{base}/records?collection=fiches&limit=10", headers=headers).json()["items"]
+        read = {
+            s["label"]
+            for c in cards
+            for s in httpx.get(f"{base}/records/{c['id']}", headers=headers).json()["suggestions"]
+            if s["kind"] == "transcript"
+        }
+        assert "Procession de la Sainte-Dévotion, été 1905" in read and "Gezicht op de Schelde, één zomerdag" in read
+        photos = {
+            r["id"]: r["source_id"]
+            for r in httpx.get(f"{base}/records?collection=beelden", headers=headers).json()["items"]
+        }
+        groups = httpx.get(f"{base}/collections/beelden/duplicates", headers=headers).json()
+        assert [sorted(photos[i["record_id"]] for i in g["images"]) for g in groups] == [["coffee", "coffee-scan2"]]
+        thumb = httpx.get(f"{base}/records/{min(photos)}/media/0?size=160", headers=headers)
+        assert thumb.headers["content-type"] == "image/jpeg"
     finally:
         stop(proc)

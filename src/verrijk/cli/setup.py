@@ -8,11 +8,11 @@ import typer
 
 from verrijk import __version__, logs
 from verrijk.cli.common import open_session, out, progress_bar
-from verrijk.cli.enrich import enrich_cmd
+from verrijk.cli.enrich import Engine, enrich_cmd
 from verrijk.cli.ingest import print_report
 from verrijk.cli.search import index_cmd
 from verrijk.config import Settings
-from verrijk.demo import ingest_demo
+from verrijk.demo import MEDIA_COLLECTIONS, ingest_demo, ingest_media_demo, runnable
 from verrijk.domain import CC0, COPYRIGHT_NOT_EVALUATED
 from verrijk.store.accounts import create_api_key, ensure_organisation, organisation_by_slug
 from verrijk.store.repo import Repo, Scope
@@ -50,6 +50,23 @@ def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = False) -> No
     uvicorn.run("verrijk.app:create_app", factory=True, host=host, port=port, reload=reload, **logs.UVICORN)
 
 
+def media_demo() -> None:
+    """The demo's media collections (open photos, rendered index cards), each enriched by its image enrichers."""
+    settings = Settings()
+    for slug, records_file, attrs, enrichers in MEDIA_COLLECTIONS:
+        with open_session() as session:
+            repo = Repo(session, Scope(organisation_by_slug(session, DEMO_ORG).id))
+            report = ingest_media_demo(
+                session, repo, slug, records_file, default_rights=CC0, metadata_license=CC0, public=True, **attrs
+            )
+            print_report(report, False)
+            names, problems = runnable(repo, settings, enrichers)
+        for problem in problems:
+            out.print(f"[yellow]skipped: {problem}[/]", highlight=False)
+        if names:
+            enrich_cmd(collection=slug, enricher=names, resume=None, engine=Engine.local, address=None, org=DEMO_ORG)
+
+
 def demo(
     serve_after: bool = typer.Option(True, "--serve/--no-serve", help="serve the API and web UI afterwards"),
     host: str = "127.0.0.1",
@@ -77,7 +94,8 @@ def demo(
         print_report(report, False)
         raw, _ = create_api_key(session, organisation, "cataloger", "demo-cataloger", "make demo")
         session.commit()
-    enrich_cmd(collection=DEMO_COLLECTION, enricher=None, resume=None, org=DEMO_ORG)
+    enrich_cmd(collection=DEMO_COLLECTION, enricher=None, resume=None, engine=Engine.local, address=None, org=DEMO_ORG)
+    media_demo()
     index_cmd(rebuild=False, collection=None, org=DEMO_ORG)
     out.print(f"\n[bold]verrijk demo[/] on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
     out.print(f"cataloger API key: [bold]{raw}[/]", soft_wrap=True)

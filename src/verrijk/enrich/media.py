@@ -6,7 +6,7 @@ is wrong with which medium, so an API call answers 4xx and a job records the ite
 
 Network safety: URLs are read through verrijk.fetch (http(s) only, redirects checked again, private, loopback and
 link-local hosts refused unless listed in `media_allowed_hosts`, a timeout and a size cap). Local files are read
-only under the folders of `media_dirs`.
+only under the folders of `media_dirs` (and the demo's own media shipped with verrijk).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from PIL import Image
 
 from verrijk import fetch
-from verrijk.config import Settings
+from verrijk.config import SHIPPED_MEDIA_DIR, Settings
 from verrijk.errors import BadInput, TooLarge
 
 # (magic bytes at offset, mime, kind); checked in order
@@ -117,7 +117,7 @@ def read(source: str, settings: Settings) -> Medium:
 
 def _read_file(path: Path, settings: Settings) -> Medium:
     resolved = path.resolve()
-    roots = [Path(d).resolve() for d in settings.media_dirs]
+    roots = [Path(d).resolve() for d in (*settings.media_dirs, SHIPPED_MEDIA_DIR)]
     if not any(resolved.is_relative_to(root) for root in roots):
         raise MediaError(f"{path}: local files are read only under the media folders (VERRIJK_MEDIA_DIRS)")
     if not resolved.is_file():

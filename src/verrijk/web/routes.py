@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -142,15 +142,22 @@ def collection_page(
     slug: str,
     q: Annotated[str | None, Query(max_length=500)] = None,
     cursor: str | None = None,
+    media: Literal["image", "audio", "video", "none"] | None = None,
+    text: Literal["ocr", "transcript"] | None = None,
     principal: Principal = Depends(allow(*ALL_ROLES)),
     repo: Repo = Depends(scoped(*ALL_ROLES)),
 ):
+    """The records with thumbnails of their images; facets by media kind and by text read from media."""
     collection = repo.collection(slug)
+    flt = RecordFilter(collection=slug, media=media, text=text)
     if q and q.strip():
-        page = search_page(request, repo, slug, q, cursor)
+        page, facets = search_page(request, repo, slug, q, cursor), None
     else:
-        page = repo.records(RecordFilter(collection=slug), limit=PAGE_SIZE, cursor=cursor)
-    return render(request, "records.html", principal, collection=collection, page=page, q=q or "", cursor=cursor)
+        page, facets = repo.records(flt, limit=PAGE_SIZE, cursor=cursor), repo.media_facets(flt)
+    return render(
+        request, "records.html", principal, collection=collection, page=page, q=q or "", cursor=cursor, flt=flt,
+        facets=facets,
+    )  # fmt: skip
 
 
 @router.get("/web/records/{record_id}", response_class=HTMLResponse)

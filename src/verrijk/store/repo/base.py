@@ -74,6 +74,8 @@ class RecordFilter:
     rights: str | None = None
     date_from: int | None = None
     date_to: int | None = None
+    media: str | None = None  # records with a medium of this kind (image, audio, video), or "none" without media
+    text: str | None = None  # records with text read from their media: "ocr" (images) or "transcript" (recordings)
 
 
 @dataclass

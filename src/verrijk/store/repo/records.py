@@ -9,13 +9,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import RowMapping, String, cast, func, insert, or_, select
+from sqlalchemy import RowMapping, String, cast, func, insert, literal, or_, select
 from sqlalchemy.orm import selectinload
 
+from verrijk.domain import SuggestionKind, SuggestionStatus
 from verrijk.errors import NotFound, QuotaExceeded
 from verrijk.store.repo.base import Page, RecordFilter, batches
 from verrijk.store.repo.collections import Collections
-from verrijk.store.tables import Collection, Media, Record, StreamMember, utcnow
+from verrijk.store.tables import Collection, Media, Record, StreamMember, Suggestion, utcnow
 
 # The fields of a record that an ingest sets; the hash over them decides whether a re-ingest changes anything.
 RECORD_COLUMNS = (
@@ -52,6 +53,21 @@ def _json_list_contains(column, value: str):
     return cast(column, String).contains(json.dumps(value, ensure_ascii=False), autoescape=True)
 
 
+MEDIA_TEXT = {"ocr": ("image",), "transcript": ("audio", "video")}  # text read from media, by the media's kind
+
+
+def _media_texts():
+    """Transcript suggestions (not rejected) on a record's medium, joined to that medium."""
+    on_medium = (Media.record_id == Suggestion.record_id) & (
+        Suggestion.field == literal("media.") + cast(Media.position, String)
+    )
+    return (
+        select(Suggestion.id)
+        .join(Media, on_medium)
+        .where(Suggestion.kind == SuggestionKind.transcript, Suggestion.status != SuggestionStatus.rejected)
+    )
+
+
 class Records(Collections):
     def _records_query(self, flt: RecordFilter):
         stmt = select(Record).where(Record.organisation_id == self.org_id)
@@ -77,7 +93,39 @@ class Records(Collections):
             stmt = stmt.where(func.coalesce(Record.date_to, Record.date_from) >= flt.date_from)
         if flt.date_to is not None:
             stmt = stmt.where(Record.date_from <= flt.date_to)
+        if flt.media == "none":
+            stmt = stmt.where(~select(Media.id).where(Media.record_id == Record.id).exists())
+        elif flt.media:
+            stmt = stmt.where(select(Media.id).where(Media.record_id == Record.id, Media.kind == flt.media).exists())
+        if flt.text:
+            kinds = MEDIA_TEXT[flt.text]
+            stmt = stmt.where(_media_texts().where(Suggestion.record_id == Record.id, Media.kind.in_(kinds)).exists())
         return stmt
+
+    def media_facets(self, flt: RecordFilter) -> dict[str, dict[str, int]]:
+        """Counts of the records a filter finds, per media kind ("none": without media) and per kind of text read
+        from their media (ocr, transcript); facets the filter already fixes count within it too."""
+        found = self._records_query(flt).with_only_columns(Record.id).subquery()
+        total = self.session.scalar(select(func.count()).select_from(found)) or 0
+        kinds = dict(
+            self.session.execute(
+                select(Media.kind, func.count(func.distinct(Media.record_id)))
+                .where(Media.record_id.in_(select(found.c.id)))
+                .group_by(Media.kind)
+            ).all()
+        )
+        with_media = self.session.scalar(
+            select(func.count(func.distinct(Media.record_id))).where(Media.record_id.in_(select(found.c.id)))
+        )
+        texts = {}
+        for name, media_kinds in MEDIA_TEXT.items():
+            texts[name] = self.session.scalar(
+                _media_texts()
+                .with_only_columns(func.count(func.distinct(Suggestion.record_id)))
+                .where(Suggestion.record_id.in_(select(found.c.id)), Media.kind.in_(media_kinds))
+            )
+        media = {k: n for k, n in kinds.items() if n} | ({"none": total - with_media} if total > with_media else {})
+        return {"media": media, "text": {k: n for k, n in texts.items() if n}}
 
     def records(self, flt: RecordFilter, limit: int = 20, cursor: str | None = None) -> Page:
         return self._page(self._records_query(flt), Record.id, limit, cursor, options=(selectinload(Record.media),))
