@@ -1,4 +1,4 @@
-"""`verrijk eval ner|link|subjects`: score models on labelled data, print JSON metrics and, with --report DIR,
+"""`verrijk eval ner|link|subjects|search`: score models on labelled data, print JSON metrics and, with --report DIR,
 write an HTML report with plots (per type, precision–recall, calibration, acceptance by score bucket, this
 version against the previous one)."""
 
@@ -10,7 +10,7 @@ from typing import Any
 
 import typer
 
-from verrijk.cli.common import err, open_repo, out
+from verrijk.cli.common import OrgOption, err, open_repo, out
 from verrijk.config import Settings
 from verrijk.errors import BadInput
 
@@ -149,3 +149,28 @@ def eval_subjects(
     metrics = evaluate_records(load(folder), records, limit, scored)
     metrics.update(model=f"subjects {version}", data=str(data or "demo collection"), split=split)
     _finish(metrics, report, f"Subjects {version} on {split} records", "subjects", scored, org)
+
+
+@app.command("search")
+def eval_search(
+    data: Path = typer.Option(..., "--data", help="relevance judgements (JSON, as tests/data/search_queries.json)"),
+    mode: list[str] | None = typer.Option(None, "--mode", help="lexical, semantic or hybrid (repeatable; all)"),
+    org: str | None = OrgOption,
+    report: Path | None = ReportOption,
+) -> None:
+    """nDCG@10 and recall@10 of the organisation's search index per mode, overall, per query language and kind
+    (records named by source_id; run `verrijk index` first)."""
+    from verrijk.search.evaluate import evaluate, load_queries
+    from verrijk.search.hybrid import MODES
+    from verrijk.search.service import SearchService
+
+    if not data.is_file():
+        raise BadInput(f"{data} is not a file")
+    modes = mode or list(MODES)
+    if unknown := [m for m in modes if m not in MODES]:
+        raise BadInput(f"--mode {unknown[0]!r} is not one of {', '.join(MODES)}")
+    with open_repo(org) as repo:
+        metrics: dict[str, Any] = evaluate(SearchService(Settings().data_dir), repo, load_queries(data), modes)
+    metrics["per_type"] = {m: metrics[m]["all"] for m in modes}
+    metrics.update(data=str(data))
+    _finish(metrics, report, f"Search on {data.name}", "search", org=org)

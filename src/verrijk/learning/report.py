@@ -12,7 +12,7 @@ from typing import Any
 
 from verrijk.enrich.models import Model
 
-PER_TYPE_KEYS = ("precision", "recall", "f1", "accuracy_linkable", "accuracy")
+PER_TYPE_KEYS = ("precision", "recall", "f1", "accuracy_linkable", "accuracy", "ndcg@10", "recall@10")
 BUCKETS = 10
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import timedelta
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from verrijk.domain import SuggestionStatus
@@ -14,7 +17,38 @@ from verrijk.store.db import write_lock
 from verrijk.store.repo import REVIEW_SLOT, QueueFilter, Repo
 from verrijk.store.tables import Suggestion, utcnow
 
-__all__ = ["QueueFilter", "bulk_decide", "decide", "give_back", "next_batch", "volunteer_view"]
+__all__ = [
+    "QueueFilter",
+    "bulk_decide",
+    "decide",
+    "give_back",
+    "next_batch",
+    "order_measurement",
+    "volunteer_view",
+]
+MEASUREMENT = Path("subjects") / "active-learning.json"  # benchmarks/active_learning.py writes it
+
+
+@lru_cache(maxsize=4)
+def order_measurement(models_dir: Path) -> dict[str, Any] | None:
+    """What the queue's order was measured to gain (benchmarks/active_learning.py on the demo subject model):
+    held-out F1 after the most decisions measured when reviewed least-confident-first and at random; None when
+    it was not measured."""
+    path = models_dir / MEASUREMENT
+    if not path.is_file():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    decisions = max(data["f1"]["uncertainty"], key=int)
+    return {
+        "model": "subjects",
+        "scenario": data["scenario"],
+        "decisions": int(decisions),
+        "f1_before": data["f1_before"],
+        "f1_uncertainty": data["f1"]["uncertainty"][decisions],
+        "f1_random": data["f1"]["random"][decisions],
+        "decisions_for_one_point": data["decisions_for_one_point"],
+        "command": data["command"],
+    }
 
 
 def next_batch(repo: Repo, user_id: int, flt: QueueFilter, size: int, lease_minutes: float) -> list[Suggestion]:

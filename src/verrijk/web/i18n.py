@@ -105,6 +105,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "order": "Volgorde",
         "order_uncertainty": "Minst zeker eerst",
         "order_record": "Per record",
+        "order_measured": "Gemeten op het onderwerpmodel van de demo: na {decisions} beslissingen haalt een model dat "
+        "ervan leert F1 {uncertainty} als de minst zekere eerst komen, {random} in willekeurige volgorde (was "
+        "{before}).",
         "apply": "Toepassen",
         "shortcuts": "Sneltoetsen",
         "key_move": "volgende/vorige",
@@ -260,6 +263,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "order": "Order",
         "order_uncertainty": "Least confident first",
         "order_record": "By record",
+        "order_measured": "Measured on the demo subject model: after {decisions} decisions, a model retrained on "
+        "them reaches F1 {uncertainty} when the least confident come first, {random} in random order (was "
+        "{before}).",
         "apply": "Apply",
         "shortcuts": "Keyboard shortcuts",
         "key_move": "next/previous",

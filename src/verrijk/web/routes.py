@@ -31,7 +31,7 @@ from verrijk.errors import ModelError, VerrijkError
 from verrijk.review.calibration import calibrate
 from verrijk.review.items import ReviewItem, items_for
 from verrijk.review.media import measure
-from verrijk.review.queue import QueueFilter, next_batch
+from verrijk.review.queue import QueueFilter, next_batch, order_measurement
 from verrijk.review.stats import review_stats
 from verrijk.review.tasks import next_task, task_settings, vote
 from verrijk.search.query import parse_request
@@ -189,7 +189,8 @@ def review_page(
     repo: Repo = Depends(scoped(*REVIEWERS)),
 ):
     batch = next_batch(repo, principal.user_id, flt, size, request.app.state.settings.review_lease_minutes)
-    return render(request, "review.html", principal, items=shown(request, repo, batch), flt=flt)
+    measured = order_measurement(request.app.state.settings.models_dir)
+    return render(request, "review.html", principal, items=shown(request, repo, batch), flt=flt, measured=measured)
 
 
 @router.get("/web/tasks", response_class=HTMLResponse)

@@ -11,7 +11,7 @@ from verrijk.api.schemas import DecisionStatus, SuggestionOut, edit_gives_a_corr
 from verrijk.deps import current_principal, queue_filter, scoped
 from verrijk.domain import REVIEWERS, Id, SuggestionStatus
 from verrijk.review.items import ReviewItem, items_for
-from verrijk.review.queue import QueueFilter, bulk_decide, decide, give_back, next_batch
+from verrijk.review.queue import QueueFilter, bulk_decide, decide, give_back, next_batch, order_measurement
 from verrijk.review.stats import review_stats
 from verrijk.review.thresholds import set_threshold, thresholds
 from verrijk.store.accounts import Principal
@@ -54,9 +54,24 @@ def queue_items(repo: Repo, suggestions: list[Suggestion]) -> list[QueueItem]:
     return [QueueItem.of_item(item) for item in items_for(repo, suggestions)]
 
 
+class OrderMeasurement(BaseModel):
+    model: str
+    scenario: str = Field(description="what the simulated reviewers did")
+    decisions: int = Field(description="reviewed decisions after which the figures are taken")
+    f1_before: float = Field(description="held-out F1 of the model before any decision")
+    f1_uncertainty: float = Field(description="after retraining on that many decisions, least-confident-first")
+    f1_random: float = Field(description="the same, reviewed in random order")
+    decisions_for_one_point: dict[str, int | None] = Field(description="per order: decisions to gain one F1 point")
+    command: str
+
+
 class QueueBatch(BaseModel):
     items: list[QueueItem]
     lease_minutes: float
+    order: str = Field(description="uncertainty: least confident first by calibrated score; record: by record")
+    order_measured: OrderMeasurement | None = Field(
+        None, description="what reviewing in this queue's orders was measured to teach a model"
+    )
 
 
 class DecisionItem(BaseModel):
@@ -123,7 +138,8 @@ def review_next(
 ) -> QueueBatch:
     minutes = request.app.state.settings.review_lease_minutes
     batch = next_batch(repo, principal.user_id, flt, size, minutes)
-    return QueueBatch(items=queue_items(repo, batch), lease_minutes=minutes)
+    measured = order_measurement(request.app.state.settings.models_dir)
+    return QueueBatch(items=queue_items(repo, batch), lease_minutes=minutes, order=flt.order, order_measured=measured)
 
 
 @router.post("/decisions", response_model=DecisionsOut)
