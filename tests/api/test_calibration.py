@@ -160,4 +160,3 @@ def test_the_calibration_fit_is_kept_until_decisions_change(client, session, org
     assert decided.status_code == 200, decided.text
     session.expire_all()
     assert calibrated_scores(repo) is not first
-
