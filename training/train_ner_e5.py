@@ -37,6 +37,7 @@ import unicodedata
 import zlib
 from pathlib import Path
 
+import numpy as np
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -279,6 +280,7 @@ def train(args) -> dict:
     WORK.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(WORK / "model")
     info = {
+        "method": "finetune",
         "training_seconds": round(seconds),
         "steps": step,
         "sentences": {"dutch": min(args.sentences, len(dutch)), "french": min(args.french, len(french["train"]))},
@@ -288,6 +290,157 @@ def train(args) -> dict:
     }
     (WORK / "training.json").write_text(json.dumps(info, indent=1))
     return info
+
+
+# --- probe: a head over the frozen encoder (what 2 busy CPU cores can afford) -------------------------------
+
+PROBE_LAYERS = (4, 8, 12)  # hidden states concatenated for the head (0 is the embedding layer)
+
+
+def make_head(hidden: int = 384) -> torch.nn.Module:
+    width = hidden * len(PROBE_LAYERS)
+    return torch.nn.Sequential(
+        torch.nn.Dropout(0.1), torch.nn.Linear(width, 256), torch.nn.GELU(), torch.nn.Linear(256, len(LABELS))
+    )
+
+
+class ProbeTagger(torch.nn.Module):
+    """The frozen encoder's hidden states of PROBE_LAYERS, concatenated, through a small MLP to label logits."""
+
+    def __init__(self, encoder, head):
+        super().__init__()
+        self.encoder, self.head = encoder, head
+
+    def forward(self, input_ids, attention_mask):
+        states = self.encoder(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
+        return self.head(torch.cat([states.hidden_states[i] for i in PROBE_LAYERS], dim=-1))
+
+
+def encoder_features(encoder, sequences: list[list[int]], batch_size: int = 32) -> list[np.ndarray]:
+    """Per sequence of piece ids, its concatenated PROBE_LAYERS states (float16, pieces x features)."""
+    out: list[np.ndarray] = [np.empty(0)] * len(sequences)
+    order = sorted(range(len(sequences)), key=lambda i: len(sequences[i]))
+    with torch.no_grad():
+        for start in range(0, len(order), batch_size):
+            chunk = order[start : start + batch_size]
+            width = max(len(sequences[i]) for i in chunk)
+            ids = torch.ones((len(chunk), width), dtype=torch.long)
+            mask = torch.zeros((len(chunk), width), dtype=torch.long)
+            for row, i in enumerate(chunk):
+                ids[row, : len(sequences[i])] = torch.tensor(sequences[i])
+                mask[row, : len(sequences[i])] = 1
+            states = encoder(input_ids=ids, attention_mask=mask, output_hidden_states=True).hidden_states
+            joined = torch.cat([states[k] for k in PROBE_LAYERS], dim=-1).numpy().astype(np.float16)
+            for row, i in enumerate(chunk):
+                out[i] = joined[row, : len(sequences[i])]
+    return out
+
+
+def probe_dev_f1(head, dev: dict[str, list[tuple[Sentence, list, np.ndarray]]]) -> dict[str, float]:
+    """Dev F1 per source from cached features: a word's label is its first piece's."""
+    from seqeval.metrics import f1_score
+    from seqeval.scheme import IOB2
+
+    from verrijk.enrich.text.ner.conll import normalise_tags
+
+    head.eval()
+    scores = {}
+    with torch.no_grad():
+        for name, items in dev.items():
+            label_map = {"MISC": None} if name == "europeana" else None
+            gold, predicted = [], []
+            for sentence, word_ids, feats in items:
+                best = head(torch.from_numpy(feats.astype(np.float32))).argmax(-1).numpy()
+                tags, seen = ["O"] * len(sentence.words), set()
+                for position, word in enumerate(word_ids[: len(best)]):
+                    if word is not None and word not in seen:
+                        seen.add(word)
+                        tags[word] = LABELS[int(best[position])]
+                gold.append(normalise_tags(sentence.tags, label_map))
+                predicted.append(normalise_tags(repair(tags), label_map))
+            scores[name] = round(float(f1_score(gold, predicted, mode="strict", scheme=IOB2)), 4)
+    head.train()
+    scores["mean"] = round(sum(scores.values()) / len(scores), 4)
+    return scores
+
+
+def probe(args) -> dict:
+    """Encodes as many training sentences as ``--minutes`` allow with the frozen encoder (no backward pass at
+    all), then trains the head for ``--epochs`` over the cached states, scoring the dev sets every 2 epochs and
+    keeping the best (the epoch choice)."""
+    from tokenizers import Tokenizer
+    from transformers import BertModel
+
+    rng = random.Random(args.seed)
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads)
+    tokenizer = Tokenizer.from_file(str(ENCODER / "tokenizer.json"))
+    encode = Encoder(tokenizer, args.max_tokens)
+    dutch = spacy_sentences(CORPUS / "train.spacy")
+    french = newseye()
+    rng.shuffle(dutch)
+    rng.shuffle(french["train"])
+    pool = dutch[: args.sentences] + french["train"][: args.french]
+    rng.shuffle(pool)
+    encoder = BertModel.from_pretrained(ENCODER, add_pooling_layer=False).eval()
+    started = time.monotonic()
+    dev_raw = dev_sets(args.dev_per_source, rng)
+    if french["dev"]:
+        sample = rng.sample(french["dev"], min(args.dev_per_source, len(french["dev"])))
+        dev_raw["newseye_fr"] = [Sentence(w, t) for w, t in sample]
+    dev = {}
+    for name, sentences in dev_raw.items():
+        encodings = [tokenizer.encode(s.words, is_pretokenized=True) for s in sentences]
+        feats = encoder_features(encoder, [e.ids[: args.max_tokens] for e in encodings])
+        dev[name] = [(s, e.word_ids, f) for s, e, f in zip(sentences, encodings, feats, strict=True)]
+    log(f"dev encoded: { {k: len(v) for k, v in dev.items()} } in {time.monotonic() - started:.0f} s")
+    features, labels, used = [], [], 0
+    budget = args.minutes * 60
+    for start in range(0, len(pool), 64):
+        if used and time.monotonic() - started > budget:
+            break
+        chunk = [encode(words, tags) for words, tags in pool[start : start + 64]]
+        for feats, (_, piece_labels) in zip(encoder_features(encoder, [c[0] for c in chunk]), chunk, strict=True):
+            features.append(feats)
+            labels.append(np.array(piece_labels))
+        used += len(chunk)
+        log(f"encoded {used} sentences, {time.monotonic() - started:.0f} s")
+    encoding_seconds = time.monotonic() - started
+    x = torch.from_numpy(np.concatenate(features).astype(np.float32))
+    y = torch.from_numpy(np.concatenate(labels))
+    keep = y != IGNORE
+    x, y = x[keep], y[keep]
+    log(f"head training on {len(y)} pieces of {used} sentences")
+    head = make_head()
+    optimiser = torch.optim.AdamW(head.parameters(), lr=args.head_lr, weight_decay=0.01)
+    history, best = [], {"mean": -1.0}
+    for epoch in range(1, args.epochs + 1):
+        order = torch.randperm(len(y))
+        for i in range(0, len(y), 512):
+            batch = order[i : i + 512]
+            loss = torch.nn.functional.cross_entropy(head(x[batch]), y[batch])
+            loss.backward()
+            optimiser.step()
+            optimiser.zero_grad()
+        if epoch % 2 == 0 or epoch == args.epochs:
+            scores = probe_dev_f1(head, dev)
+            history.append({"epoch": epoch, "loss": round(loss.item(), 4), **scores})
+            log(f"epoch {epoch}: loss {loss.item():.4f} dev {scores}")
+            if scores["mean"] > best["mean"]:
+                best = {**history[-1], "state": {k: v.clone() for k, v in head.state_dict().items()}}
+    head.load_state_dict(best.pop("state"))
+    WORK.mkdir(parents=True, exist_ok=True)
+    torch.save(head.state_dict(), WORK / "head.pt")
+    return {
+        "method": "probe",
+        "training_seconds": round(time.monotonic() - started),
+        "encoding_seconds": round(encoding_seconds),
+        "steps": args.epochs,
+        "sentences": {"encoded": used, "pieces": int(len(y))},
+        "dev_history": history,
+        "chosen": best,
+        "settings": {k: v for k, v in vars(args).items() if k != "func"},
+    }
 
 
 # --- export -------------------------------------------------------------------------------------------------
@@ -328,34 +481,43 @@ def cut_tokenizer(tokenizer, keep: list[int]) -> str:
     return json.dumps(spec, ensure_ascii=False)
 
 
+class Tagger(torch.nn.Module):
+    """A fine-tuned BertForTokenClassification as (input_ids, attention_mask) -> logits, for the export."""
+
+    def __init__(self, inner):
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, input_ids, attention_mask):
+        return self.inner(input_ids=input_ids, attention_mask=attention_mask).logits
+
+
 def export(args, info: dict) -> dict:
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from tokenizers import Tokenizer
-    from transformers import BertForTokenClassification
+    from transformers import BertForTokenClassification, BertModel
 
     tokenizer = Tokenizer.from_file(str(ENCODER / "tokenizer.json"))
     keep = kept_ids(tokenizer)
     log(f"vocabulary cut to {len(keep)} of {tokenizer.get_vocab_size()} pieces")
-    model = BertForTokenClassification.from_pretrained(WORK / "model").eval()
-    old = model.bert.embeddings.word_embeddings.weight.data
+    if info.get("method") == "probe":
+        head = make_head()
+        head.load_state_dict(torch.load(WORK / "head.pt"))
+        encoder = BertModel.from_pretrained(ENCODER, add_pooling_layer=False)
+        tagger, bert = ProbeTagger(encoder, head).eval(), encoder
+    else:
+        model = BertForTokenClassification.from_pretrained(WORK / "model")
+        tagger, bert = Tagger(model).eval(), model.bert
+    old = bert.embeddings.word_embeddings.weight.data
     embedding = torch.nn.Embedding(len(keep), old.shape[1], padding_idx=1)
     embedding.weight.data = old[torch.tensor(keep)].clone()
-    model.bert.embeddings.word_embeddings = embedding
-    model.config.vocab_size = len(keep)
-
-    class Tagger(torch.nn.Module):
-        def __init__(self, inner):
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, input_ids, attention_mask):
-            return self.inner(input_ids=input_ids, attention_mask=attention_mask).logits
-
+    bert.embeddings.word_embeddings = embedding
+    bert.config.vocab_size = len(keep)
     out = WORK / "onnx-float"  # the float model, as a model directory of its own (scored, not shipped)
     out.mkdir(parents=True, exist_ok=True)
     sample = (torch.tensor([[0, 100, 200, 2]]), torch.ones((1, 4), dtype=torch.long))
     torch.onnx.export(
-        Tagger(model),
+        tagger,
         sample,
         str(out / "model.onnx"),
         input_names=["input_ids", "attention_mask"],
@@ -391,7 +553,7 @@ def export(args, info: dict) -> dict:
 
 EVALUATIONS = {  # file under build/ner-e5/eval -> the command that wrote it (run from the repository root)
     "e5_int8_testb": "verrijk eval ner --data ned.testb --lang nl --model ner-e5",
-    "e5_float_testb": "verrijk eval ner --data ned.testb --lang nl --model build/ner-e5/onnx-float",
+    "e5_float_testb": "verrijk eval ner --data ned.testb --lang nl --model $PWD/build/ner-e5/onnx-float",
     "cnn_testb": "verrijk eval ner --data ned.testb --lang nl --model ner-nl",
     "e5_int8_hipe_fr": "verrijk eval ner --data HIPE-2022-v2.1-hipe2020-test-fr.tsv --lang fr --model ner-e5",
     "spacy_fr_hipe_fr": "verrijk eval ner --data HIPE-2022-v2.1-hipe2020-test-fr.tsv --lang fr",
@@ -515,9 +677,12 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=1e-4)
     parser.add_argument("--warmup", type=int, default=30, help="steps")
     parser.add_argument("--freeze-layers", type=int, default=6, help="lower encoder layers kept frozen (speed)")
-    parser.add_argument("--dev-per-source", type=int, default=80)
+    parser.add_argument("--dev-per-source", type=int, default=25)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--method", choices=("finetune", "probe"), default="probe")
+    parser.add_argument("--head-lr", type=float, default=2e-3, help="probe: the head's learning rate")
+    parser.add_argument("--epochs", type=int, default=30, help="probe: head epochs over the cached states")
     parser.add_argument("--skip-train", action="store_true", help="export the last trained model")
     parser.add_argument("--card", action="store_true", help="only write metrics.json, versions.json and card.md")
     args = parser.parse_args()
@@ -527,7 +692,9 @@ def main() -> None:
     if args.skip_train:
         info = json.loads((WORK / "training.json").read_text())
     else:
-        info = train(args)
+        info = probe(args) if args.method == "probe" else train(args)
+        WORK.mkdir(parents=True, exist_ok=True)
+        (WORK / "training.json").write_text(json.dumps(info, indent=1))
     info["export"] = export(args, info)
     (WORK / "training.json").write_text(json.dumps(info, indent=1))
     log(f"done: {json.dumps({k: v for k, v in info.items() if k != 'dev_history'})[:2000]}")

@@ -187,8 +187,10 @@ def spans_from_tags(
         current.clear()
 
     for (tag, prob), (start, end), is_special in zip(tags, offsets, special, strict=True):
-        if is_special or not text[start:end].strip():
+        piece = text[start:end]
+        if is_special or not piece.strip():
             continue
+        start += len(piece) - len(piece.lstrip())  # a SentencePiece "▁word" covers the space before it
         if start == previous_end and text[start].isalnum() and text[start - 1].isalnum():  # same word, later piece
             if current and previous_kind == current[0]:
                 current[2] = end
