@@ -1,6 +1,6 @@
 """Media in the people-facing pages, in Debian's chromium against a real server: the review page draws an OCR
 line's region where its selector says and plays a transcript's time span, the keyboard still decides, and a
-volunteer corrects an OCR line from its crop."""
+volunteer corrects an OCR line from its crop. One test, so the server starts once per database."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def until(check, seconds: float = 10.0):
         time.sleep(0.1)
 
 
-def test_review_draws_regions_and_plays_spans(browser, media_server, request):  # noqa: F811
+def test_review_draws_regions_and_plays_spans_and_volunteers_correct_lines(browser, media_server, request):  # noqa: F811
     base, engine, made = media_server
     page = browser.new_page(locale="nl-BE", viewport={"width": 1200, "height": 1400})
     sign_in(page, base, "an")
@@ -84,10 +84,8 @@ def test_review_draws_regions_and_plays_spans(browser, media_server, request):  
         spoken = session.scalar(select(Suggestion).where(Suggestion.time_start.is_not(None)))
         assert spoken.status == "accepted"
 
-
-def test_volunteer_corrects_a_line_from_its_crop(browser, media_server, request):  # noqa: F811
-    base, engine, made = media_server
-    page = browser.new_page(locale="en-GB")
+    # a volunteer corrects an OCR line from its crop (the same server: one start per database)
+    page = browser.new_context(locale="en-GB").new_page()
     sign_in(page, base, "vera")
     page.goto(f"{base}/web/tasks?kind=transcript&lang=en")
     crop = page.locator("img.crop")
