@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     models_dir: Path = Path(__file__).parents[2] / "models"  # model cards, metrics and small artifacts
     trained_models_dir: Path | None = None  # versions `verrijk train` makes (default: <data_dir>/models)
     enrich_batch_size: int = 200
+    enrich_timeout_s: float = 600  # most one enricher may take for one batch of a job; then its items fail (0: none)
     job_stale_seconds: float = 300  # a queued/running job without progress this long was left by a dead process
     job_recovery_seconds: float = 30  # how often the server looks for such jobs and resumes them (0: never)
     # language -> NER model: a directory (relative to models_dir, or absolute; ONNX when it holds model.onnx) or

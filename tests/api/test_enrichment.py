@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Sequence
 
@@ -125,6 +126,47 @@ def test_rerun_adds_nothing_and_resume_continues_after_a_crash(session, repo, tr
     assert resumed.status == "done" and resumed.result["created"] == 2
     assert [i.url for i in transcriber.seen] == ["https://x.org/unknown.mp3"]  # only what was left
     assert session.scalar(select(func.count(Suggestion.id))) == 2
+
+
+class Hanger(Enricher):
+    """A model that never answers (until the test lets it go)."""
+
+    name = "test.hanger"
+    version = "1"
+    accepts = frozenset({"text"})
+    release = threading.Event()
+
+    def _enrich(self, items: Sequence[Item]) -> list[list[Proposal]]:
+        type(self).release.wait()
+        return [[] for _ in items]
+
+
+@pytest.fixture
+def hanger():
+    REGISTRY.add(EnricherSpec.of(Hanger, source="tests"))
+    Hanger.release.clear()
+    yield Hanger
+    Hanger.release.set()  # the abandoned calls end, and their threads with them
+    REGISTRY.remove(Hanger.name)
+
+
+def test_a_hanging_model_fails_its_items_after_the_timeout_and_the_job_ends(
+    session, repo, transcriber, hanger, settings
+):
+    quick = settings.model_copy(update={"enrich_timeout_s": 0.2})
+    started = time.monotonic()
+    job = execute(
+        session,
+        repo.scope,
+        create_enrich_job(repo, "audio", ["test.hanger", "test.transcriber"], quick).id,
+        batch_size=2,
+        settings=quick,
+    )
+    assert job.status == "done" and time.monotonic() - started < 10
+    assert job.result["created"] == 2  # the transcriber's, beside the hung model
+    failed = job.result["failed"]  # every text item (3 titles, 1 creator), in 2 batches: the second waited its turn
+    assert job.result["failed_count"] == 4 and {f["enricher"] for f in failed} == {"test.hanger"}
+    assert "test.hanger gave no answer for 3 items within 0.2 s (VERRIJK_ENRICH_TIMEOUT_S)" == failed[0]["reason"]
 
 
 def test_cancelled_job_stops(session, repo, transcriber, settings):

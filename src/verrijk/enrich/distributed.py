@@ -69,7 +69,7 @@ class EnrichActor:
         for ids in batch["ids"]:
             found = self.repo.records_by_id([int(i) for i in ids], media=True)
             items = [item for record_id in sorted(found) for item in items_of(found[record_id])]
-            rows, outcome = propose(items, self.enrichers, self.org_settings)
+            rows, outcome = propose(items, self.enrichers, self.org_settings, self.settings.enrich_timeout_s)
             self.session.rollback()
             last.append(int(max(ids)))
             payloads.append(pickle.dumps((rows, outcome)))

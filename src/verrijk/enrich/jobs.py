@@ -92,7 +92,8 @@ def execute(
             batches = ray_batches(repo, job.collection_id, plan, settings, batch_size, address)
             job = drive(session, repo, job, list(plan), batches, progress)
         else:
-            job = run_job(session, repo, job, build(repo, settings, plan), batch_size, progress)
+            enrichers = build(repo, settings, plan)
+            job = run_job(session, repo, job, enrichers, batch_size, progress, settings.enrich_timeout_s)
     except Exception as exc:
         session.rollback()
         job = repo.job(job_id)

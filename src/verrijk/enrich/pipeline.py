@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from verrijk.domain import JobStatus, SuggestionStatus
 from verrijk.enrich.base import Enricher, Item, permitted, suggestion_key
+from verrijk.enrich.deadline import EnricherTimeout, enrich_within
 from verrijk.errors import BadInput
 from verrijk.review.thresholds import apply_all
 from verrijk.store.repo import Repo, touch
@@ -62,11 +63,19 @@ class Outcome:
     failed: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _enrich_each(enricher: Enricher, items: list[Item], failed: list[dict[str, Any]]) -> list[tuple[Item, list]]:
+def _enrich_each(
+    enricher: Enricher, items: list[Item], failed: list[dict[str, Any]], timeout_s: float
+) -> list[tuple[Item, list]]:
     """The enricher's proposals per item; when the batch fails on bad input, the items one by one, each bad one
-    recorded in `failed` with its reason and left out, so the rest of the batch goes on."""
+    recorded in `failed` with its reason and left out, so the rest of the batch goes on. A batch the enricher
+    does not answer within timeout_s is recorded as failed item by item (not retried one by one)."""
     try:
-        return list(zip(items, enricher.enrich(items), strict=True))
+        return list(zip(items, enrich_within(enricher, items, timeout_s), strict=True))
+    except EnricherTimeout as exc:
+        failed.extend(
+            {"record_id": i.record_id, "field": i.field, "enricher": enricher.name, "reason": str(exc)} for i in items
+        )
+        return []
     except BadInput as exc:
         if len(items) == 1:
             failed.append(
@@ -80,13 +89,16 @@ def _enrich_each(enricher: Enricher, items: list[Item], failed: list[dict[str, A
             return []
     results = []
     for item in items:
-        results += _enrich_each(enricher, [item], failed)
+        results += _enrich_each(enricher, [item], failed, timeout_s)
     return results
 
 
-def propose(items: Sequence[Item], enrichers: Sequence[Enricher], org_settings: dict) -> tuple[Rows, Outcome]:
+def propose(
+    items: Sequence[Item], enrichers: Sequence[Enricher], org_settings: dict, timeout_s: float = 0
+) -> tuple[Rows, Outcome]:
     """What the enrichers suggest for items, as suggestion columns by idempotent key (nothing stored yet): the
-    part of enriching that runs wherever the enrichers are, in this process or on a Ray worker."""
+    part of enriching that runs wherever the enrichers are, in this process or on a Ray worker. timeout_s: the
+    most one enricher may take for the batch (0: no limit)."""
     rows: Rows = {}
     outcome = Outcome()
     for enricher in enrichers:
@@ -96,7 +108,7 @@ def propose(items: Sequence[Item], enrichers: Sequence[Enricher], org_settings: 
             outcome.skipped[enricher.name] = len(mine) - len(allowed)
         if not allowed:
             continue
-        for item, proposals in _enrich_each(enricher, allowed, outcome.failed):
+        for item, proposals in _enrich_each(enricher, allowed, outcome.failed, timeout_s):
             for p in proposals:
                 key = suggestion_key(item.record_id, item.field, enricher.name, p)
                 rows[key] = {
@@ -142,13 +154,15 @@ class Batch:
 Batches = Callable[[int], Iterator[Batch]]  # the collection's batches after a record id, in record id order
 
 
-def local_batches(repo: Repo, collection_id: int, enrichers: Sequence[Enricher], batch_size: int) -> Batches:
+def local_batches(
+    repo: Repo, collection_id: int, enrichers: Sequence[Enricher], batch_size: int, timeout_s: float = 0
+) -> Batches:
     """Batches enriched in this process, one after the other."""
     org_settings = repo.organisation().settings or {}
 
     def batches(after: int) -> Iterator[Batch]:
         while records := repo.records_after(collection_id, after, batch_size):
-            rows, outcome = propose([i for r in records for i in items_of(r)], enrichers, org_settings)
+            rows, outcome = propose([i for r in records for i in items_of(r)], enrichers, org_settings, timeout_s)
             after = records[-1].id
             yield Batch(after, rows, outcome)
 
@@ -162,9 +176,10 @@ def run_job(
     enrichers: Sequence[Enricher],
     batch_size: int = 200,
     progress: Callable[[int, int], None] | None = None,
+    timeout_s: float = 0,
 ) -> Job:
-    """Enrich the job's collection in this process, from where the job stopped."""
-    batches = local_batches(repo, job.collection_id, enrichers, batch_size)
+    """Enrich the job's collection in this process, from where the job stopped; timeout_s per enricher and batch."""
+    batches = local_batches(repo, job.collection_id, enrichers, batch_size, timeout_s)
     return drive(session, repo, job, [e.name for e in enrichers], batches, progress)
 
 
