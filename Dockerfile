@@ -15,7 +15,9 @@ RUN apt-get update && apt-get install -y --no-install-recommends postgresql-clie
 COPY pyproject.toml README.md ./
 COPY src ./src
 COPY models ./models
-RUN pip install '.[postgres,audio]' && useradd --system --home /data verrijk && mkdir -p /data && chown verrijk /data
+# EXTRAS: pip extras; compose.yaml adds ray for the cluster's head, workers and the enrich driver
+ARG EXTRAS=postgres,audio
+RUN pip install ".[${EXTRAS}]" && useradd --system --home /data verrijk && mkdir -p /data && chown verrijk /data
 USER verrijk
 VOLUME ["/data"]
 EXPOSE 8000

@@ -1,0 +1,57 @@
+"""compose.yaml as docs/deploy.md describes it: PostgreSQL, several API servers behind one port, a Ray head and
+workers, a one-shot Ray enrichment, all on one database URL and one image with the ray extra (this machine has
+no `docker compose` to validate it, so its wiring is read here)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).parents[2]
+VERRIJK_SERVICES = ("init", "api", "ray-head", "ray-worker", "enrich")
+
+
+def compose() -> dict:
+    return yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))
+
+
+def interpolated(value: str) -> str:
+    """A value as docker compose gives it with no variables set: ${NAME:-default} becomes the default."""
+    return re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", value)
+
+
+def test_every_verrijk_service_runs_the_ray_image_on_the_one_database():
+    services = compose()["services"]
+    assert set(services) == {"db", "proxy", *VERRIJK_SERVICES}
+    db = services["db"]["environment"]
+    url = f"postgresql://{db['POSTGRES_USER']}:{interpolated(db['POSTGRES_PASSWORD'])}@db:5432/{db['POSTGRES_DB']}"
+    for name in VERRIJK_SERVICES:
+        service = services[name]
+        assert "ray" in service["build"]["args"]["EXTRAS"].split(","), name
+        assert interpolated(service["environment"]["VERRIJK_DATABASE_URL"]) == url, name
+        assert service["environment"]["VERRIJK_SECRET_KEY"], name  # one key for every server's sessions
+    assert "ARG EXTRAS=" in (ROOT / "Dockerfile").read_text() and '".[${EXTRAS}]"' in (ROOT / "Dockerfile").read_text()
+
+
+def test_api_servers_wait_for_the_schema_and_share_one_port():
+    services = compose()["services"]
+    api = services["api"]
+    assert int(interpolated(str(api["deploy"]["replicas"]))) >= 2 and "ports" not in api
+    assert api["depends_on"] == {"init": {"condition": "service_completed_successfully"}}
+    assert services["init"]["command"][:2] == ["verrijk", "init"]
+    assert services["init"]["depends_on"]["db"] == {"condition": "service_healthy"}
+    assert services["proxy"]["ports"] == ["8000:8000"]
+    assert "proxy_pass http://api:8000;" in compose()["configs"]["nginx"]["content"]
+
+
+def test_the_ray_cluster_and_the_enrichment_that_uses_it():
+    services = compose()["services"]
+    head = services["ray-head"]["command"]
+    assert head[:3] == ["ray", "start", "--head"] and "--port=6379" in head and "--ray-client-server-port=10001" in head
+    assert "--address=ray-head:6379" in services["ray-worker"]["command"]
+    enrich = services["enrich"]["entrypoint"]
+    assert enrich[:2] == ["verrijk", "enrich"] and enrich[enrich.index("--engine") + 1] == "ray"
+    assert enrich[enrich.index("--address") + 1] == "ray://ray-head:10001"
+    assert services["enrich"]["profiles"] == ["jobs"]  # a job, started on purpose, not by `up`
