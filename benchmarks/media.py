@@ -7,6 +7,7 @@ the media service from files (read, sniff, decode and enrich are all timed).
 
     .venv/bin/python benchmarks/media.py
     .venv/bin/python benchmarks/media.py --images 40 --runs 3
+    .venv/bin/python benchmarks/media.py --enrichers image.faces   # speed only, of the enrichers named
 
 OMP_THREAD_LIMIT is 1 unless set: Tesseract's OpenMP threads spin against each other on a busy 2-core machine
 (one caption: 1.0 s with 1 thread, 2.4 s with 2, under load).
@@ -32,6 +33,7 @@ from media_material import CAPTIONS, altered, caption, cer, encode, photo  # noq
 from verrijk.config import Settings  # noqa: E402
 from verrijk.enrich.base import Item  # noqa: E402
 from verrijk.enrich.image.colours import ColoursEnricher  # noqa: E402
+from verrijk.enrich.image.faces import FacesEnricher  # noqa: E402
 from verrijk.enrich.image.hash import DEFAULT_DISTANCE, duplicate_groups, phash  # noqa: E402
 from verrijk.enrich.image.objects import ObjectsEnricher  # noqa: E402
 from verrijk.enrich.image.ocr import OcrEnricher  # noqa: E402
@@ -51,11 +53,12 @@ ENRICHERS = {
     "image.colours": ColoursEnricher,
     "image.hash": Hasher,
     "image.objects": ObjectsEnricher,
+    "image.faces": FacesEnricher,
 }
 
 
 def material(folder: Path, count: int) -> dict[str, list[str]]:
-    """Photos (800x600 JPEG) for colours, hash and objects, captions (PNG) for OCR, written as files."""
+    """Photos (800x600 JPEG) for colours, hash, objects and faces, captions (PNG) for OCR, written as files."""
     photos, captions = [], []
     for i in range(count):
         path = folder / f"photo{i}.jpg"
@@ -64,7 +67,7 @@ def material(folder: Path, count: int) -> dict[str, list[str]]:
         path = folder / f"caption{i}.png"
         path.write_bytes(encode(caption(CAPTIONS[i % len(CAPTIONS)] + CAPTIONS[(i + 1) % len(CAPTIONS)])))
         captions.append(str(path))
-    return {"image.ocr": captions, "image.colours": photos, "image.hash": photos, "image.objects": photos}
+    return {"image.ocr": captions} | {name: photos for name in ENRICHERS if name != "image.ocr"}
 
 
 def run(name: str, paths: list[str], folder: str, out) -> None:
@@ -86,7 +89,7 @@ def speed(args, folder: Path, paths: dict[str, list[str]]) -> None:
     header = f"images/s (median of {args.runs})"
     print(f"{'enricher':<15} {header:>26} {'min':>7} {'max':>7} {'peak RSS MB':>12}")
     context = multiprocessing.get_context("spawn")
-    for name in ENRICHERS:
+    for name in args.enrichers or ENRICHERS:
         rates, peaks = [], []
         for _ in range(args.runs):
             receive, send = context.Pipe(duplex=False)
@@ -142,6 +145,7 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=20, help="images per enricher and run")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--photos", type=int, default=100, help="photos for duplicate precision/recall")
+    parser.add_argument("--enrichers", nargs="+", choices=list(ENRICHERS), help="measure only these enrichers' speed")
     args = parser.parse_args()
     print(f"{os.cpu_count()} cores here, each enricher pinned to 2")
     with tempfile.TemporaryDirectory() as tmp:
@@ -150,12 +154,13 @@ def main() -> None:
         settings = Settings(media_dirs=[folder])
         size = open_image(read(paths["image.ocr"][0], settings), settings).size
         print(
-            f"{args.images} photos 800x600 JPEG (colours, hash, objects); "
+            f"{args.images} photos 800x600 JPEG (colours, hash, objects, faces); "
             f"{args.images} captions {size[0]}x{size[1]} PNG (OCR)"
         )
         speed(args, folder, paths)
-    ocr_quality()
-    duplicate_quality(args.photos)
+    if not args.enrichers:
+        ocr_quality()
+        duplicate_quality(args.photos)
 
 
 if __name__ == "__main__":

@@ -283,6 +283,18 @@ BUILTIN: tuple[EnricherSpec, ...] = (
         reads_protected_content=True,
     ),
     EnricherSpec(
+        name="image.faces",
+        factory="verrijk.enrich.image.faces:create",
+        accepts=_IMAGE,
+        description="Faces in a photo: a region per face and how many (BlazeFace), never who; off by default.",
+        version="image.faces-1",
+        params={
+            "threshold": Param(float, 0.5, "least detection score of a face to suggest it", 0, 1),
+            "min_size": Param(int, 16, "faces smaller than this (pixels, the box's shorter side) are dropped", 1, 9999),
+        },
+        card="image.faces",
+    ),
+    EnricherSpec(
         name="image.exif",
         factory="verrijk.enrich.image.exif:create",
         accepts=_IMAGE,

@@ -1,0 +1,168 @@
+"""image.faces: where faces are in a photo and how many, never whose they are.
+
+MediaPipe's BlazeFace short-range detector (Apache-2.0), rebuilt as ONNX by training/build_blazeface_onnx.py into
+models/image.faces/blazeface_short_range.onnx, runs on the image letterboxed into 128x128 (values in [-1, 1]). Its
+896 anchors (16x16 cells with 2 anchors at stride 8, 8x8 cells with 6 at stride 16, all of size 1) are decoded
+as MediaPipe does (offsets / 128, sigmoid scores), overlapping boxes merged by weighted non-maximum suppression
+(IoU 0.3: the merged box is the score-weighted mean of its cluster) and mapped back to the image's pixels. Each
+face at `threshold` or more and `min_size` pixels or wider becomes a `tag` ("gezicht" / "visage" / "face" in the
+record's language) with its region; one more `tag` for the whole image counts them ("3 personen"). No face
+embedding, landmark or attribute is kept: nothing here can tell who someone is. Off unless an organisation
+enables it (models/image.faces/card.md says what it misses).
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+from PIL import Image
+
+from verrijk.config import Settings
+from verrijk.domain import SuggestionKind
+from verrijk.enrich.base import Proposal
+from verrijk.enrich.image.base import ImageEnricher
+from verrijk.errors import Unavailable
+
+MODEL_FILE = "image.faces/blazeface_short_range.onnx"
+SIZE = 128
+LAYERS = ((16, 2), (8, 6))  # (cells per side, anchors per cell), in the order of the model's outputs
+IOU = 0.3
+FACE = {"nl": "gezicht", "fr": "visage", "en": "face"}
+ONE = {"nl": "1 persoon", "fr": "1 personne", "en": "1 person"}
+MANY = {"nl": "{n} personen", "fr": "{n} personnes", "en": "{n} people"}
+
+
+def anchors() -> np.ndarray:
+    """[896, 2] anchor centres (x, y) in [0, 1], in the model's output order (row, column, anchor)."""
+    found = []
+    for cells, per_cell in LAYERS:
+        ys, xs = np.meshgrid((np.arange(cells) + 0.5) / cells, (np.arange(cells) + 0.5) / cells, indexing="ij")
+        found.append(np.repeat(np.stack([xs.ravel(), ys.ravel()], axis=1), per_cell, axis=0))
+    return np.concatenate(found).astype(np.float32)
+
+
+ANCHORS = anchors()
+
+
+def letterbox(image: Image.Image) -> tuple[np.ndarray, float, tuple[float, float]]:
+    """[128, 128, 3] in [-1, 1] with the image scaled to fit and centred on black; the scale and the padding
+    (as fractions of the square) to map boxes back."""
+    rgb = image.convert("RGB")
+    scale = SIZE / max(rgb.size)
+    width, height = max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale))
+    square = Image.new("RGB", (SIZE, SIZE))
+    left, top = (SIZE - width) // 2, (SIZE - height) // 2
+    square.paste(rgb.resize((width, height), Image.Resampling.BILINEAR), (left, top))
+    pixels = np.asarray(square, dtype=np.float32) / 127.5 - 1.0
+    return pixels, scale, (left / SIZE, top / SIZE)
+
+
+def iou(box: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """Intersection over union of one [x0, y0, x1, y1] box with each of others."""
+    x0, y0 = np.maximum(box[0], others[:, 0]), np.maximum(box[1], others[:, 1])
+    x1, y1 = np.minimum(box[2], others[:, 2]), np.minimum(box[3], others[:, 3])
+    inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
+    area = (box[2] - box[0]) * (box[3] - box[1])
+    areas = (others[:, 2] - others[:, 0]) * (others[:, 3] - others[:, 1])
+    return inter / np.maximum(area + areas - inter, 1e-9)
+
+
+def weighted_nms(boxes: np.ndarray, scores: np.ndarray) -> list[tuple[np.ndarray, float]]:
+    """MediaPipe's weighted suppression: take the best box, merge every box overlapping it by more than IOU into
+    their score-weighted mean, repeat on the rest. (box, best score) per cluster, best first."""
+    order = np.argsort(-scores)
+    boxes, scores = boxes[order], scores[order]
+    kept = []
+    while len(scores):
+        cluster = iou(boxes[0], boxes) > IOU
+        cluster[0] = True
+        weights = scores[cluster]
+        kept.append(((boxes[cluster] * weights[:, None]).sum(0) / weights.sum(), float(scores[0])))
+        boxes, scores = boxes[~cluster], scores[~cluster]
+    return kept
+
+
+class Detector:
+    """BlazeFace short range in ONNX Runtime: face boxes [x, y, w, h] in image pixels with their scores."""
+
+    version = "blazeface-short-range-0.10.14"
+
+    def __init__(self, model: Path, threads: int = 1):
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
+        self.session = onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+
+    def detect(self, image: Image.Image, threshold: float) -> list[tuple[list[int], float]]:
+        pixels, scale, (pad_x, pad_y) = letterbox(image)
+        regressors, logits = self.session.run(["regressors", "classificators"], {"image": pixels[None]})
+        scores = 1.0 / (1.0 + np.exp(-np.clip(logits[0, :, 0].astype(np.float64), -100, 100)))
+        keep = scores >= threshold
+        raw, centres = regressors[0, keep, :4] / SIZE, ANCHORS[keep]
+        cx, cy = raw[:, 0] + centres[:, 0], raw[:, 1] + centres[:, 1]
+        boxes = np.stack([cx - raw[:, 2] / 2, cy - raw[:, 3] / 2, cx + raw[:, 2] / 2, cy + raw[:, 3] / 2], axis=1)
+        found = []
+        for (x0, y0, x1, y1), score in weighted_nms(boxes, scores[keep]):
+            # from the square's fractions to the image's pixels, clipped to the image
+            left = max(0.0, (x0 - pad_x) * SIZE / scale)
+            top = max(0.0, (y0 - pad_y) * SIZE / scale)
+            right = min(float(image.width), (x1 - pad_x) * SIZE / scale)
+            bottom = min(float(image.height), (y1 - pad_y) * SIZE / scale)
+            if right > left and bottom > top:
+                found.append(([round(left), round(top), round(right - left), round(bottom - top)], score))
+        return found
+
+
+@cache
+def detector(models_dir: Path, threads: int = 1) -> Detector:
+    """One detector per process (per models directory and thread count)."""
+    model = models_dir / MODEL_FILE
+    if not model.exists():
+        raise Unavailable(
+            f"image.faces needs {model}: build it with training/build_blazeface_onnx.py (models/image.faces/card.md)"
+        )
+    return Detector(model, threads)
+
+
+def count_label(count: int) -> dict[str, str]:
+    """The count's label in nl/fr/en ("1 persoon", "3 personnes", "2 people")."""
+    return {lang: (ONE[lang] if count == 1 else MANY[lang].format(n=count)) for lang in FACE}
+
+
+class FacesEnricher(ImageEnricher):
+    """Faces in a photo: a region per face and how many there are (never who); off by default."""
+
+    name: ClassVar[str] = "image.faces"
+
+    def __init__(self, settings: Settings, threshold: float = 0.5, min_size: int = 16):
+        super().__init__(settings)
+        self.threshold, self.min_size = threshold, min_size
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        self.detector = detector(settings.models_dir, cores or 1)
+        self.version = f"image.faces-1+{self.detector.version}"
+
+    def propose(self, image: Image.Image, language: str | None) -> list[Proposal]:
+        language = language if language in FACE else "nl"
+        faces = [
+            (region, score)
+            for region, score in self.detector.detect(image, self.threshold)
+            if min(region[2], region[3]) >= self.min_size
+        ]
+        found = [
+            Proposal(SuggestionKind.tag, FACE[language], round(score, 4), region=region, extra={"names": FACE})
+            for region, score in faces
+        ]
+        if faces:
+            names = count_label(len(faces))
+            score = round(min(score for _, score in faces), 4)
+            extra = {"count": len(faces), "names": names}
+            found.append(Proposal(SuggestionKind.tag, names[language], score, extra=extra))
+        return found
+
+
+create = FacesEnricher.create
