@@ -101,14 +101,10 @@ def links_of(analyser: TextAnalyser, text: str) -> dict[str, str]:
     return {p.extra["mention"]: p.authority_uri for p in proposals_of(analysis) if p.authority_uri}
 
 
-def gold_links(analyser: TextAnalyser, names: list[str]) -> dict[str, str | None]:
-    """The link each name gets when the text is right (the name read in its sentence)."""
-    gold = {}
-    for text, sentence_names in SENTENCES:
-        found = links_of(analyser, text)
-        for name in sentence_names:
-            gold[name] = next((uri for mention, uri in found.items() if name in mention or mention in name), None)
-    return {name: gold.get(name) for name in names}
+def gold_links(analyser: TextAnalyser, text: str, names: list[str]) -> dict[str, str | None]:
+    """The link each name gets when the recording's text is read right."""
+    found = links_of(analyser, text)
+    return {name: next((uri for m, uri in found.items() if name in m or m in name), None) for name in names}
 
 
 def transcripts(args, voices: list[np.ndarray]) -> None:
@@ -126,15 +122,16 @@ def transcripts(args, voices: list[np.ndarray]) -> None:
     folder = model_dir(Settings(data_dir=Path(args.data_dir)))
     material = recordings(voices)
     total = sum(a.duration for a, _, _ in material)
-    names = [n for _, _, ns in material for n in ns]
-    gold = gold_links(analyser, names)
-    linkable = [n for n in names if gold[n]]
-    print(f"{len(material)} recordings, {total:.0f} s, {len(names)} names, {len(linkable)} linked in the right text")
+    golds = [gold_links(analyser, text, names) for _, text, names in material]
+    names = sum(len(g) for g in golds)
+    linkable = sum(1 for g in golds for uri in g.values() if uri)
+    print(f"{len(material)} recordings, {total:.0f} s, {names} names, {linkable} linked when the text is right")
     conditions = [  # (label, parameters, the linker whose names bias the recogniser)
         ("no biasing", {"bias": "off"}, None),
         ("hotwords: 30 likeliest authority names", {"bias": "hotwords"}, linker),
         ("hotwords: collection vocabulary", {"bias": "hotwords", "vocabulary": VOCABULARY}, None),
         ("prompt: collection vocabulary", {"bias": "prompt", "vocabulary": VOCABULARY}, None),
+        ("no biasing, vocabulary for sound-alike links", {"bias": "off", "vocabulary": VOCABULARY}, None),
     ]
     for beam in args.beams:
         for label, params, names_from in [conditions[i] for i in args.conditions]:
@@ -144,7 +141,7 @@ def transcripts(args, voices: list[np.ndarray]) -> None:
             enricher.transcribe(material[0][0])  # warm up
             errors = words = 0.0
             recalled, spent, cpu, speech_seconds, missed = 0, 0.0, 0.0, 0.0, []
-            for audio, text, recording_names in material:
+            for (audio, text, _), gold in zip(material, golds, strict=True):
                 t0, c0 = time.perf_counter(), time.process_time()
                 transcript = enricher.transcribe(audio, "en")
                 spent, cpu = spent + time.perf_counter() - t0, cpu + time.process_time() - c0
@@ -152,12 +149,13 @@ def transcripts(args, voices: list[np.ndarray]) -> None:
                 heard = " ".join(p.text for p in transcript.phrases)
                 n = len(text.split())
                 errors, words = errors + wer(text, heard) * n, words + n
-                uris = {p.authority_uri for p in entity_proposals(transcript, analyser, enricher.context)}
-                recalled += sum(1 for name in recording_names if gold[name] and gold[name] in uris)
-                missed += [name for name in recording_names if gold[name] and gold[name] not in uris]
+                found = entity_proposals(transcript, analyser, enricher.context, enricher.terms)
+                uris = {p.authority_uri for p in found}
+                recalled += sum(1 for uri in gold.values() if uri and uri in uris)
+                missed += [name for name, uri in gold.items() if uri and uri not in uris]
             print(
-                f"beam {beam}, {label:<42} WER {errors / words:.3f}  link recall {recalled}/{len(linkable)} = "
-                f"{recalled / len(linkable):.3f}  RTF {spent / total:.3f} wall, {cpu / total:.3f} CPU-s per s "
+                f"beam {beam}, {label:<45} WER {errors / words:.3f}  link recall {recalled}/{linkable} = "
+                f"{recalled / linkable:.3f}  RTF {spent / total:.3f} wall, {cpu / total:.3f} CPU-s per s "
                 f"(speech read {speech_seconds:.0f} of {total:.0f} s)"
             )
             print(f"  names not linked: {', '.join(missed) or 'none'}")
@@ -172,7 +170,11 @@ def main() -> None:
     parser.add_argument("--beams", type=int, nargs="+", default=[1])
     parser.add_argument("--segments-only", action="store_true")
     parser.add_argument(
-        "--conditions", type=int, nargs="+", default=[0, 1, 2, 3], help="0 none, 1 authorities, 2 hotwords, 3 prompt"
+        "--conditions",
+        type=int,
+        nargs="+",
+        default=[0, 1, 2, 3, 4],
+        help="0 none, 1 authority hotwords, 2 vocabulary hotwords, 3 vocabulary prompt, 4 vocabulary for links only",
     )
     parser.add_argument("--show", action="store_true", help="print the last transcript of each beam")
     parser.add_argument("--data-dir", default=str(Path(tempfile.gettempdir()) / "verrijk-bench"))

@@ -105,6 +105,33 @@ def wav(samples: np.ndarray, rate: int = SR) -> bytes:
     return buffer.getvalue()
 
 
+def mp4(colours: list[tuple[int, int, int]], sound: np.ndarray, seconds_each: float = 1.0) -> bytes:
+    """An MP4 (MPEG-4 video, 10 fps, a key frame every second; AAC sound): each colour filling the picture for
+    `seconds_each`, with `sound` (16 kHz mono) as its sound track."""
+    import av
+
+    buffer = io.BytesIO()
+    with av.open(buffer, mode="w", format="mp4") as container:
+        video = container.add_stream("mpeg4", rate=10)
+        video.width, video.height, video.pix_fmt = 160, 120, "yuv420p"
+        video.codec_context.gop_size = 10
+        audio = container.add_stream("aac", rate=SR)
+        audio.layout = "mono"
+        for colour in colours:
+            picture = np.full((120, 160, 3), colour, dtype=np.uint8)
+            for _ in range(int(seconds_each * 10)):
+                container.mux(video.encode(av.VideoFrame.from_ndarray(picture, format="rgb24")))
+        container.mux(video.encode(None))
+        step = 1024
+        for start in range(0, len(sound), step):
+            chunk = sound[start : start + step].astype(np.float32).reshape(1, -1)
+            frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="mono")
+            frame.sample_rate, frame.pts = SR, start
+            container.mux(audio.encode(frame))
+        container.mux(audio.encode(None))
+    return buffer.getvalue()
+
+
 def words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9']+", text.lower().replace("-", " "))
 

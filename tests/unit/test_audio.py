@@ -1,23 +1,28 @@
 """Audio: decoding within caps (resampled to 16 kHz mono, over-long and broken files refused clearly), segments
 of generated material (speech from the Piper voice, numpy music, noise, silence) right on ≥ 85 % of frames,
-word times of the speech laid end to end mapped back to the recording, and the biasing terms. Transcripts
+word times of the speech laid end to end mapped back to the recording, the biasing terms, sound-alike links for
+misheard names, and a video's sound track and key frames. Transcripts
 themselves are tested through the API and a job (tests/api/test_enrich_media_audio.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from audio_material import compose, music, noise, silence, wav
+from audio_material import compose, mp4, music, noise, silence, wav
 
 from verrijk.config import Settings
+from verrijk.domain import SuggestionKind
 from verrijk.enrich.audio.decode import SAMPLE_RATE, Audio, open_audio
 from verrijk.enrich.audio.segments import LABELS, segment, speech_spans
-from verrijk.enrich.audio.transcript import bias_terms
+from verrijk.enrich.audio.transcript import bias_terms, sound_alike, sound_key
 from verrijk.enrich.audio.whisper import Spans, model_dir
+from verrijk.enrich.base import Proposal
+from verrijk.enrich.image.colours import ColoursEnricher
 from verrijk.enrich.media import MediaError, medium_of
 from verrijk.enrich.text.linking.index import AuthorityIndex
 from verrijk.enrich.text.linking.linker import Linker
-from verrijk.enrich.text.linking.model import Entry
+from verrijk.enrich.text.linking.model import Entry, LinkContext
+from verrijk.enrich.video.frames import FramesEnricher, key_frames
 from verrijk.errors import Unavailable
 
 
@@ -113,3 +118,38 @@ def test_bias_terms_put_the_vocabulary_first_then_the_likeliest_names():
 def test_whisper_is_unavailable_without_its_model(tmp_path):
     with pytest.raises(Unavailable, match="holds no model.bin"):
         model_dir(Settings(whisper_model_dir=tmp_path))
+
+
+def test_names_misheard_are_linked_when_they_sound_like_a_bias_term():
+    assert sound_key("Looven") == sound_key("Leuven") and sound_key("Gint") == sound_key("Ghent") == sound_key("Gent")
+    leuven = Entry(
+        "https://sws.geonames.org/2792482/", "Leuven", ("Louvain",), ("LOC",), properties={"population": 100000}
+    )
+    linker = Linker([AuthorityIndex("geonames", [leuven])])
+    heard = [
+        Proposal(SuggestionKind.entity, "Looven", 0.9, entity_type="LOC", extra={"mention": "Looven"}),
+        Proposal(SuggestionKind.entity, "Mechelen", 0.9, entity_type="LOC", extra={"mention": "Mechelen"}),
+    ]
+    linked, left = sound_alike(heard, ["Jordaens", "Leuven"], linker.link, LinkContext())
+    assert linked.kind == SuggestionKind.link and linked.authority_uri == leuven.uri and linked.label == "Leuven"
+    assert linked.extra == {"mention": "Looven", "authority": "geonames", "sounds_like": "Leuven"}
+    assert 0 < linked.score < 0.9
+    assert left.kind == SuggestionKind.entity and left.authority_uri is None
+
+
+def test_a_video_is_heard_through_its_sound_track_and_seen_through_its_key_frames():
+    data = mp4([(200, 30, 30), (200, 30, 30), (30, 70, 200), (30, 70, 200)], music(4.0))
+    medium = medium_of(data, "film.mp4")
+    assert (medium.kind, medium.mime) == ("video", "video/mp4")
+    settings = Settings()
+    sound = open_audio(medium, settings)
+    assert abs(sound.duration - 4.0) < 0.2
+    assert [s.label for s in segment(sound)] == ["music"]
+    frames = list(key_frames(medium, settings, every=2.0, limit=10))
+    assert [t for t, _ in frames] == [0.0, 2.0]
+    colours = FramesEnricher(settings, [ColoursEnricher(settings)], every=2.0)
+    tags = [(p.time_start, p.label, p.extra["enricher"]) for p in colours.propose_frames(frames, "nl")]
+    assert tags == [(0.0, "rood", "image.colours"), (2.0, "blauw", "image.colours")]
+    with pytest.raises(MediaError) as caught:
+        list(key_frames(medium, Settings(media_max_seconds=3), every=2.0, limit=10))
+    assert caught.value.status == 413

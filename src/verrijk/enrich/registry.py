@@ -355,6 +355,20 @@ BUILTIN: tuple[EnricherSpec, ...] = (
         card="audio.transcript",
         reads_protected_content=True,
     ),
+    EnricherSpec(
+        name="video.frames",
+        factory="verrijk.enrich.video.frames:create",
+        accepts=frozenset({"video"}),
+        description="Key frames of a video through image enrichers, each suggestion at its frame's time.",
+        version="video.frames-1",
+        params={
+            "enrichers": Param(list[str], ["image.objects"], "image enrichers run on each key frame"),
+            "every": Param(float, 10.0, "seconds between the frames taken (the first key frame after each mark)", 0.1),
+            "limit": Param(int, 30, "most frames taken from one video", 1, 1000),
+        },
+        card="video.frames",
+        reads_protected_content=True,
+    ),
 )
 
 

@@ -36,11 +36,12 @@ class Audio:
         return self.samples[int(start * SAMPLE_RATE) : int(end * SAMPLE_RATE)]
 
 
-def _av():
+def pyav():
+    """PyAV, or Unavailable saying how to install it."""
     try:
         import av
     except ImportError:
-        raise Unavailable(f"audio enrichers need PyAV to decode audio, which is not installed: {INSTALL}") from None
+        raise Unavailable(f"audio and video enrichers need PyAV, which is not installed: {INSTALL}") from None
     return av
 
 
@@ -56,7 +57,7 @@ def open_audio(medium: Medium, settings: Settings) -> Audio:
     MediaTooLarge when it is longer than media_max_seconds."""
     if medium.kind not in ("audio", "video"):
         raise MediaError(f"{medium.source}: {medium.mime} is not audio or video", status=415)
-    av = _av()
+    av = pyav()
     limit = int(settings.media_max_seconds * SAMPLE_RATE)
     try:
         with av.open(BytesIO(medium.data), mode="r") as container:

@@ -61,5 +61,5 @@ def analyse(
         if isinstance(enricher, TranscriptEnricher):
             transcript = enricher.transcribe(audio, language, segments)
             if enricher.analyser is not None:
-                entities = entity_proposals(transcript, enricher.analyser, enricher.context)
+                entities = entity_proposals(transcript, enricher.analyser, enricher.context, enricher.terms)
     return AudioAnalysis(medium, round(audio.duration, 3), segments, transcript, entities)

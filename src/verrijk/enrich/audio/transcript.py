@@ -5,14 +5,19 @@ Only the speech (and singing) that audio.segments finds is handed to Whisper, la
 silence cost nothing. The recogniser is biased towards the organisation's names: the collection vocabulary
 (`vocabulary`) first, then the likeliest names of the authorities it links to (highest prior: population, how many
 catalogues know a person; places of the organisation's country when it set one), as Whisper hotwords or as an
-initial prompt. Linking forgives how a recogniser spells names through the linker's own fuzzy matching.
+initial prompt. Linking forgives how a recogniser spells names twice over: the linker's own fuzzy matching, and,
+for a name it cannot place, a sound-alike match against those same bias terms ("Looven" sounds like "Leuven",
+"Gint" like "Gent"), the term then linked in its place.
 Transcribing copies the content, so the rights gate keeps in-copyright recordings from it unless allowed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, Literal
+
+from rapidfuzz import fuzz
 
 from verrijk.config import Settings
 from verrijk.domain import SuggestionKind
@@ -28,8 +33,49 @@ from verrijk.enrich.text.linking.index import label_names
 from verrijk.enrich.text.linking.linker import Linker
 from verrijk.enrich.text.linking.model import Entry, LinkContext
 from verrijk.enrich.text.service import organisation_analyser
+from verrijk.folding import fold
 
 Bias = Literal["hotwords", "prompt", "off"]
+SOUND_ALIKE = 85.0  # least rapidfuzz ratio between sound keys for a heard name to be taken as a bias term
+LINKED = frozenset({"PER", "LOC", "ORG"})
+# spellings that sound alike in Dutch and English names, in order; then vowel runs become one "a", doubles go
+_SOUNDS = (
+    ("ph", "f"), ("gh", "g"), ("ch", "g"), ("ck", "k"), ("ij", "i"), ("dt", "t"), ("c", "k"), ("q", "k"),
+    ("x", "ks"), ("z", "s"), ("y", "i"), ("w", "v"), ("v", "f"), ("h", ""),
+)  # fmt: skip
+_VOWELS = re.compile(r"[aeiou]+")
+_DOUBLE = re.compile(r"(.)\1+")
+_FINAL_D = re.compile(r"d\b")
+
+
+def sound_key(name: str) -> str:
+    """A rough key of how a name sounds: "Looven" and "Leuven" -> "lafan", "Gint", "Gent", "Ghent" -> "gant"."""
+    key = _FINAL_D.sub("t", fold(name))
+    for spelling, sound in _SOUNDS:
+        key = key.replace(spelling, sound)
+    return _DOUBLE.sub(r"\1", _VOWELS.sub("a", key))
+
+
+def sound_alike(
+    proposals: list[Proposal], terms: Sequence[str], link: Callable[..., Any], context: LinkContext
+) -> list[Proposal]:
+    """Names the linker left unlinked (NIL people, places, organisations) that sound like one of `terms`, linked
+    as that term; the score is the term's link score times how alike they sound."""
+    keys = [(sound_key(t), t) for t in terms]
+    for p in proposals:
+        if p.kind != SuggestionKind.entity or p.entity_type not in LINKED or not keys:
+            continue
+        heard = sound_key(p.label)
+        similarity, term = max((fuzz.ratio(heard, key), term) for key, term in keys)
+        alike = similarity >= SOUND_ALIKE and heard[:1] == sound_key(term)[:1]
+        result = link(term, p.entity_type, context) if alike else None
+        if result is None or result.link is None:
+            continue
+        entry = result.link.entry
+        p.kind, p.label, p.authority_uri = SuggestionKind.link, entry.label, entry.uri
+        p.score = round(p.score * result.link.score * similarity / 100, 4)
+        p.extra.update(authority=result.link.authority, sounds_like=term)
+    return proposals
 
 
 def bias_terms(vocabulary: Sequence[str], linker: Linker | None, limit: int, country: str | None = None) -> list[str]:
@@ -59,15 +105,21 @@ def bias_terms(vocabulary: Sequence[str], linker: Linker | None, limit: int, cou
     return terms
 
 
-def entity_proposals(transcript: Transcript, analyser: TextAnalyser, context: LinkContext) -> list[Proposal]:
-    """Entities and links in the transcript, each placed at the time of the words its mention spans."""
+def entity_proposals(
+    transcript: Transcript, analyser: TextAnalyser, context: LinkContext, terms: Sequence[str] = ()
+) -> list[Proposal]:
+    """Entities and links in the transcript, each placed at the time of the words its mention spans; names left
+    unlinked that sound like one of `terms` linked as that term."""
     text, words = transcript.text_with_words()
     if not text:
         return []
     language = transcript.language if transcript.language in SUPPORTED else None
     analysis = analyser.analyse([TextIn(text, language, context)])[0]
+    found = proposals_of(analysis)
+    if analyser.link is not None and terms:
+        found = sound_alike(found, terms, analyser.link, context)
     proposals = []
-    for p in proposals_of(analysis):
+    for p in found:
         covered = [w for start, end, w in words if start < (p.end or 0) and end > (p.start or 0)]
         if not covered:
             continue
@@ -103,8 +155,8 @@ class TranscriptEnricher(AudioEnricher):
         detector()
         self.analyser, self.language, self.beam_size, self.bias = analyser, language, beam_size, bias
         self.context = LinkContext(country=country)
-        terms = bias_terms(vocabulary, linker, bias_limit, country) if bias != "off" else []
-        self.bias_text = ", ".join(terms)
+        self.terms = bias_terms(vocabulary, linker, bias_limit, country)
+        self.bias_text = ", ".join(self.terms) if bias != "off" else ""
         self.version = f"audio.transcript-1+whisper-{folder.name}-int8+bias-{bias}"
 
     def transcribe(
@@ -139,7 +191,7 @@ class TranscriptEnricher(AudioEnricher):
             for phrase in transcript.phrases
         ]
         if self.analyser is not None:
-            proposals += entity_proposals(transcript, self.analyser, self.context)
+            proposals += entity_proposals(transcript, self.analyser, self.context, self.terms)
         return proposals
 
 
