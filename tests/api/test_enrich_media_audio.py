@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from audio_material import compose, music, silence, wav
+from audio_material import compose, mp4, music, silence, wav
 from sqlalchemy import select
 
 from verrijk.enrich.jobs import create_enrich_job, execute
@@ -108,3 +108,30 @@ def test_a_job_over_recordings(client, org, session, settings, tmp_path, whisper
     assert phrases and all(s.field == "media.0" and s.time_start < s.time_end for s in phrases)
     assert any("Rubens" in s.label for s in phrases) and phrases[0].extra["language"] == "en"
     assert ("muziek.wav", "audio.transcript", "transcript") not in by_title
+
+
+def test_a_video_is_heard_and_its_key_frames_seen(client, org, session, settings, tmp_path):
+    film = mp4([(200, 30, 30), (200, 30, 30), (30, 70, 200), (30, 70, 200)], music(4.0))
+    r = client.post(
+        "/enrich/media", headers=org.headers(), files={"file": ("film.mp4", film)}, data={"enrichers": "audio.segments"}
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["media"]["kind"] == "video" and [s["label"] for s in r.json()["segments"]] == ["music"]
+    settings.media_dirs = [tmp_path]
+    (tmp_path / "film.mp4").write_bytes(film)
+    line = {"source_id": "film", "title": "film", "media": [f"file://{tmp_path / 'film.mp4'}"]}
+    r = client.post("/collections/film/ingest", headers=org.headers(), files={"file": ("f.jsonl", json.dumps(line))})
+    assert r.json()["created"] == 1, r.text
+    params = {"params": {"enrichers": ["image.colours"], "every": 2}}
+    assert client.patch("/enrichers/video.frames", json=params, headers=org.headers("admin")).status_code == 200
+    repo = Repo(session, Scope(org.id))
+    names = ["video.frames", "audio.segments"]
+    job = execute(session, repo.scope, create_enrich_job(repo, "film", names, settings).id, settings=settings)
+    assert job.status == "done" and job.result["created"] == 3, job.result
+    rows = session.scalars(select(Suggestion).where(Suggestion.organisation_id == org.id)).all()
+    found = sorted((s.enricher, s.time_start, s.time_end, s.label) for s in rows)
+    assert found == [
+        ("audio.segments", 0.0, pytest.approx(4.0, abs=0.15), "music"),
+        ("video.frames", 0.0, 0.0, "rood"),
+        ("video.frames", 2.0, 2.0, "blauw"),
+    ]
