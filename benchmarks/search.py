@@ -8,33 +8,59 @@ other draws around real records. Each engine runs in its own process so its memo
     .venv/bin/python benchmarks/search.py --sizes 100000 1000000
     .venv/bin/python benchmarks/search.py --sizes 1000000 --noise-dims 16 --engines verrijk-hnsw chromadb \
         --ef-sweep 32 48 64 96 128 --metrics models/search/metrics.json
+
+--api N: the whole service at N records instead: a store of N synthetic records (the demo's texts, numbered, put
+in the database in bulk), their vectors made directly around the real ones and written to the embedding cache (no
+model encodes N texts), `SearchService.sync` builds the lexical and vector indexes once (kept in --cache for the
+next run), then a real `verrijk serve` answers hybrid, lexical and semantic searches one at a time: p50/p99 per mode
+and the server's resident memory after them.
+
+    .venv/bin/python benchmarks/search.py --api 1000000
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import csv
 import json
 import multiprocessing as mp
+import os
+import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import faiss
 import numpy as np
+from load import QUERIES as API_QUERIES
+from load import Connection
+from sqlalchemy import insert
 
-from verrijk.search.embed import EmbeddingCache, UseEmbedder
+from verrijk.records import index_text
+from verrijk.search.embed import EmbeddingCache, UseEmbedder, text_key
+from verrijk.search.service import SearchService
 from verrijk.search.vector import VectorIndex
+from verrijk.store.accounts import create_api_key, ensure_organisation
+from verrijk.store.db import make_engine, migrate, session_factory
+from verrijk.store.repo import Repo, Scope
+from verrijk.store.tables import Collection, Record
 
 DEMO = Path(__file__).parents[1] / "src" / "verrijk" / "demo" / "rijksmuseum_suriname.csv"
 NOISE = 0.025  # per dimension: a synthetic vector keeps a cosine of about 0.85 to its real centre
 QUERIES, K, RUNS = 300, 10, 3
 
 
-def real_embeddings(cache_dir: Path) -> np.ndarray:
+def demo_rows() -> list[dict]:
     with DEMO.open(encoding="utf-8-sig") as fh:
-        rows = list(csv.DictReader(fh, delimiter=";"))
+        return list(csv.DictReader(fh, delimiter=";"))
+
+
+def real_embeddings(cache_dir: Path) -> np.ndarray:
+    rows = demo_rows()
     texts = [f"{r['titel']}\n{r['beschrijving']}\n{r['vervaardiger']}".replace("$", ", ") for r in rows]
     embedder = UseEmbedder()
     cache = EmbeddingCache(cache_dir / "demo-use-m3.npz", embedder.dim)
@@ -62,9 +88,9 @@ def around(real: np.ndarray, n: int, seed: int, noise_dims: int = 0) -> np.ndarr
     return out
 
 
-def rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS"):
+def rss_mb(pid: int | str = "self", field: str = "VmRSS") -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field):
             return int(line.split()[1]) / 1024
     return 0.0
 
@@ -142,9 +168,112 @@ def spread(values: list[float]) -> str:
     return f"{med:.2f} ±{(max(values) - min(values)) / 2:.2f}"
 
 
+BULK = 50_000  # records put in the database at a time
+
+
+def build_store(n: int, data_dir: Path, real: np.ndarray) -> str:
+    """A store of n synthetic records with their vectors in the embedding cache and indexes built; its API key."""
+    key_file = data_dir / "bench.key"
+    if key_file.exists():
+        return key_file.read_text()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(f"sqlite:///{data_dir / 'verrijk.db'}")
+    migrate(engine)
+    rows = demo_rows()
+    embedder = UseEmbedder()
+    with session_factory(engine)() as session:
+        org = ensure_organisation(session, "bench")
+        collection = Collection(organisation_id=org.id, slug="synthetic", name="synthetic")
+        session.add(collection)
+        session.flush()
+        raw, _ = create_api_key(session, org, "cataloger", "bench")
+        session.commit()
+        service = SearchService(data_dir, embedder)
+        cache = service.index_for(org.id).cache
+        started = time.perf_counter()
+        for start in range(0, n, BULK):
+            batch = []
+            for i in range(start, min(n, start + BULK)):
+                row = rows[i % len(rows)]
+                batch.append(
+                    {
+                        "organisation_id": org.id,
+                        "collection_id": collection.id,
+                        "source_id": f"s{i}",
+                        "title": f"{row['titel']} (nr. {i})",
+                        "description": row["beschrijving"],
+                        "creator": [c for c in row["vervaardiger"].split("$") if c],
+                        "language": "nl",
+                        "content_hash": str(i),
+                    }
+                )
+            session.execute(insert(Record), batch)
+            texts = [index_text(Record(**{**r, "place": [], "subject": []}), []) for r in batch]
+            centres = real[np.arange(start, start + len(batch)) % len(real)]  # each record near its text's vector
+            vectors = centres + np.random.default_rng(start).normal(0, NOISE, centres.shape).astype(np.float32)
+            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+            cache._fresh.update(zip((text_key(embedder, t) for t in texts), vectors, strict=True))
+            print(f"  {start + len(batch):,} records stored", flush=True)
+        session.commit()
+        cache.save()
+        print(f"records and vectors: {time.perf_counter() - started:.0f} s", flush=True)
+        started = time.perf_counter()
+        service.sync(Repo(session, Scope(org.id)))
+        print(f"indexes built: {time.perf_counter() - started:.0f} s", flush=True)
+    engine.dispose()
+    key_file.write_text(raw)
+    return raw
+
+
+async def api_latencies(port: int, key: str, mode: str, count: int) -> list[float]:
+    conn, out = Connection("127.0.0.1", port, key), []
+    for i in range(count):
+        query = API_QUERIES[i % len(API_QUERIES)].replace(" ", "%20")
+        started = time.perf_counter()
+        status = await conn.request("GET", f"/search?query={query}&mode={mode}", None)
+        out.append((time.perf_counter() - started) * 1000)
+        if status != 200:
+            raise SystemExit(f"/search answered {status}")
+    await conn.close()
+    return out
+
+
+def measure_api(n: int, cache: Path, real: np.ndarray, count: int) -> None:
+    data_dir = cache / f"api-{n}"
+    key = build_store(n, data_dir, real)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = os.environ | {"VERRIJK_DATA_DIR": str(data_dir), "VERRIJK_LOG_LEVEL": "WARNING"}
+    with (data_dir / "server.log").open("w") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "verrijk.cli", "serve", "--port", str(port)], env=env, stdout=log, stderr=log
+        )
+    try:
+        for _ in range(600):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        started = time.perf_counter()
+        asyncio.run(api_latencies(port, key, "hybrid", 1))  # loads the embedder and the indexes
+        print(f"\n{n:,} records; first search (loads the indexes) {time.perf_counter() - started:.1f} s")
+        print("| mode | n | p50 ms | p99 ms |\n|---|---|---|---|")
+        for mode in ("hybrid", "lexical", "semantic"):
+            found = asyncio.run(api_latencies(port, key, mode, count))
+            print(f"| {mode} | {len(found)} | {statistics.median(found):.1f} | {np.percentile(found, 99):.1f} |")
+        print(f"server memory: {rss_mb(server.pid):.0f} MB resident, peak {rss_mb(server.pid, 'VmHWM'):.0f} MB")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
+    parser.add_argument("--api", type=int, nargs="+", help="measure the service through the API at these sizes")
+    parser.add_argument("--api-queries", type=int, default=200, help="searches per mode in --api")
     parser.add_argument("--noise-dims", type=int, default=0, help="0: isotropic noise; k: noise in a k-dim subspace")
     parser.add_argument("--engines", nargs="+", default=["verrijk-hnsw", "chromadb", "verrijk-flat"])
     parser.add_argument("--ef-sweep", type=int, nargs="*", default=[], help="verrijk-hnsw also at these efSearch")
@@ -154,6 +283,10 @@ def main() -> None:
     args.cache.mkdir(parents=True, exist_ok=True)
     real = real_embeddings(args.cache)
     print(f"{len(real)} real embeddings ({real.shape[1]}-d), {faiss.omp_get_max_threads()} threads\n")
+    if args.api:
+        for n in args.api:
+            measure_api(n, args.cache, real, args.api_queries)
+        return
     header = "| n | engine | build s | RAM MB | p50 ms | p99 ms | QPS | recall@10 | QPS vs chromadb |"
     print(header)
     print("|---|---|---|---|---|---|---|---|---|")

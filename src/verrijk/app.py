@@ -3,10 +3,13 @@ the database and the middleware, made from Settings."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
@@ -39,9 +42,10 @@ from verrijk.api.routers import (
     tasks,
 )
 from verrijk.config import Settings
-from verrijk.deps import SlidingWindow
 from verrijk.enrich.jobs import Recovery
-from verrijk.store.db import make_engine, session_factory
+from verrijk.store.accounts import AUTH_TABLES, KeyCache
+from verrijk.store.counters import SharedWindow
+from verrijk.store.db import make_engine, session_factory, watch_writes
 from verrijk.web import errors as web_errors
 from verrijk.web import routes as web_routes
 from verrijk.web.routes import STATIC_DIR
@@ -51,11 +55,43 @@ DESCRIPTION = """Metadata enrichment for heritage collections. Authenticate with
 (`verrijk keys create --role cataloger`). Errors are RFC 9457 problem details."""
 
 
+KEY_USAGE_SECONDS = 60  # how often the server writes when keys were last used
+log = logging.getLogger(__name__)
+
+
+def _write_key_usage(app: FastAPI) -> None:
+    with app.state.sessions() as session:
+        app.state.keys.flush(session)
+        session.commit()
+
+
+async def _key_usage_writer(app: FastAPI) -> None:
+    while True:
+        await asyncio.sleep(KEY_USAGE_SECONDS)
+        try:
+            await run_in_threadpool(_write_key_usage, app)
+        except Exception:  # noqa: BLE001 - a database hiccup must not end the loop; the next round retries
+            log.exception("writing when API keys were last used failed")
+
+
+def _records_changed(app: FastAPI) -> None:
+    """This process wrote records: its search indexes check their fingerprints on the next search."""
+    search = getattr(app.state, "search", None)
+    if search is not None:
+        search.changed()
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """While the server runs, enrichment jobs a crashed process left behind are resumed (enrich.jobs.Recovery)."""
+    """While the server runs, enrichment jobs a crashed process left behind are resumed (enrich.jobs.Recovery) and
+    when API keys were last used is written every minute (and at the end) instead of on the request path."""
     recovery = Recovery(app.state.sessions, app.state.settings).start()
+    writer = asyncio.create_task(_key_usage_writer(app))
     yield
+    writer.cancel()
+    with suppress(asyncio.CancelledError):
+        await writer
+    await run_in_threadpool(_write_key_usage, app)
     recovery.stop()
 
 
@@ -66,8 +102,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings.db_url)
     app.state.sessions = session_factory(app.state.engine)
-    app.state.rate_limiter = SlidingWindow()  # organisations' and keys' requests a minute
-    app.state.login_failures = SlidingWindow(settings.login_window_minutes * 60)
+    app.state.keys = KeyCache(settings.key_cache_seconds)
+    watch_writes(app.state.engine, AUTH_TABLES, app.state.keys.clear)
+    watch_writes(app.state.engine, {"records"}, lambda: _records_changed(app))
+    # shared by the server's worker processes; kept apart per database when several share a data directory
+    app.state.rate_limiter = SharedWindow(settings.data_dir / "counters-requests.db", 60, settings.db_url)
+    app.state.login_failures = SharedWindow(
+        settings.data_dir / "counters-logins.db", settings.login_window_minutes * 60, settings.db_url
+    )
     api_errors.install(app)
     web_errors.install(app)  # after the API's: it hands every error but a browser's missing sign-in back to it
     for router in (

@@ -8,10 +8,7 @@ unsafe request with the session's CSRF token; a program's X-API-Key is not sent 
 from __future__ import annotations
 
 import secrets
-import threading
-import time
-from collections import defaultdict, deque
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated, Literal
 
 from fastapi import Depends, Query, Request
@@ -22,7 +19,8 @@ from verrijk.errors import Forbidden, QuotaExceeded, Unauthenticated
 from verrijk.logs import bind_organisation
 from verrijk.review.queue import QueueFilter
 from verrijk.search.service import SearchService
-from verrijk.store.accounts import Principal, authenticate_key, principal_for_key, principal_for_member
+from verrijk.store.accounts import KeyCache, Principal, principal_for_key, principal_for_member
+from verrijk.store.counters import SharedWindow
 from verrijk.store.repo import Repo, Scope
 from verrijk.store.tables import ApiKey, Organisation
 
@@ -33,45 +31,6 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
     finally:
         session.close()
-
-
-class SlidingWindow:
-    """How many events each key (an organisation, an API key, a user name, an address) had in the last `window`
-    seconds, kept in this process."""
-
-    def __init__(self, window: float = 60) -> None:
-        self.window = window
-        self._hits: dict[Hashable, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def wait(self, key: Hashable, limit: int) -> float | None:
-        """Seconds until the key may have another event; None when it may now."""
-        now = time.monotonic()
-        with self._lock:
-            hits = self._hits.get(key)
-            if hits is None:
-                return None
-            while hits and hits[0] <= now - self.window:
-                hits.popleft()
-            if not hits:
-                del self._hits[key]
-                return None
-            return self.window - (now - hits[0]) if len(hits) >= limit else None
-
-    def add(self, key: Hashable) -> None:
-        with self._lock:
-            self._hits[key].append(time.monotonic())
-
-    def hit(self, key: Hashable, limit: int) -> float | None:
-        """Record an event unless the limit is reached; return seconds to wait when it is."""
-        wait = self.wait(key, limit)
-        if wait is None:
-            self.add(key)
-        return wait
-
-    def forget(self, key: Hashable) -> None:
-        with self._lock:
-            self._hits.pop(key, None)
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -105,37 +64,45 @@ async def verify_csrf(request: Request) -> None:
 
 
 def current_principal(request: Request, session: Session = Depends(get_session)) -> Principal | None:
+    """The caller: an X-API-Key's principal (from the app's KeyCache: no database work while it is fresh), or the
+    web session's; counted against the rate limits. Nothing is written on the way."""
+    keys: KeyCache = request.app.state.keys
     raw = request.headers.get("x-api-key")
+    quota = None
     if raw:
-        principal = authenticate_key(session, raw)
-        if principal is None:
+        caller = keys.caller(session, raw)
+        if caller is None:
             raise Unauthenticated("the X-API-Key header holds an unknown or revoked key")
+        principal, quota = caller.principal, caller.quota_per_minute
     else:
         stored = request.session if "session" in request.scope else {}
         key = session.get(ApiKey, stored["key_id"]) if stored.get("key_id") else None
         if key is not None:
             principal = principal_for_key(session, key)
+            if principal is not None:
+                keys.used(key.id)
         elif stored.get("user_id") and stored.get("org_id"):
             principal = principal_for_member(session, stored["user_id"], stored["org_id"])
         else:
             principal = None
+        if principal is not None:
+            quota = session.get(Organisation, principal.organisation_id).quota_requests_per_minute
     if principal is not None:
         bind_organisation(principal.organisation_id)
-        session.commit()  # last_used_at, written at most every few minutes
-        limit_requests(request, session, principal)
+        limit_requests(request, principal, quota)
     return principal
 
 
-def limit_requests(request: Request, session: Session, principal: Principal) -> None:
-    """The organisation's requests-per-minute quota and the deployment's per-key limit: 429 with Retry-After."""
-    limiter: SlidingWindow = request.app.state.rate_limiter
-    org = session.get(Organisation, principal.organisation_id)
-    if org and org.quota_requests_per_minute:
-        wait = limiter.hit(("organisation", org.id), org.quota_requests_per_minute)
+def limit_requests(request: Request, principal: Principal, quota: int | None) -> None:
+    """The organisation's requests-per-minute quota and the deployment's per-key limit: 429 with Retry-After.
+    Counted in app.state.rate_limiter, which the server's worker processes share (store.counters.SharedWindow)."""
+    limiter: SharedWindow = request.app.state.rate_limiter
+    if quota:
+        wait = limiter.hit(("organisation", principal.organisation_id), quota)
         if wait is not None:
             raise QuotaExceeded(
-                f"organisation {org.slug!r} may make {org.quota_requests_per_minute} requests "
-                f"a minute; retry in {wait:.0f} s",
+                f"organisation {principal.organisation_slug!r} may make {quota} requests a minute; "
+                f"retry in {wait:.0f} s",
                 retry_after=wait,
             )
     per_key = request.app.state.settings.key_requests_per_minute

@@ -13,8 +13,8 @@ from webforms import csrf_token, sign_in
 
 from verrijk.app import create_app
 from verrijk.config import Settings
-from verrijk.deps import SlidingWindow
 from verrijk.store.accounts import set_membership, set_password
+from verrijk.store.counters import SharedWindow
 from verrijk.store.tables import Organisation
 
 PAGE = {"Accept": "text/html", "Accept-Language": "en"}
@@ -92,9 +92,9 @@ def test_the_pages_have_no_inline_code_the_csp_would_block(template):
         assert 'name="csrf_token"' in form, "a POST form without the CSRF field"
 
 
-def test_failed_sign_ins_are_throttled_per_user_name_and_address(client, app, settings, session, org):
+def test_failed_sign_ins_are_throttled_per_user_name_and_address(client, app, settings, session, org, tmp_path):
     settings.login_max_failures = 3
-    app.state.login_failures = SlidingWindow(2.0)
+    app.state.login_failures = SharedWindow(tmp_path / "logins.db", 2.0)
     set_membership(session, set_password(session, "an", PASSWORD), session.get(Organisation, org.id), "cataloger")
     session.commit()
     for _ in range(3):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from verrijk.search.embed import EmbeddingCache, UseEmbedder, load_embedder
+from verrijk.search.embed import Embedder, EmbeddingCache, UseEmbedder, load_embedder, text_key
 
 
 def test_use_places_translations_together():
@@ -69,3 +69,48 @@ def test_the_onnx_engine_tokenises_as_the_package_does():
     fast = load_embedder("use-m3:onnx")
     package = fast._model._tokenizer
     assert fast._onnx.token_ids(texts) == [package.encode(t, out_type=int, add_bos=True, add_eos=True) for t in texts]
+
+
+class CountingEmbedder(Embedder):
+    """Deterministic vectors from the text's bytes: instant, and it counts what it was asked to embed."""
+
+    name, version, dim = "counting", "test", 8
+
+    def __init__(self):
+        self.calls = 0
+
+    def _encode(self, texts, is_query):
+        self.calls += len(texts)
+        return np.array([[(hash(t) >> (4 * i)) % 97 + 1 for i in range(self.dim)] for t in texts], np.float32)
+
+
+def test_the_saved_cache_is_memory_mapped_and_answers_as_in_memory(tmp_path):
+    embedder = CountingEmbedder()
+    texts = [f"tekst {i}" for i in range(300)]
+    cache = EmbeddingCache(tmp_path / "e.npz", embedder.dim)
+    in_memory, keys = cache.vectors(embedder, texts)
+    cache.save()
+    more, _ = cache.vectors(embedder, ["nieuw", *texts[:5]])  # a fresh vector beside saved ones
+    reopened = EmbeddingCache(tmp_path / "e.npz", embedder.dim)
+    assert isinstance(reopened._rows, np.memmap)  # on disk, not in memory
+    assert np.array_equal(reopened.vectors(embedder, texts[::-1])[0], in_memory[::-1])
+    assert np.array_equal(more[1:], in_memory[:5]) and embedder.calls == 301  # each text once
+    cache.save()
+    cache.keep_only(set(keys[:10]))
+    cache.save()
+    kept = EmbeddingCache(tmp_path / "e.npz", embedder.dim)
+    assert kept.missing(keys) == set(keys[10:])
+    assert np.array_equal(kept.vectors(embedder, texts[:10])[0], in_memory[:10])
+
+
+def test_a_cache_saved_as_one_npz_is_read_and_rewritten(tmp_path):
+    embedder = CountingEmbedder()
+    vectors = embedder.embed(["een", "twee"])
+    keys = [text_key(embedder, t) for t in ("een", "twee")]
+    np.savez(tmp_path / "e.npz", keys=np.array(keys, dtype="U40"), vectors=vectors)  # what an older verrijk wrote
+    cache = EmbeddingCache(tmp_path / "e.npz", embedder.dim)
+    assert cache.missing(keys) == set()
+    cache.save()
+    assert not (tmp_path / "e.npz").exists()
+    rewritten = EmbeddingCache(tmp_path / "e.npz", embedder.dim)
+    assert np.array_equal(rewritten.vectors(embedder, ["twee"])[0][0], vectors[1])

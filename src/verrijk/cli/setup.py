@@ -41,13 +41,30 @@ def init(
         out.print(f"database ready: {Settings().db_url}; organisation [bold]{organisation.slug}[/]")
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = False) -> None:
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    reload: bool = False,
+    workers: int = typer.Option(
+        1, min=1, help="worker processes (PostgreSQL, or SQLite in WAL mode with one writer at a time)"
+    ),
+) -> None:
     """Serve the API and web pages."""
     import uvicorn
 
     with open_session(create=True):
         pass
-    uvicorn.run("verrijk.app:create_app", factory=True, host=host, port=port, reload=reload, **logs.UVICORN)
+    if not Settings().session_secret:  # made once here, before the workers start, so that they all sign cookies alike
+        raise typer.Exit(1)
+    uvicorn.run(
+        "verrijk.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        reload=reload,
+        workers=None if reload else workers,
+        **logs.UVICORN,
+    )
 
 
 def media_demo() -> None:

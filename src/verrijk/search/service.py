@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +26,7 @@ from verrijk.store.repo import Repo
 from verrijk.store.tables import Record
 
 CHUNK = 500
+EMBED_CHUNK = 50_000  # texts embedded (or read from the cache) and added to the vector index at a time
 
 
 class SearchSettings(BaseSettings):
@@ -37,6 +41,9 @@ class SearchSettings(BaseSettings):
     embed_inline_max: int = 256  # a search that finds more new texts embeds them in the background
     # a search looks whether the image taggers' labels changed at most this often (a count over the suggestions)
     images_recheck_s: float = 10.0
+    # how often a search asks the database whether records changed when this process wrote none (another worker's
+    # or the command line's changes show this late; this process's own at once)
+    check_seconds: float = 1.0
 
 
 @dataclass
@@ -100,6 +107,7 @@ class OrgIndex:
         self.image_keys: set[str] = set(state.get("image_keys", []))  # label names the image vectors mix
         self.images_checked = float("-inf")  # time.monotonic() of the last look at the labels' stamp
         self.embedding: threading.Thread | None = None
+        self.checked_at = 0.0  # when the fingerprint was last compared with the database (time.monotonic)
 
     def reset(self) -> None:
         self.records, self.fingerprint = {}, None
@@ -109,19 +117,38 @@ class OrgIndex:
         self.images_stamp, self.image_keys = None, set()
 
     def save(self) -> None:
-        self.vectors.save(self.directory)
-        self.lexical.save(self.directory / "lexical.json.gz")
-        self.images.save(self.directory / "images")
-        self.cache.keep_only({entry[2] for entry in self.records.values()} | self.image_keys)
-        self.cache.save()
-        state = {
-            "fingerprint": self.fingerprint,
-            "records": self.records,
-            "images_stamp": self.images_stamp,
-            "image_keys": sorted(self.image_keys),
-        }
-        (self.directory / "state.json.tmp").write_text(json.dumps(state))
-        (self.directory / "state.json.tmp").replace(self.directory / "state.json")
+        with files_locked(self.directory, fcntl.LOCK_EX):
+            self.vectors.save(self.directory)
+            self.lexical.save(self.directory / "lexical.json.gz")
+            self.images.save(self.directory / "images")
+            self.cache.keep_only({entry[2] for entry in self.records.values()} | self.image_keys)
+            self.cache.save()
+            state = {
+                "fingerprint": self.fingerprint,
+                "records": self.records,
+                "images_stamp": self.images_stamp,
+                "image_keys": sorted(self.image_keys),
+            }
+            (self.directory / "state.json.tmp").write_text(json.dumps(state))
+            (self.directory / "state.json.tmp").replace(self.directory / "state.json")
+
+    def saved_fingerprint(self) -> str | None:
+        """The fingerprint of the index on disk, which another worker process may have saved since this one read it."""
+        path = self.directory / "state.json"
+        with files_locked(self.directory, fcntl.LOCK_SH):
+            return json.loads(path.read_text()).get("fingerprint") if path.exists() else None
+
+
+@contextmanager
+def files_locked(directory: Path, mode: int) -> Iterator[None]:
+    """An index directory's files as one: a worker process saving them (exclusive) or reading them (shared) never
+    sees another's half-written set."""
+    with (directory / ".lock").open("a") as lock:
+        fcntl.flock(lock, mode)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def fingerprint(repo: Repo) -> str:
@@ -137,6 +164,11 @@ class SearchService:
         self._indexes: dict[int, OrgIndex] = {}
         self._lock = threading.Lock()
 
+    def changed(self) -> None:
+        """This process wrote records: the next search of every organisation compares its fingerprint again."""
+        for index in list(self._indexes.values()):
+            index.checked_at = 0.0
+
     @property
     def embedder(self) -> Embedder:
         with self._lock:
@@ -148,9 +180,14 @@ class SearchService:
         embedder = self.embedder
         with self._lock:
             if org_id not in self._indexes:
-                directory = self.root / f"org-{org_id}" / embedder.name
-                self._indexes[org_id] = OrgIndex(directory, embedder, self.settings)
+                self._indexes[org_id] = self._open(org_id, embedder)
             return self._indexes[org_id]
+
+    def _open(self, org_id: int, embedder: Embedder) -> OrgIndex:
+        directory = self.root / f"org-{org_id}" / embedder.name
+        directory.mkdir(parents=True, exist_ok=True)
+        with files_locked(directory, fcntl.LOCK_SH):
+            return OrgIndex(directory, embedder, self.settings)
 
     def sync(
         self,
@@ -240,24 +277,42 @@ class SearchService:
     def _embed(
         self, index: OrgIndex, ids: list[int], texts: list[str], progress: Progress | None, save: bool = False
     ) -> None:
-        """Embed (what the cache lacks) and put the vectors of records whose text is still current."""
-        vectors, keys = index.cache.vectors(index.embedder, texts, progress)
-        with index.lock:
-            current = [
-                i
-                for i, (rid, key) in enumerate(zip(ids, keys, strict=True))
-                if index.records.get(rid, [0, 0, 0])[2] == key
-            ]
-            index.vectors.upsert(np.array(ids, dtype=np.int64)[current], vectors[current])
-            if save:
+        """Embed (what the cache lacks) and put the vectors of records whose text is still current, EMBED_CHUNK at a
+        time so that a million records never need all their vectors in memory at once."""
+        for start in range(0, len(ids), EMBED_CHUNK):
+            part = ids[start : start + EMBED_CHUNK]
+            done = (lambda n, _, s=start: progress(s + n, len(ids))) if progress else None
+            vectors, keys = index.cache.vectors(index.embedder, texts[start : start + EMBED_CHUNK], done)
+            with index.lock:
+                current = [
+                    i
+                    for i, (rid, key) in enumerate(zip(part, keys, strict=True))
+                    if index.records.get(rid, [0, 0, 0])[2] == key
+                ]
+                index.vectors.upsert(np.array(part, dtype=np.int64)[current], vectors[current])
+        if save:
+            with index.lock:
                 index.save()
 
     def ready(self, repo: Repo) -> OrgIndex:
-        """The organisation's index, synced first when its records changed since the last sync."""
+        """The organisation's index, synced first when its records changed since the last sync: read again from disk
+        when another worker process saved it in step with the records, synced here otherwise. The database is asked
+        at most every `check_seconds` unless this process wrote records (`changed`)."""
         index = self.index_for(repo.org_id)
-        if index.fingerprint != fingerprint(repo):
-            self.sync(repo, wait=False)
-        elif time.monotonic() - index.images_checked >= self.settings.images_recheck_s:
+        now = time.monotonic()
+        if now - index.checked_at >= self.settings.check_seconds:
+            index.checked_at = now
+            stamp = fingerprint(repo)
+            if index.fingerprint != stamp:
+                busy = index.embedding is not None and index.embedding.is_alive()
+                if not busy and index.saved_fingerprint() == stamp:
+                    with self._lock:
+                        index = self._indexes[repo.org_id] = self._open(repo.org_id, index.embedder)
+                        index.checked_at = now
+                    return index
+                self.sync(repo, wait=False)
+                return index
+        if now - index.images_checked >= self.settings.images_recheck_s:
             with index.lock:
                 if self._sync_images(repo, index):
                     index.save()
@@ -307,7 +362,8 @@ def facet_counts(repo: Repo, record_ids: list[int], names: list[str], limit: int
         return []
     slugs = repo.collection_slugs()
     counters = {name: Counter() for name in names}
-    for values in repo.record_columns(record_ids, ("collection_id", "date_from", *LIST_FIELDS, "language", "rights")):
+    columns = {FACET_COLUMNS.get(name, name) for name in names}  # only what is counted: list columns cost a decode
+    for values in repo.record_columns(record_ids, sorted(columns)):
         for name in names:
             counters[name].update(facet_values(name, values, slugs))
     return [
@@ -319,6 +375,9 @@ def facet_counts(repo: Repo, record_ids: list[int], names: list[str], limit: int
         }
         for name, c in counters.items()
     ]
+
+
+FACET_COLUMNS = {"collection": "collection_id", "century": "date_from"}  # facets counted from another column
 
 
 def facet_values(name: str, row, slugs: dict[int, str]) -> list[str]:

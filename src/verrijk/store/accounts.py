@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from verrijk.domain import Role
@@ -196,10 +198,83 @@ def principal_for_key(session: Session, key: ApiKey) -> Principal | None:
     org = session.get(Organisation, key.organisation_id)
     if user is None or org is None:
         return None
-    now = utcnow()
-    if key.last_used_at is None or key.last_used_at < now - KEY_TOUCH_INTERVAL:
-        key.last_used_at = now  # not on every request: that would make every read a write
     return Principal(user.id, user.username, org.id, org.slug, key.role, key.id)
+
+
+# what a write to these tables may change about a key's principal (revocation, erasure, role, quota)
+AUTH_TABLES = {"api_keys", "users", "memberships", "organisations"}
+
+
+@dataclass(frozen=True)
+class Caller:
+    """A cached key's principal and its organisation's requests-per-minute quota (None: no quota)."""
+
+    principal: Principal
+    quota_per_minute: int | None
+
+
+class KeyCache:
+    """API keys' principals for `ttl` seconds, so that an authenticated request needs no database work of its own.
+
+    In this process a write to AUTH_TABLES (a revocation, an erasure, a changed quota) empties the cache at once
+    (store.db.watch_writes); another process's write (a second worker, the command line) is seen within `ttl`.
+    When a key was last used is kept here and written by `flush` (every minute by the server, and before keys are
+    listed), at most every KEY_TOUCH_INTERVAL per key: a read request never writes.
+    """
+
+    def __init__(self, ttl: float = 10.0):
+        self.ttl = ttl
+        self._entries: dict[str, tuple[float, Caller | None]] = {}
+        self._used: dict[int, datetime] = {}
+        self._lock = threading.Lock()
+        self._generation = 0  # bumped by clear(): an entry read from the database before a clear is not kept
+
+    def caller(self, session: Session, raw: str) -> Caller | None:
+        """The caller behind a raw key, from the cache when it is fresh; None when the key is unknown or revoked."""
+        digest = hash_key(raw)
+        now = time.monotonic()
+        found = self._entries.get(digest)
+        if found is None or found[0] <= now:
+            generation = self._generation
+            principal = authenticate_key(session, raw)
+            caller = None
+            if principal is not None:
+                org = session.get(Organisation, principal.organisation_id)
+                caller = Caller(principal, org.quota_requests_per_minute)
+            found = (now + self.ttl, caller)
+            with self._lock:
+                if generation == self._generation:
+                    self._entries[digest] = found
+        caller = found[1]
+        if caller is not None:
+            self.used(caller.principal.key_id)
+        return caller
+
+    def used(self, key_id: int) -> None:
+        """Note that a key was used now (written by `flush`)."""
+        self._used[key_id] = utcnow()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._generation += 1
+
+    def flush(self, session: Session) -> int:
+        """Write when keys were last used (where the stored time is over KEY_TOUCH_INTERVAL older); the caller
+        commits. Returns how many keys it touched."""
+        with self._lock:
+            used, self._used = self._used, {}
+        touched = 0
+        for key_id, at in used.items():
+            touched += session.execute(
+                update(ApiKey)
+                .where(
+                    ApiKey.id == key_id,
+                    or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < at - KEY_TOUCH_INTERVAL),
+                )
+                .values(last_used_at=at)
+            ).rowcount
+        return touched
 
 
 @dataclass(frozen=True)

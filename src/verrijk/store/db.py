@@ -1,10 +1,13 @@
-"""Engine and session set-up for SQLite (WAL, foreign keys) and PostgreSQL, and schema migration."""
+"""Engine and session set-up for SQLite (WAL, foreign keys) and PostgreSQL, schema migration, SQLite's one-writer
+lock (across threads and worker processes), and a watch on the engine's writes for in-process caches."""
 
 from __future__ import annotations
 
+import fcntl
 import json
+import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
@@ -75,15 +78,57 @@ _SQLITE_WRITER = threading.Lock()
 
 @contextmanager
 def write_lock(session: Session) -> Iterator[None]:
-    """Serialise read-then-write transactions on SQLite within this process.
+    """Serialise read-then-write transactions on SQLite, among this process's threads and among the server's
+    worker processes (`verrijk serve --workers N`: an advisory lock on a file beside the database).
 
     SQLite allows one writer; a transaction that read first and then writes fails at once (not after the
     busy timeout) when another connection wrote in between. Holding this lock, and starting a fresh
     transaction under it, avoids that; on PostgreSQL row locks and constraints do the work and this is a no-op.
     """
-    if session.get_bind().dialect.name != "sqlite":
+    bind = session.get_bind()
+    if bind.dialect.name != "sqlite":
         yield
         return
     session.commit()
+    database = bind.url.database
     with _SQLITE_WRITER:
-        yield
+        if not database or database == ":memory:":
+            yield
+            return
+        with open(f"{database}.writer", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+_DML = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+
+
+def watch_writes(engine: Engine, tables: set[str], changed: Callable[[], None]) -> None:
+    """Call `changed` whenever this process writes one of `tables` through the engine: when the statement runs, when
+    its transaction commits and when the connection goes back to the pool after the commit, so that a cache filled in
+    between (from another connection, which cannot see the write yet) is dropped too. Writes by other processes are
+    not seen: caches fed by this bound their age instead."""
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, sorted(tables))) + r")\b", re.IGNORECASE)
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _after_execute(conn, _cursor, statement, _parameters, _context, _executemany):
+        if _DML.match(statement) and pattern.search(statement):
+            conn.info["verrijk_changed"] = True
+            changed()
+
+    @event.listens_for(engine, "commit")
+    def _on_commit(conn):
+        if conn.info.get("verrijk_changed"):
+            changed()
+
+    @event.listens_for(engine, "rollback")
+    def _on_rollback(conn):
+        conn.info.pop("verrijk_changed", None)
+
+    @event.listens_for(engine, "checkin")
+    def _after_commit(_dbapi_connection, record):
+        if record.info.pop("verrijk_changed", False):
+            changed()

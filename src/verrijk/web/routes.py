@@ -13,7 +13,6 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from verrijk.deps import (
-    SlidingWindow,
     allow,
     csrf_token,
     get_session,
@@ -37,6 +36,7 @@ from verrijk.review.tasks import next_task, task_settings, vote
 from verrijk.search.query import parse_request
 from verrijk.search.service import hits_page
 from verrijk.store.accounts import Principal, authenticate_key, sign_in
+from verrijk.store.counters import SharedWindow
 from verrijk.store.repo import Page, RecordFilter, Repo
 from verrijk.transparency import transparency_of
 from verrijk.web.charts import dashboard_charts
@@ -91,7 +91,7 @@ def login(
     login_max_failures failed tries for a user name, or from an address, within login_window_minutes, sign-in
     answers 429 with Retry-After until the oldest failure is that old."""
     settings = request.app.state.settings
-    failures: SlidingWindow = request.app.state.login_failures
+    failures: SharedWindow = request.app.state.login_failures
     tries = [("address", request.client.host if request.client else "")]
     if not api_key.strip():
         tries.append(("user", username.strip().casefold()))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
@@ -41,9 +41,11 @@ class ApiKeyOut(BaseModel):
 
 @router.get("", response_model=list[ApiKeyOut])
 def list_keys(
-    principal: Principal = Depends(allow(*ALL_ROLES)), session: Session = Depends(get_session)
+    request: Request, principal: Principal = Depends(allow(*ALL_ROLES)), session: Session = Depends(get_session)
 ) -> list[ApiKeyOut]:
     """An admin sees every key of the organisation, anyone else their own; revoked keys included."""
+    request.app.state.keys.flush(session)  # this process's latest uses of keys, so last_used_at is current
+    session.commit()
     return [ApiKeyOut.of(key) for key in list_api_keys(session, principal.organisation_id, principal)]
 
 

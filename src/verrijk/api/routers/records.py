@@ -50,7 +50,7 @@ def list_records(
         page = repo.records(flt, limit=limit, cursor=cursor)
     except ValueError as exc:
         raise Problem(400, f"query parameter 'cursor': {exc}") from exc
-    slugs = {c.id: c.slug for c, _ in repo.collections()}
+    slugs = repo.collection_slugs()
     base = request.app.state.settings.base_url
     return RecordPage(
         items=[RecordOut.of(r, base, slugs[r.collection_id]) for r in page.items],

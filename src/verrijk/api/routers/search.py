@@ -46,7 +46,7 @@ class SearchPage(BaseModel):
 
 
 def items_of(request: Request, repo: Repo, found: list[tuple[Record, float]], terms: set[str]) -> list[SearchItem]:
-    slugs = {c.id: c.slug for c, _ in repo.collections()}
+    slugs = repo.collection_slugs()
     base = request.app.state.settings.base_url
     return [
         SearchItem(

@@ -75,12 +75,15 @@ class Records(Collections):
             stmt = stmt.where(Record.collection_id == self.collection(flt.collection).id)
         if flt.q:
             q = flt.q.lower()
-            stmt = stmt.where(
-                or_(
-                    func.lower(Record.title).contains(q, autoescape=True),
-                    func.lower(Record.description).contains(q, autoescape=True),
-                )
+            # SQLite's LIKE ignores the case of ASCII letters, as its lower() folds only those: the same matches
+            # without a lower() of every title and description
+            sqlite = self.session.get_bind().dialect.name == "sqlite"
+            title, description = (
+                (Record.title, Record.description)
+                if sqlite
+                else (func.lower(Record.title), func.lower(Record.description))
             )
+            stmt = stmt.where(or_(title.contains(q, autoescape=True), description.contains(q, autoescape=True)))
         for name in ("creator", "place", "subject", "type"):
             value = getattr(flt, name)
             if value:

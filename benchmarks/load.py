@@ -1,0 +1,338 @@
+"""Serving speed under load: p50/p99, throughput and errors per route, 1 client and 50, against a real server.
+
+It builds the demo store (`verrijk demo --no-serve`, kept in --cache per commit so a second run starts at once),
+starts a real `verrijk serve` on a loopback port, warms every route, then
+  - 1 client: --single requests per route, one after another (p50/p99 of each route alone);
+  - N clients (--clients, 50): a search-heavy mix (MIX below) for --seconds, every client on its own keep-alive
+    connection, each request waiting for its answer before the next.
+--baseline REV runs the same against a git worktree of another commit (its own store, its own server, one after
+the other, never at the same time) and prints after/before ratios. --url with --key measures a running server
+instead (loopback only). The client is a small HTTP/1.1 keep-alive client on asyncio streams, so that the load
+generator costs the two cores far less than the server it measures.
+
+    .venv/bin/python benchmarks/load.py --baseline HEAD~3
+    .venv/bin/python benchmarks/load.py --workers 2 --seconds 20
+    .venv/bin/python benchmarks/load.py --url http://127.0.0.1:8000 --key vk_...
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+QUERIES = (
+    "Paramaribo",
+    "plantage",
+    "suikerriet",
+    "slaven op een plantage",
+    "kaart van Suriname",
+    "portret van een vrouw",
+    "fort Zeelandia",
+    "rivier",
+    "inheemse bewoners",
+    "schip",
+    "gouverneur",
+    "kerk in Paramaribo",
+)
+ENRICH_TEXT = "Gezicht op de Saramaccastraat in Paramaribo, getekend door Gerrit Schouten in 1820."
+
+
+def routes(query: str) -> dict[str, tuple[str, str, bytes | None]]:
+    """Route name -> (method, path, body) for one query text."""
+    q = quote(query)
+    enrich = json.dumps({"texts": [{"text": ENRICH_TEXT, "language": "nl"}]}).encode()
+    return {
+        "GET /collections": ("GET", "/collections", None),
+        "GET /records": ("GET", "/records?limit=20", None),
+        "GET /records?q=": ("GET", f"/records?q={quote(query.split()[0])}&limit=20", None),
+        "search lexical": ("GET", f"/search?query={q}&mode=lexical", None),
+        "search hybrid": ("GET", f"/search?query={q}&mode=hybrid", None),
+        "search semantic": ("GET", f"/search?query={q}&mode=semantic", None),
+        "search hybrid+facets": ("GET", f"/search?query={q}&mode=hybrid&facet=creator&facet=century", None),
+        "POST /enrich": ("POST", "/enrich", enrich),
+    }
+
+
+ROUTES = tuple(routes("x"))
+# the search-heavy mix of the many-clients phase: route -> weight
+MIX = {
+    "search lexical": 30,
+    "search hybrid": 25,
+    "search semantic": 5,
+    "search hybrid+facets": 5,
+    "GET /records?q=": 15,
+    "GET /records": 8,
+    "GET /collections": 8,
+    "POST /enrich": 4,
+}
+
+
+class Connection:
+    """One HTTP/1.1 keep-alive connection: a request, then its whole answer (content-length or chunked)."""
+
+    def __init__(self, host: str, port: int, key: str):
+        self.host, self.port = host, port
+        self.head = f"Host: {host}:{port}\r\nX-API-Key: {key}\r\nAccept: application/json\r\n"
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, method: str, path: str, body: bytes | None) -> int:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        extra = f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n" if body is not None else ""
+        self.writer.write(f"{method} {path} HTTP/1.1\r\n{self.head}{extra}\r\n".encode() + (body or b""))
+        try:
+            return await self._answer()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            await self.close()
+            raise
+
+    async def _answer(self) -> int:
+        status = int((await self.reader.readline()).split()[1])
+        headers = {}
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode("latin-1").partition(":")
+            headers[name.strip().lower()] = value.strip()
+        if "content-length" in headers:
+            await self.reader.readexactly(int(headers["content-length"]))
+        elif headers.get("transfer-encoding") == "chunked":
+            while size := int((await self.reader.readline()).strip(), 16):
+                await self.reader.readexactly(size + 2)
+            await self.reader.readline()
+        if headers.get("connection") == "close":
+            await self.close()
+        return status
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+
+@dataclass
+class Result:
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    seconds: float = 0.0
+    sequential: bool = False  # one route at a time: a route's throughput is 1 / its mean latency
+
+
+async def timed(conn: Connection, result: Result, route: str, query: str) -> None:
+    method, path, body = routes(query)[route]
+    started = time.perf_counter()
+    try:
+        status = await conn.request(method, path, body)
+    except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
+        status = 0
+    result.latencies[route].append((time.perf_counter() - started) * 1000)
+    if status != 200:
+        result.errors[route] += 1
+
+
+async def single(host: str, port: int, key: str, count: int) -> Result:
+    """Each route alone, `count` times in a row, one connection."""
+    conn, result = Connection(host, port, key), Result(sequential=True)
+    started = time.perf_counter()
+    for route in ROUTES:
+        for i in range(count):
+            await timed(conn, result, route, QUERIES[i % len(QUERIES)])
+    result.seconds = time.perf_counter() - started
+    await conn.close()
+    return result
+
+
+async def many(host: str, port: int, key: str, clients: int, seconds: float, limit: int) -> Result:
+    """`clients` connections, each sending the weighted mix for `seconds` (or `limit` requests in all)."""
+    result, sent = Result(), 0
+    names, weights = list(MIX), list(MIX.values())
+    deadline = time.perf_counter() + seconds
+
+    async def client(seed: int) -> None:
+        nonlocal sent
+        rng, conn = random.Random(seed), Connection(host, port, key)
+        while time.perf_counter() < deadline and sent < limit:
+            sent += 1
+            await timed(conn, result, rng.choices(names, weights)[0], rng.choice(QUERIES))
+        await conn.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client(i) for i in range(clients)))
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def commit_of(rev: str) -> str:
+    return subprocess.check_output(["git", "-C", str(ROOT), "rev-parse", rev], text=True).strip()
+
+
+def demo_store(tree: Path, store: Path) -> str:
+    """The demo store of a source tree in `store` (built once, ~2.5 min), and its cataloger key."""
+    key_file = store / "bench.key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    print(f"building the demo store of {tree} in {store} (once) ...", flush=True)
+    env = os.environ | {"PYTHONPATH": str(tree / "src"), "VERRIJK_DATA_DIR": str(store)}
+    out = subprocess.run(
+        [sys.executable, "-m", "verrijk.cli", "demo", "--no-serve"], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    key = re.search(r"API key: (vk_\S+)", out).group(1)
+    key_file.write_text(key)
+    return key
+
+
+class Server:
+    """A real `verrijk serve` of a source tree over a store, on a free loopback port."""
+
+    def __init__(self, tree: Path, store: Path, workers: int):
+        self.port = free_port()
+        env = os.environ | {"PYTHONPATH": str(tree / "src"), "VERRIJK_DATA_DIR": str(store)}
+        command = [sys.executable, "-m", "verrijk.cli", "serve", "--port", str(self.port)]
+        help_text = subprocess.run([*command[:4], "--help"], env=env, capture_output=True, text=True).stdout
+        self.workers = workers if "--workers" in help_text else 1
+        if self.workers > 1:
+            command += ["--workers", str(workers)]
+        self.log = (store / "server.log").open("w")
+        self.process = subprocess.Popen(command, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def wait_ready(self, key: str) -> None:
+        for _ in range(300):
+            if self.process.poll() is not None:
+                raise SystemExit(f"the server stopped; see {self.log.name}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.2)
+        # every route once per worker (the first search loads the embedder and the index)
+        asyncio.run(single("127.0.0.1", self.port, key, 2 * self.workers))
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        self.log.close()
+
+
+def measure(host: str, port: int, key: str, args) -> dict[str, Result]:
+    one = asyncio.run(single(host, port, key, args.single))
+    loaded = asyncio.run(many(host, port, key, args.clients, args.seconds, args.max_requests))
+    return {"1 client": one, f"{args.clients} clients": loaded}
+
+
+def measure_tree(tree: Path, store: Path, args) -> tuple[dict[str, Result], int]:
+    store.mkdir(parents=True, exist_ok=True)
+    key = demo_store(tree, store)
+    server = Server(tree, store, args.workers)
+    try:
+        server.wait_ready(key)
+        return measure("127.0.0.1", server.port, key, args), server.workers
+    finally:
+        server.stop()
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered else float("nan")
+
+
+def summary(result: Result) -> dict[str, dict]:
+    rows = {}
+    for route in [*ROUTES, "all"]:
+        values = [v for vs in result.latencies.values() for v in vs] if route == "all" else result.latencies[route]
+        if not values:
+            continue
+        errors = sum(result.errors.values()) if route == "all" else result.errors[route]
+        rows[route] = {
+            "n": len(values),
+            "errors": errors,
+            "p50": statistics.median(values),
+            "p99": percentile(values, 99),
+            "rps": len(values) / (sum(values) / 1000 if result.sequential and route != "all" else result.seconds),
+        }
+    return rows
+
+
+def print_table(title: str, rows: dict[str, dict], before: dict[str, dict] | None) -> None:
+    print(f"\n{title}")
+    head = "| route | n | errors | p50 ms | p99 ms | req/s |"
+    rule = "|---|---|---|---|---|---|"
+    if before:
+        head += " p50 before | p99 before | req/s before | p50 ratio | req/s ratio |"
+        rule += "---|---|---|---|---|"
+    print(head)
+    print(rule)
+    for route, r in rows.items():
+        line = f"| {route} | {r['n']} | {r['errors']} | {r['p50']:.1f} | {r['p99']:.1f} | {r['rps']:.0f} |"
+        b = (before or {}).get(route)
+        if b:
+            line += (
+                f" {b['p50']:.1f} | {b['p99']:.1f} | {b['rps']:.0f} | {r['p50'] / b['p50']:.2f}× |"
+                f" {r['rps'] / b['rps']:.2f}× |"
+            )
+        print(line)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", help="a running server on loopback (with --key) instead of starting one")
+    parser.add_argument("--key", help="API key for --url")
+    parser.add_argument("--baseline", metavar="REV", help="also measure this commit (a git worktree) and compare")
+    parser.add_argument("--workers", type=int, default=1, help="server worker processes (verrijk serve --workers)")
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=20, help="length of the many-clients phase")
+    parser.add_argument("--max-requests", type=int, default=50_000, help="bound on the many-clients phase")
+    parser.add_argument("--single", type=int, default=60, help="requests per route with one client")
+    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "verrijk-load")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args()
+    if args.url:
+        target = urlsplit(args.url)
+        if target.hostname not in ("127.0.0.1", "localhost", "::1") or not args.key:
+            raise SystemExit("--url must be a loopback address, and --key is needed with it")
+        after, workers = measure(target.hostname, target.port or 80, args.key, args), None
+    else:
+        after, workers = measure_tree(ROOT, args.cache / "worktree", args)
+    before = None
+    if args.baseline:
+        commit = commit_of(args.baseline)
+        tree = args.cache / f"tree-{commit[:12]}"
+        if not tree.exists():
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), commit], check=True)
+        try:
+            before, base_workers = measure_tree(tree, args.cache / f"store-{commit[:12]}", args)
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=True)
+        print(f"\nbaseline {args.baseline} = {commit[:12]} ({base_workers} worker(s))")
+    print(f"this tree: {workers or 'external'} worker(s); {os.cpu_count()} CPUs")
+    figures = {}
+    for phase, result in after.items():
+        rows = summary(result)
+        base = summary(before[phase]) if before else None
+        figures[phase] = {"after": rows, "before": base}
+        print_table(f"{phase} ({result.seconds:.1f} s)", rows, base)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
