@@ -6,7 +6,7 @@ import fcntl
 import json
 import threading
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,6 +26,7 @@ from verrijk.store.repo import Repo
 from verrijk.store.tables import Record
 
 CHUNK = 500
+QUERY_VECTORS = 2048  # query texts whose vectors are kept (least recently used dropped): popular searches repeat
 EMBED_CHUNK = 50_000  # texts embedded (or read from the cache) and added to the vector index at a time
 
 
@@ -163,6 +164,21 @@ class SearchService:
         self._embedder = embedder
         self._indexes: dict[int, OrgIndex] = {}
         self._lock = threading.Lock()
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def query_vector(self, text: str) -> np.ndarray:
+        """A query's vector, from the cache of recent queries or embedded now."""
+        with self._lock:
+            vector = self._queries.get(text)
+            if vector is not None:
+                self._queries.move_to_end(text)
+                return vector
+        vector = self.embedder.embed_query(text)
+        with self._lock:
+            self._queries[text] = vector
+            while len(self._queries) > QUERY_VECTORS:
+                self._queries.popitem(last=False)
+        return vector
 
     def changed(self) -> None:
         """This process wrote records: the next search of every organisation compares its fingerprint again."""
@@ -322,12 +338,13 @@ class SearchService:
         index = self.ready(repo)
         allowed = allowed_ids(repo, request)
         terms = query_terms(request.query, request.lang)
+        semantic = request.mode in ("semantic", "hybrid")
+        query_vector = self.query_vector(request.query) if semantic else None  # outside the lock: other searches go on
         rankings = []
         with index.lock:
             if request.mode in ("lexical", "hybrid"):
                 rankings.append(index.lexical.search(terms, allowed))
-            if request.mode in ("semantic", "hybrid"):
-                query_vector = self.embedder.embed_query(request.query)
+            if semantic:
                 rankings.append(index.vectors.search(query_vector, self.settings.semantic_depth, allowed))
                 images = index.images.search(query_vector, self.settings.semantic_depth, allowed)
                 if any(score >= MIN_QUERY_SCORE for _, score in images):  # photos of what the query names
