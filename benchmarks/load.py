@@ -130,6 +130,8 @@ class Result:
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     seconds: float = 0.0
     sequential: bool = False  # one route at a time: a route's throughput is 1 / its mean latency
+    cpu_seconds: float | None = None  # the server's processor time over the phase (None: a server not started here)
+    route_cpu: dict[str, float] = field(default_factory=dict)  # one client: the server's processor time per route
 
 
 async def timed(conn: Connection, result: Result, route: str, query: str) -> None:
@@ -144,13 +146,16 @@ async def timed(conn: Connection, result: Result, route: str, query: str) -> Non
         result.errors[route] += 1
 
 
-async def single(host: str, port: int, key: str, count: int) -> Result:
+async def single(host: str, port: int, key: str, count: int, pid: int | None = None) -> Result:
     """Each route alone, `count` times in a row, one connection."""
     conn, result = Connection(host, port, key), Result(sequential=True)
     started = time.perf_counter()
     for route in ROUTES:
+        before = cpu_seconds(pid)
         for i in range(count):
             await timed(conn, result, route, QUERIES[i % len(QUERIES)])
+        if pid is not None:
+            result.route_cpu[route] = cpu_seconds(pid) - before
     result.seconds = time.perf_counter() - started
     await conn.close()
     return result
@@ -233,10 +238,31 @@ class Server:
         self.log.close()
 
 
-def measure(host: str, port: int, key: str, args) -> dict[str, Result]:
-    one = asyncio.run(single(host, port, key, args.single))
-    loaded = asyncio.run(many(host, port, key, args.clients, args.seconds, args.max_requests))
-    return {"1 client": one, f"{args.clients} clients": loaded}
+def cpu_seconds(pid: int | None) -> float | None:
+    """Processor time (user + system) of a process and its children (uvicorn's workers) so far."""
+    if pid is None:
+        return None
+    tick, total = os.sysconf("SC_CLK_TCK"), 0.0
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    for proc in [str(pid), *children]:
+        fields = Path(f"/proc/{proc}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
+def measure(host: str, port: int, key: str, args, pid: int | None = None) -> dict[str, Result]:
+    """Both phases; with the server's pid, also the processor time each cost it (a figure that the other load on
+    a shared machine disturbs far less than latency)."""
+    phases = {}
+    for name, run in (
+        ("1 client", lambda: single(host, port, key, args.single, pid)),
+        (f"{args.clients} clients", lambda: many(host, port, key, args.clients, args.seconds, args.max_requests)),
+    ):
+        before = cpu_seconds(pid)
+        phases[name] = asyncio.run(run())
+        if pid is not None:
+            phases[name].cpu_seconds = cpu_seconds(pid) - before
+    return phases
 
 
 def measure_tree(tree: Path, store: Path, args) -> tuple[dict[str, Result], int]:
@@ -245,7 +271,7 @@ def measure_tree(tree: Path, store: Path, args) -> tuple[dict[str, Result], int]
     server = Server(tree, store, args.workers)
     try:
         server.wait_ready(key)
-        return measure("127.0.0.1", server.port, key, args), server.workers
+        return measure("127.0.0.1", server.port, key, args, server.process.pid), server.workers
     finally:
         server.stop()
 
@@ -269,26 +295,30 @@ def summary(result: Result) -> dict[str, dict]:
             "p99": percentile(values, 99),
             "rps": len(values) / (sum(values) / 1000 if result.sequential and route != "all" else result.seconds),
         }
+        if route in result.route_cpu:
+            rows[route]["cpu"] = 1000 * result.route_cpu[route] / len(values)
     return rows
 
 
 def print_table(title: str, rows: dict[str, dict], before: dict[str, dict] | None) -> None:
+    """One phase as a markdown table; server CPU per request where it was measured (one client), and the baseline's
+    figures with after/before ratios when there is one."""
+    cpu = any("cpu" in r for r in rows.values())
     print(f"\n{title}")
-    head = "| route | n | errors | p50 ms | p99 ms | req/s |"
-    rule = "|---|---|---|---|---|---|"
+    head = "| route | n | errors | p50 ms | p99 ms | req/s |" + (" CPU ms/req |" if cpu else "")
     if before:
-        head += " p50 before | p99 before | req/s before | p50 ratio | req/s ratio |"
-        rule += "---|---|---|---|---|"
+        head += " p50 before | p99 before | req/s before |" + (" CPU before |" if cpu else "")
+        head += " p50 ratio | req/s ratio |"
     print(head)
-    print(rule)
+    print("|" + "---|" * head.count(" |"))
     for route, r in rows.items():
         line = f"| {route} | {r['n']} | {r['errors']} | {r['p50']:.1f} | {r['p99']:.1f} | {r['rps']:.0f} |"
+        line += f" {r['cpu']:.1f} |" if "cpu" in r else (" – |" if cpu else "")
         b = (before or {}).get(route)
         if b:
-            line += (
-                f" {b['p50']:.1f} | {b['p99']:.1f} | {b['rps']:.0f} | {r['p50'] / b['p50']:.2f}× |"
-                f" {r['rps'] / b['rps']:.2f}× |"
-            )
+            line += f" {b['p50']:.1f} | {b['p99']:.1f} | {b['rps']:.0f} |"
+            line += f" {b['cpu']:.1f} |" if "cpu" in b else (" – |" if cpu else "")
+            line += f" {r['p50'] / b['p50']:.2f}× | {r['rps'] / b['rps']:.2f}× |"
         print(line)
 
 
@@ -329,7 +359,12 @@ def main() -> None:
         rows = summary(result)
         base = summary(before[phase]) if before else None
         figures[phase] = {"after": rows, "before": base}
-        print_table(f"{phase} ({result.seconds:.1f} s)", rows, base)
+        title = f"{phase} ({result.seconds:.1f} s)"
+        for label, res in (("", result), (" before", before[phase] if before else None)):
+            if res is not None and res.cpu_seconds is not None:
+                count = sum(len(v) for v in res.latencies.values())
+                title += f"; server CPU{label} {1000 * res.cpu_seconds / count:.1f} ms a request"
+        print_table(title, rows, base)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1) + "\n")
 
