@@ -17,10 +17,8 @@ PRUNE_EVERY = 1000  # events between removals of every key's expired rows
 
 
 class SharedWindow:
-    """How many events each key had in the last `window` seconds, counted in a file the workers share.
-
-    The same interface as verrijk.deps.SlidingWindow (the one-process counter); `namespace` keeps databases that
-    share a data directory apart."""
+    """How many events each key had in the last `window` seconds, counted in a file the workers share; `namespace`
+    keeps databases that share a data directory apart."""
 
     def __init__(self, path: Path, window: float = 60, namespace: str = ""):
         self.path, self.window, self.namespace = path, window, namespace
