@@ -1,12 +1,15 @@
-"""Rebuild MediaPipe's BlazeFace short-range face detector (a .tflite) as ONNX, once, for image.faces.
+"""Rebuild MediaPipe's two BlazeFace face detectors (.tflite) as ONNX, once, for image.faces.
 
-The .tflite comes from the `mediapipe==0.10.14` wheel (Apache-2.0), which verrijk does not depend on (it pins
-numpy<2). This script reads the flatbuffer with the `tflite` package (the schema only, no runtime), dequantises
-its float16 weights and writes the same network with onnx.helper: CONV_2D, DEPTHWISE_CONV_2D, ADD, RELU, PAD
-(channel padding of the residual branches), MAX_POOL_2D, then RESHAPE and CONCATENATION of the two heads.
-Activations run in NCHW inside; the input, named `image`, stays NHWC [n, 128, 128, 3] as in the original (values
-in [-1, 1]) and the outputs are the original's: `regressors` [n, 896, 16], `classificators` [n, 896, 1] (logits). When
-`ai-edge-litert` is installed it runs the original on random inputs and checks the ONNX graph agrees.
+The .tflite files come from the `mediapipe==0.10.14` wheel (Apache-2.0), which verrijk does not depend on (it pins
+numpy<2). This script reads each flatbuffer with the `tflite` package (the schema only), dequantises the float16
+weights and writes the same network with onnx.helper: CONV_2D, DEPTHWISE_CONV_2D, ADD, RELU (fused or not), PAD
+(spatial, and channel padding of residual branches), MAX_POOL_2D, RESIZE_BILINEAR (half-pixel centres),
+DEPTH_TO_SPACE (DCR), RESHAPE, CONCATENATION. The full-range model stores its 1x1 convolution weights block-sparse
+(DENSIFY): LiteRT (`ai-edge-litert`, without XNNPACK, all tensors kept) densifies them and the script reads the
+dense weights back. Activations run in NCHW inside; the input, named `image`, stays NHWC [n, side, side, 3] as in
+the original (values in [-1, 1]) and the outputs are renamed by what they hold: `regressors` [n, anchors, 16] and
+`classificators` [n, anchors, 1] (logits). Each graph is then run next to the original in LiteRT on random inputs
+and the largest difference printed.
 
 Run (a separate venv, nothing of it in verrijk's runtime dependencies):
 
@@ -16,7 +19,8 @@ Run (a separate venv, nothing of it in verrijk's runtime dependencies):
         --python-version 3.11 --platform manylinux_2_17_x86_64 -d /tmp/mp
     /work/venvs/faces/bin/python training/build_blazeface_onnx.py /tmp/mp/mediapipe-0.10.14-*.whl
 
-It writes models/image.faces/blazeface_short_range.onnx (about 0.4 MB).
+It writes models/image.faces/blazeface_short_range.onnx (0.4 MB, 128x128, 896 anchors) and
+blazeface_full_range.onnx (2.1 MB, 192x192, 2304 anchors).
 """
 
 from __future__ import annotations
@@ -31,8 +35,13 @@ import onnx
 import tflite
 from onnx import TensorProto, helper, numpy_helper
 
-MEMBER = "mediapipe/modules/face_detection/face_detection_short_range.tflite"
-OUT = Path(__file__).resolve().parents[1] / "models" / "image.faces" / "blazeface_short_range.onnx"
+MODELS = {  # model -> the wheel's .tflite, the ONNX file written
+    "short_range": ("face_detection_short_range.tflite", "blazeface_short_range.onnx"),
+    "full_range": ("face_detection_full_range_sparse.tflite", "blazeface_full_range.onnx"),
+}
+FOLDER = "mediapipe/modules/face_detection/"
+OUT = Path(__file__).resolve().parents[1] / "models" / "image.faces"
+OUTPUTS = {16: "regressors", 1: "classificators"}  # by the width of the model's two outputs
 NHWC_TO_NCHW = [0, 3, 1, 2]
 NCHW_TO_NHWC = [0, 2, 3, 1]
 DTYPES = {
@@ -50,7 +59,21 @@ def options(op, cls):
     return opts
 
 
-def convert(data: bytes) -> onnx.ModelProto:
+def interpreter(data: bytes):
+    """The original in LiteRT without XNNPACK, every tensor kept (so densified weights can be read back)."""
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+    found = Interpreter(
+        model_content=data,
+        experimental_preserve_all_tensors=True,
+        experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES,
+    )
+    found.allocate_tensors()
+    found.invoke()
+    return found
+
+
+def convert(data: bytes, title: str) -> onnx.ModelProto:
     model = tflite.Model.GetRootAsModel(data, 0)
     graph = model.Subgraphs(0)
 
@@ -61,14 +84,15 @@ def convert(data: bytes) -> onnx.ModelProto:
     for i in range(graph.TensorsLength()):
         tensor = graph.Tensors(i)
         raw = model.Buffers(tensor.Buffer()).DataAsNumpy()
-        if isinstance(raw, np.ndarray) and raw.size:
+        if isinstance(raw, np.ndarray) and raw.size and tensor.Sparsity() is None:  # sparse ones: see DENSIFY
             shape = tuple(tensor.ShapeAsNumpy())
             consts[name(i)] = raw.view(DTYPES[tensor.Type()]).reshape(shape)
 
-    nodes, inits = [], []
+    nodes, inits, original = [], [], None
 
     def const(key: str, value: np.ndarray) -> str:
-        inits.append(numpy_helper.from_array(value, key))
+        if key not in {i.name for i in inits}:  # a constant several operators share is written once
+            inits.append(numpy_helper.from_array(value, key))
         return key
 
     def emit(node: onnx.NodeProto, fused: int) -> None:
@@ -90,6 +114,9 @@ def convert(data: bytes) -> onnx.ModelProto:
         ins, outs = [name(i) for i in op.InputsAsNumpy()], [name(i) for i in op.OutputsAsNumpy()]
         if kind == "DEQUANTIZE":
             consts[outs[0]] = consts[ins[0]].astype(np.float32)
+        elif kind == "DENSIFY":  # block-sparse weights: LiteRT's own densify, read back rather than redone
+            original = original or interpreter(data)
+            consts[outs[0]] = original.get_tensor(int(op.OutputsAsNumpy()[0]))
         elif kind in ("CONV_2D", "DEPTHWISE_CONV_2D"):
             depthwise = kind == "DEPTHWISE_CONV_2D"
             opts = options(op, tflite.DepthwiseConv2DOptions if depthwise else tflite.Conv2DOptions)
@@ -117,6 +144,22 @@ def convert(data: bytes) -> onnx.ModelProto:
         elif kind == "PAD":
             pads = consts[ins[1]][NHWC_TO_NCHW].astype(np.int64)  # [[begin, end]] per NCHW axis
             nodes.append(helper.make_node("Pad", [ins[0], const(ins[1] + ".onnx", pads.T.reshape(-1))], outs))
+        elif kind == "RESIZE_BILINEAR":
+            opts = options(op, tflite.ResizeBilinearOptions)
+            if opts.AlignCorners() or not opts.HalfPixelCenters():
+                raise ValueError("only half-pixel-centre bilinear resizing is supported")
+            before, after = (
+                graph.Tensors(i).ShapeAsNumpy()[1:3] for i in (op.InputsAsNumpy()[0], op.OutputsAsNumpy()[0])
+            )
+            scales = const(outs[0] + ".scales", np.array([1, 1, *(after / before)], np.float32))
+            nodes.append(
+                helper.make_node(
+                    "Resize", [ins[0], "", scales], outs, mode="linear", coordinate_transformation_mode="half_pixel"
+                )
+            )
+        elif kind == "DEPTH_TO_SPACE":  # TensorFlow's channel order is ONNX's DCR mode
+            opts = options(op, tflite.DepthToSpaceOptions)
+            nodes.append(helper.make_node("DepthToSpace", ins, outs, blocksize=opts.BlockSize(), mode="DCR"))
         elif kind == "MAX_POOL_2D":
             opts = options(op, tflite.Pool2DOptions)
             emit(
@@ -141,14 +184,16 @@ def convert(data: bytes) -> onnx.ModelProto:
         else:
             raise ValueError(f"operator {kind} not supported")
     f32 = TensorProto.FLOAT
-    outputs = [name(graph.Outputs(i)) for i in range(graph.OutputsLength())]
-    widths = {o: int(graph.Tensors(graph.Outputs(i)).ShapeAsNumpy()[-1]) for i, o in enumerate(outputs)}
+    side = int(graph.Tensors(graph.Inputs(0)).ShapeAsNumpy()[1])
+    results, renamed = [], {}
+    for i in range(graph.OutputsLength()):
+        anchors, width = (int(d) for d in graph.Tensors(graph.Outputs(i)).ShapeAsNumpy()[1:])
+        renamed[name(graph.Outputs(i))] = OUTPUTS[width]  # the outputs by what they hold, whatever their name
+        results.append(helper.make_tensor_value_info(OUTPUTS[width], f32, ["n", anchors, width]))
+    for node in nodes:
+        node.output[:] = [renamed.get(o, o) for o in node.output]
     onnx_graph = helper.make_graph(
-        nodes,
-        "blazeface_short_range",
-        [helper.make_tensor_value_info("image", f32, ["n", 128, 128, 3])],
-        [helper.make_tensor_value_info(o, f32, ["n", 896, widths[o]]) for o in outputs],
-        inits,
+        nodes, title, [helper.make_tensor_value_info("image", f32, ["n", side, side, 3])], results, inits
     )
     onnx_model = helper.make_model(onnx_graph, opset_imports=[helper.make_opsetid("", 17)])
     onnx_model.ir_version = 8
@@ -161,17 +206,19 @@ def check(data: bytes, onnx_model: onnx.ModelProto) -> float:
     import onnxruntime
     from ai_edge_litert.interpreter import Interpreter
 
-    interpreter = Interpreter(model_content=data)
-    interpreter.allocate_tensors()
+    original = Interpreter(model_content=data)
+    original.allocate_tensors()
     session = onnxruntime.InferenceSession(onnx_model.SerializeToString(), providers=["CPUExecutionProvider"])
+    shape = original.get_input_details()[0]["shape"]
     worst = 0.0
     for seed in range(4):
-        x = np.random.default_rng(seed).uniform(-1, 1, (1, 128, 128, 3)).astype(np.float32)
-        interpreter.set_tensor(interpreter.get_input_details()[0]["index"], x)
-        interpreter.invoke()
+        x = np.random.default_rng(seed).uniform(-1, 1, shape).astype(np.float32)
+        original.set_tensor(original.get_input_details()[0]["index"], x)
+        original.invoke()
         ours = dict(zip([o.name for o in session.get_outputs()], session.run(None, {"image": x}), strict=True))
-        for detail in interpreter.get_output_details():
-            worst = max(worst, float(np.abs(interpreter.get_tensor(detail["index"]) - ours[detail["name"]]).max()))
+        for detail in original.get_output_details():
+            theirs = original.get_tensor(detail["index"])
+            worst = max(worst, float(np.abs(theirs - ours[OUTPUTS[theirs.shape[-1]]]).max()))
     return worst
 
 
@@ -179,17 +226,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("wheel", type=Path, help="the mediapipe==0.10.14 wheel")
     args = parser.parse_args()
-    with zipfile.ZipFile(args.wheel) as wheel:
-        data = wheel.read(MEMBER)
-    print(f"{MEMBER}: {len(data)} bytes, sha256 {hashlib.sha256(data).hexdigest()}")
-    onnx_model = convert(data)
-    try:
+    for title, (member, file) in MODELS.items():
+        with zipfile.ZipFile(args.wheel) as wheel:
+            data = wheel.read(FOLDER + member)
+        print(f"{member}: {len(data)} bytes, sha256 {hashlib.sha256(data).hexdigest()}")
+        onnx_model = convert(data, f"blazeface_{title}")
         print(f"largest difference from LiteRT on random inputs: {check(data, onnx_model):.2e}")
-    except ImportError:
-        print("ai-edge-litert is not installed: the ONNX graph was not compared with the original")
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_bytes(onnx_model.SerializeToString())
-    print(f"wrote {OUT} ({OUT.stat().st_size} bytes, sha256 {hashlib.sha256(OUT.read_bytes()).hexdigest()})")
+        OUT.mkdir(parents=True, exist_ok=True)
+        (OUT / file).write_bytes(onnx_model.SerializeToString())
+        written = (OUT / file).read_bytes()
+        print(f"wrote {OUT / file} ({len(written)} bytes, sha256 {hashlib.sha256(written).hexdigest()})")
 
 
 if __name__ == "__main__":

@@ -13,15 +13,20 @@ from PIL import Image
 
 from verrijk.config import Settings
 from verrijk.domain import SuggestionKind
-from verrijk.enrich.image.faces import ANCHORS, FacesEnricher, letterbox, weighted_nms
+from verrijk.enrich.image.faces import MODELS, FacesEnricher, letterbox, weighted_nms
 from verrijk.enrich.registry import REGISTRY
 
-ASTRONAUT_FACE = (165, 70, 285, 190)  # x0, y0, x1, y1: Eileen Collins' face (chin to brow) in the 512x512 photo
+ASTRONAUT_FACE = (165, 60, 285, 190)  # x0, y0, x1, y1: Eileen Collins' face (chin to hairline) in the 512x512 photo
 
 
 @pytest.fixture(scope="module")
 def enricher() -> FacesEnricher:
-    return FacesEnricher(Settings())
+    return FacesEnricher(Settings())  # the full-range model
+
+
+@pytest.fixture(scope="module")
+def short_range() -> FacesEnricher:
+    return FacesEnricher(Settings(), model="short")
 
 
 def group() -> Image.Image:
@@ -40,12 +45,14 @@ def png(image: Image.Image) -> bytes:
 
 
 def test_anchors_and_letterbox_follow_mediapipe():
-    assert ANCHORS.shape == (896, 2)
-    assert ANCHORS[0].tolist() == ANCHORS[1].tolist() == [1 / 32, 1 / 32]  # two anchors per cell at stride 8
-    assert ANCHORS[512].tolist() == [1 / 16, 1 / 16]  # then six per cell at stride 16
-    pixels, scale, (pad_x, pad_y) = letterbox(sample("coffee"))  # 600x400: fitted to 128x85, centred
+    short, full = MODELS["short"].anchors, MODELS["full"].anchors
+    assert short.shape == (896, 2) and full.shape == (2304, 2)
+    assert short[0].tolist() == short[1].tolist() == [1 / 32, 1 / 32]  # two anchors per cell at stride 8
+    assert short[512].tolist() == [1 / 16, 1 / 16]  # then six per cell at stride 16
+    assert full[:2].ravel().tolist() == pytest.approx([1 / 96, 1 / 96, 3 / 96, 1 / 96])  # one per cell, stride 4
+    pixels, scale, (pad_x, pad_y) = letterbox(sample("coffee"), 128)  # 600x400: fitted to 128x85, centred
     assert pixels.shape == (128, 128, 3) and -1.0 <= pixels.min() and pixels.max() <= 1.0
-    assert scale == pytest.approx(128 / 600) and pad_x == 0 and pad_y == pytest.approx(21 / 128)
+    assert scale == pytest.approx(128 / 600) and (pad_x, pad_y) == (0, 21)
 
 
 def test_weighted_suppression_merges_overlapping_boxes():
@@ -55,8 +62,9 @@ def test_weighted_suppression_merges_overlapping_boxes():
     assert merged[0][0].tolist() == pytest.approx([0.1, 0.1, 10.1, 10.1])
 
 
-def test_the_astronauts_face_and_its_count(enricher):
-    found = enricher.propose(sample("astronaut"), "fr")
+@pytest.mark.parametrize("model", ["full", "short"])
+def test_the_astronauts_face_and_its_count(enricher, short_range, model):
+    found = (enricher if model == "full" else short_range).propose(sample("astronaut"), "fr")
     faces = [p for p in found if p.region]
     assert len(faces) == 1 and faces[0].label == "visage" and faces[0].kind == SuggestionKind.tag
     x, y, w, h = faces[0].region
@@ -76,6 +84,15 @@ def test_no_face_in_the_coffee_nor_the_cat(enricher):
     assert enricher.propose(sample("chelsea"), "nl") == []
 
 
+def test_the_full_range_model_finds_smaller_faces(enricher, short_range):
+    """The astronaut's head 154 px wide on a 1024x768 canvas (15 % of its width)."""
+    canvas = Image.new("RGB", (1024, 768), (200, 200, 200))
+    canvas.paste(sample("astronaut").crop((120, 20, 320, 240)).resize((154, 169)), (300, 200))
+    assert [p.region for p in short_range.propose(canvas, "en")] == []
+    (x, y, w, h), count = (p.region for p in enricher.propose(canvas, "en"))
+    assert count is None and 300 <= x and x + w <= 454 and 200 <= y and y + h <= 369
+
+
 def test_a_group_of_three(enricher):
     found = enricher.propose(group(), None)
     faces = sorted((p.region for p in found if p.region), key=lambda r: r[0])
@@ -84,11 +101,11 @@ def test_a_group_of_three(enricher):
     assert [p.label for p in found if not p.region] == ["3 personen"]  # Dutch when the record has no language
 
 
-def test_threshold_and_min_size_filter(enricher):
+def test_threshold_and_min_size_filter():
     assert FacesEnricher(Settings(), min_size=200).propose(sample("astronaut"), "en") == []
     assert FacesEnricher(Settings(), threshold=0.99).propose(group(), "en") == []
     spec = REGISTRY.get("image.faces")
-    assert spec.validate({}) == {"threshold": 0.5, "min_size": 16}
+    assert spec.validate({}) == {"threshold": 0.5, "min_size": 16, "model": "full"}
     assert not spec.reads_protected_content
 
 

@@ -291,6 +291,11 @@ BUILTIN: tuple[EnricherSpec, ...] = (
         params={
             "threshold": Param(float, 0.5, "least detection score of a face to suggest it", 0, 1),
             "min_size": Param(int, 16, "faces smaller than this (pixels, the box's shorter side) are dropped", 1, 9999),
+            "model": Param(
+                Literal["full", "short"],
+                "full",
+                "BlazeFace full range (faces up to ~5 m) or short range (~2 m, fast)",
+            ),
         },
         card="image.faces",
     ),

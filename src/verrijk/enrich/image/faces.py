@@ -1,10 +1,12 @@
 """image.faces: where faces are in a photo and how many, never whose they are.
 
-MediaPipe's BlazeFace short-range detector (Apache-2.0), rebuilt as ONNX by training/build_blazeface_onnx.py into
-models/image.faces/blazeface_short_range.onnx, runs on the image letterboxed into 128x128 (values in [-1, 1]). Its
-896 anchors (16x16 cells with 2 anchors at stride 8, 8x8 cells with 6 at stride 16, all of size 1) are decoded
-as MediaPipe does (offsets / 128, sigmoid scores), overlapping boxes merged by weighted non-maximum suppression
-(IoU 0.3: the merged box is the score-weighted mean of its cluster) and mapped back to the image's pixels. Each
+MediaPipe's BlazeFace detectors (Apache-2.0), rebuilt as ONNX by training/build_blazeface_onnx.py into
+models/image.faces/: the full-range model (the default: faces up to about 5 m from the camera) sees the image
+letterboxed into 192x192 with 2304 anchors (48x48 cells, stride 4); the short-range one (faces within about 2 m,
+twice as fast) 128x128 with 896 anchors (16x16 cells with 2 at stride 8, 8x8 with 6 at stride 16); values in
+[-1, 1], anchors of size 1. Outputs are decoded as MediaPipe does (offsets in input pixels around the anchor,
+sigmoid scores), overlapping boxes merged by weighted non-maximum suppression (IoU 0.3: the merged box is the
+score-weighted mean of its cluster) and mapped back to the image's pixels. Each
 face at `threshold` or more and `min_size` pixels or wider becomes a `tag` ("gezicht" / "visage" / "face" in the
 record's language) with its region; one more `tag` for the whole image counts them ("3 personen"). No face
 embedding, landmark or attribute is kept: nothing here can tell who someone is. Off unless an organisation
@@ -14,7 +16,8 @@ enables it (models/image.faces/card.md says what it misses).
 from __future__ import annotations
 
 import os
-from functools import cache
+from dataclasses import dataclass
+from functools import cache, cached_property
 from pathlib import Path
 from typing import ClassVar
 
@@ -27,38 +30,47 @@ from verrijk.enrich.base import Proposal
 from verrijk.enrich.image.base import ImageEnricher
 from verrijk.errors import Unavailable
 
-MODEL_FILE = "image.faces/blazeface_short_range.onnx"
-SIZE = 128
-LAYERS = ((16, 2), (8, 6))  # (cells per side, anchors per cell), in the order of the model's outputs
 IOU = 0.3
 FACE = {"nl": "gezicht", "fr": "visage", "en": "face"}
 ONE = {"nl": "1 persoon", "fr": "1 personne", "en": "1 person"}
 MANY = {"nl": "{n} personen", "fr": "{n} personnes", "en": "{n} people"}
 
 
-def anchors() -> np.ndarray:
-    """[896, 2] anchor centres (x, y) in [0, 1], in the model's output order (row, column, anchor)."""
-    found = []
-    for cells, per_cell in LAYERS:
-        ys, xs = np.meshgrid((np.arange(cells) + 0.5) / cells, (np.arange(cells) + 0.5) / cells, indexing="ij")
-        found.append(np.repeat(np.stack([xs.ravel(), ys.ravel()], axis=1), per_cell, axis=0))
-    return np.concatenate(found).astype(np.float32)
+@dataclass(frozen=True)
+class Model:
+    """One of the two BlazeFace models: its ONNX file, input side and anchor layers."""
+
+    file: str
+    size: int
+    layers: tuple[tuple[int, int], ...]  # (cells per side, anchors per cell), in the order of the model's outputs
+
+    @cached_property
+    def anchors(self) -> np.ndarray:
+        """[n, 2] anchor centres (x, y) in [0, 1], in the model's output order (row, column, anchor)."""
+        found = []
+        for cells, per_cell in self.layers:
+            centres = (np.arange(cells) + 0.5) / cells
+            ys, xs = np.meshgrid(centres, centres, indexing="ij")
+            found.append(np.repeat(np.stack([xs.ravel(), ys.ravel()], axis=1), per_cell, axis=0))
+        return np.concatenate(found).astype(np.float32)
 
 
-ANCHORS = anchors()
+MODELS = {
+    "short": Model("image.faces/blazeface_short_range.onnx", 128, ((16, 2), (8, 6))),
+    "full": Model("image.faces/blazeface_full_range.onnx", 192, ((48, 1),)),
+}
 
 
-def letterbox(image: Image.Image) -> tuple[np.ndarray, float, tuple[float, float]]:
-    """[128, 128, 3] in [-1, 1] with the image scaled to fit and centred on black; the scale and the padding
-    (as fractions of the square) to map boxes back."""
+def letterbox(image: Image.Image, size: int) -> tuple[np.ndarray, float, tuple[int, int]]:
+    """[size, size, 3] in [-1, 1] with the image scaled to fit and centred on black; the scale and the padding
+    (pixels of the square) to map boxes back."""
     rgb = image.convert("RGB")
-    scale = SIZE / max(rgb.size)
+    scale = size / max(rgb.size)
     width, height = max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale))
-    square = Image.new("RGB", (SIZE, SIZE))
-    left, top = (SIZE - width) // 2, (SIZE - height) // 2
+    square = Image.new("RGB", (size, size))
+    left, top = (size - width) // 2, (size - height) // 2
     square.paste(rgb.resize((width, height), Image.Resampling.BILINEAR), (left, top))
-    pixels = np.asarray(square, dtype=np.float32) / 127.5 - 1.0
-    return pixels, scale, (left / SIZE, top / SIZE)
+    return np.asarray(square, dtype=np.float32) / 127.5 - 1.0, scale, (left, top)
 
 
 def iou(box: np.ndarray, others: np.ndarray) -> np.ndarray:
@@ -87,46 +99,46 @@ def weighted_nms(boxes: np.ndarray, scores: np.ndarray) -> list[tuple[np.ndarray
 
 
 class Detector:
-    """BlazeFace short range in ONNX Runtime: face boxes [x, y, w, h] in image pixels with their scores."""
+    """BlazeFace in ONNX Runtime: face boxes [x, y, w, h] in image pixels with their scores."""
 
-    version = "blazeface-short-range-0.10.14"
-
-    def __init__(self, model: Path, threads: int = 1):
+    def __init__(self, models_dir: Path, model: str = "full", threads: int = 1):
         import onnxruntime
 
+        self.model = MODELS[model]
+        path = models_dir / self.model.file
+        if not path.exists():
+            raise Unavailable(
+                f"image.faces needs {path}: build it with training/build_blazeface_onnx.py (models/image.faces/card.md)"
+            )
+        self.version = f"blazeface-{model}-range-0.10.14"
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
-        self.session = onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+        self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
     def detect(self, image: Image.Image, threshold: float) -> list[tuple[list[int], float]]:
-        pixels, scale, (pad_x, pad_y) = letterbox(image)
+        size, anchors = self.model.size, self.model.anchors
+        pixels, scale, (pad_x, pad_y) = letterbox(image, size)
         regressors, logits = self.session.run(["regressors", "classificators"], {"image": pixels[None]})
         scores = 1.0 / (1.0 + np.exp(-np.clip(logits[0, :, 0].astype(np.float64), -100, 100)))
         keep = scores >= threshold
-        raw, centres = regressors[0, keep, :4] / SIZE, ANCHORS[keep]
-        cx, cy = raw[:, 0] + centres[:, 0], raw[:, 1] + centres[:, 1]
-        boxes = np.stack([cx - raw[:, 2] / 2, cy - raw[:, 3] / 2, cx + raw[:, 2] / 2, cy + raw[:, 3] / 2], axis=1)
+        offsets, centres = regressors[0, keep, :4], anchors[keep] * size
+        cx, cy = offsets[:, 0] + centres[:, 0], offsets[:, 1] + centres[:, 1]
+        half_w, half_h = offsets[:, 2] / 2, offsets[:, 3] / 2
+        # from the square's pixels to the image's: undo the padding and the scaling
+        boxes = (np.stack([cx - half_w, cy - half_h, cx + half_w, cy + half_h], 1) - [pad_x, pad_y] * 2) / scale
         found = []
         for (x0, y0, x1, y1), score in weighted_nms(boxes, scores[keep]):
-            # from the square's fractions to the image's pixels, clipped to the image
-            left = max(0.0, (x0 - pad_x) * SIZE / scale)
-            top = max(0.0, (y0 - pad_y) * SIZE / scale)
-            right = min(float(image.width), (x1 - pad_x) * SIZE / scale)
-            bottom = min(float(image.height), (y1 - pad_y) * SIZE / scale)
-            if right > left and bottom > top:
-                found.append(([round(left), round(top), round(right - left), round(bottom - top)], score))
+            x0, y0 = max(0.0, x0), max(0.0, y0)
+            x1, y1 = min(float(image.width), x1), min(float(image.height), y1)
+            if x1 > x0 and y1 > y0:
+                found.append(([round(x0), round(y0), round(x1 - x0), round(y1 - y0)], score))
         return found
 
 
 @cache
-def detector(models_dir: Path, threads: int = 1) -> Detector:
-    """One detector per process (per models directory and thread count)."""
-    model = models_dir / MODEL_FILE
-    if not model.exists():
-        raise Unavailable(
-            f"image.faces needs {model}: build it with training/build_blazeface_onnx.py (models/image.faces/card.md)"
-        )
-    return Detector(model, threads)
+def detector(models_dir: Path, model: str, threads: int = 1) -> Detector:
+    """One detector per process (per models directory, model and thread count)."""
+    return Detector(models_dir, model, threads)
 
 
 def count_label(count: int) -> dict[str, str]:
@@ -139,11 +151,11 @@ class FacesEnricher(ImageEnricher):
 
     name: ClassVar[str] = "image.faces"
 
-    def __init__(self, settings: Settings, threshold: float = 0.5, min_size: int = 16):
+    def __init__(self, settings: Settings, threshold: float = 0.5, min_size: int = 16, model: str = "full"):
         super().__init__(settings)
         self.threshold, self.min_size = threshold, min_size
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-        self.detector = detector(settings.models_dir, cores or 1)
+        self.detector = detector(settings.models_dir, model, cores or 1)
         self.version = f"image.faces-1+{self.detector.version}"
 
     def propose(self, image: Image.Image, language: str | None) -> list[Proposal]:
