@@ -3,13 +3,14 @@
 with the number of decisions when the queue offers suggestions least-confident-first (calibrated score nearest
 0.5, as GET /review/next does) or at random.
 
-    PYTHONPATH=src python benchmarks/active_learning.py [--budgets 20,40,...] [--seeds 3] [--out DIR]
+    PYTHONPATH=src python benchmarks/active_learning.py [--budgets 20,40,...] [--seeds 3] [--no-practice] [--stem S]
 
 Reviews are simulated from gold subjects (verrijk.learning.simulate) on the demo test split, which the shipped
 model never saw: two thirds of the records are the queue, one third is held out and scored (F1 of agreement with
 the reviewers: verrijk.learning.examples.agreement). Both orders start from the same 20 random decisions (the
 queue calibrates scores once 20 are judged); the organisation files "overzeese geschiedenis" under "surinamers"
-(--no-practice: reviewers only correct the model's errors). Writes active-learning.json and active-learning.png.
+(--no-practice: reviewers only correct the model's errors). Writes STEM.json and STEM.png into --out (default
+models/subjects/active-learning.*: the figures GET /review/next reports).
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--no-practice", action="store_true")
     parser.add_argument("--out", type=Path, default=Path("models/subjects"))
+    parser.add_argument("--stem", default="active-learning", help="file names: STEM.json, STEM.png")
     args = parser.parse_args()
     budgets = [int(b) for b in args.budgets.split(",")]
     model = subjects.load(Settings().models_dir / "subjects")
@@ -107,7 +109,7 @@ def main() -> None:
         "median_retrain_seconds": round(sorted(seconds)[len(seconds) // 2], 2),
     }
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "active-learning.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    (args.out / f"{args.stem}.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     figure, axes = plt.subplots(figsize=(6, 4), dpi=100)
     for order, curve in curves.items():
         axes.plot([0, *curve], [baseline, *curve.values()], marker="o", label=order)
@@ -115,7 +117,7 @@ def main() -> None:
     axes.set(xlabel="reviewed decisions", ylabel="held-out F1 (agreement)", title="Subjects: review order vs gain")
     axes.legend()
     figure.tight_layout()
-    figure.savefig(args.out / "active-learning.png")
+    figure.savefig(args.out / f"{args.stem}.png")
     print(json.dumps(result, indent=1))
 
 

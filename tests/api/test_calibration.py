@@ -160,3 +160,18 @@ def test_the_calibration_fit_is_kept_until_decisions_change(client, session, org
     assert decided.status_code == 200, decided.text
     session.expire_all()
     assert calibrated_scores(repo) is not first
+
+
+def test_the_queue_says_its_order_and_what_it_was_measured_to_gain(client, session, org):
+    from verrijk.config import Settings
+
+    seed(session, org, n=2)
+    batch = client.get("/review/next?size=1", headers=org.headers()).json()
+    assert batch["order"] == "uncertainty"
+    measured = json.loads((Settings().models_dir / "subjects" / "active-learning.json").read_text())
+    most = max(measured["f1"]["uncertainty"], key=int)
+    assert batch["order_measured"]["decisions"] == int(most)
+    assert batch["order_measured"]["f1_uncertainty"] == measured["f1"]["uncertainty"][most]
+    assert batch["order_measured"]["f1_random"] == measured["f1"]["random"][most]
+    by_record = client.get("/review/next?size=1&order=record", headers=org.headers()).json()
+    assert by_record["order"] == "record"

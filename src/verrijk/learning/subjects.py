@@ -67,6 +67,7 @@ def _memory(knn: KnnBackend, judged: dict[str, tuple[set[str], set[str]]], vecto
     memory, labels = list(knn.vectors), [set(x) for x in knn.labels]
     known = np.asarray(vectors) @ knn.vectors.T if len(knn.vectors) else np.zeros((len(vectors), 0))
     for i, (accepted, rejected) in enumerate(judged.values()):
+        accepted = {uri for uri in accepted if uri in knn.vocabulary}  # an edit may name a concept it lacks
         j = int(known[i].argmax()) if known.shape[1] else -1
         if j >= 0 and known[i, j] >= SAME_RECORD:
             labels[j] = (labels[j] | accepted) - rejected

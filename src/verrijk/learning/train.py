@@ -35,6 +35,7 @@ class Trainer:
     fit: Callable[[Any, Sequence[Example], Progress], Any]
     predicts: Callable[[Any, Sequence[Example]], list[bool]]
     save: Callable[[Any, Path, Path], None]  # (model, version folder, the current version's folder)
+    enrichers: tuple[str, ...] | None = None  # only these enrichers' suggestions (None: every one of the kind)
 
 
 def subjects_trainer() -> Trainer:
@@ -51,6 +52,7 @@ def subjects_trainer() -> Trainer:
         subjects.fit,
         subjects.predictions,
         subjects.save,
+        ("subjects.demo",),
     )
 
 
@@ -158,4 +160,4 @@ def train_from_decisions(repo: Repo, settings: Settings, name: str, progress: Pr
         trainer = link_trainer(_link_indexes(repo, settings))
     else:
         trainer = ner_trainer(settings)
-    return learn(trainer, decision_examples(repo, trainer.kind), settings, progress)
+    return learn(trainer, decision_examples(repo, trainer.kind, trainer.enrichers), settings, progress)
