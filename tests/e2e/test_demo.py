@@ -42,5 +42,13 @@ def test_demo_sets_up_and_serves(db_url, tmp_path):
         assert [sorted(photos[i["record_id"]] for i in g["images"]) for g in groups] == [["coffee", "coffee-scan2"]]
         thumb = httpx.get(f"{base}/records/{min(photos)}/media/0?size=160", headers=headers)
         assert thumb.headers["content-type"] == "image/jpeg"
+        clips = httpx.get(f"{base}/records?collection=geluid", headers=headers).json()["items"]
+        spans = [
+            s["selector"]
+            for c in clips
+            for s in httpx.get(f"{base}/records/{c['id']}", headers=headers).json()["suggestions"]
+            if s["label"] == "speech"
+        ]
+        assert len(spans) == 2 and all(s.startswith("t=") for s in spans)
     finally:
         stop(proc)

@@ -1,5 +1,5 @@
 """The demo data shipped with verrijk (see ATTRIBUTION.md) and the one way to load its collections: the Rijksmuseum
-Suriname records, and a small media collection (open sample photos and rendered archive index cards)."""
+Suriname records, and small media collections (open sample photos, rendered archive index cards, spoken clips)."""
 
 from __future__ import annotations
 
@@ -63,6 +63,16 @@ MEDIA_COLLECTIONS = (
             "attribution": "Index cards rendered for the verrijk demo (CC0).",
         },
         ("image.ocr", "image.colours"),
+    ),
+    (
+        "geluid",
+        "clips.jsonl",
+        {
+            "name": "Geluid (demo)",
+            "description": "Twee korte Engelse opnames over Vlaamse schilders, gesproken door een Piper-stem.",
+            "attribution": "Spoken clips: Piper voice en_US-joe-medium (CC0 dataset), made for the verrijk demo.",
+        },
+        ("audio.segments",),
     ),
 )
 
