@@ -23,7 +23,7 @@ from verrijk.errors import Unavailable
 from verrijk.store.db import make_engine, session_factory
 from verrijk.store.repo import Repo, Scope
 
-RAY_MISSING = "the Ray engine needs Ray: pip install 'verrijk[ray]' (ray[data]==2.60.0), or use --engine local"
+RAY_MISSING = "the Ray engine needs Ray: pip install 'verrijk[ray]' (ray[data,client]==2.60.0), or use --engine local"
 
 
 def _ray() -> Any:
@@ -36,8 +36,9 @@ def _ray() -> Any:
 
 
 def connect(address: str | None) -> Any:
-    """Ray, connected: to the cluster at `address` (host:port of a head, ray://host:10001, or auto), or to a
-    local one started here when none is given and none is running. Returns the ray module."""
+    """Ray, connected: to the cluster at `address` (ray://host:10001 through Ray Client; auto or a head's
+    host:6379 on a node of the cluster), or without one to the Ray `ray start` runs on this machine, else to a
+    local one started here. Returns the ray module."""
     ray = _ray()
     if not ray.is_initialized():
         if address:
