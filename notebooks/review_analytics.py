@@ -15,7 +15,7 @@
 # # Review analytics
 #
 # What review decisions say about a model's scores, on reviews simulated from gold labels: the demo subject
-# model's suggestions for 150 records it never saw, judged against their catalogued subjects
+# model's suggestions for 100 records it never saw, judged against their catalogued subjects
 # (`verrijk.learning.simulate`). Acceptance by score bucket, the isotonic calibration the review queue orders
 # by, the auto-accept threshold each target precision needs (chosen on half the decisions, checked on the other
 # half, as `GET /review/calibration` does), and the active-learning curve measured by
@@ -34,7 +34,7 @@ from verrijk.learning.simulate import review_suggestions
 from verrijk.review.calibration import figures, isotonic, lowest_threshold, reliability
 
 model = subjects.load(Settings().models_dir / "subjects")
-records = [r for r in load_demo_records() if r.split == "test" and r.gold(model.vocabulary)][:150]
+records = [r for r in load_demo_records() if r.split == "test" and r.gold(model.vocabulary)][:100]
 reviewed = review_suggestions(model, records)
 decisions = [(r.score, r.examples[0].right) for r in reviewed]
 print(len(decisions), "decisions,", round(sum(ok for _, ok in decisions) / len(decisions), 3), "accepted")
