@@ -52,8 +52,8 @@ def analyse(
     """Enrich one recording (or a video's sound): its segments always (they decide what is transcribed), its
     transcript and the transcript's entities when audio.transcript is asked for. `language` is the spoken
     language when the caller knows it."""
+    audio = open_audio(medium, settings)  # first: a bad or over-long file fails before any model loads
     enrichers = audio_enrichers(repo, settings, names)
-    audio = open_audio(medium, settings)
     segmenter = next((e for e in enrichers if isinstance(e, SegmentEnricher)), None)
     segments = segment(audio, segmenter.silence_db, segmenter.min_segment) if segmenter else segment(audio)
     transcript, entities = None, []

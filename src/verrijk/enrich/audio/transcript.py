@@ -175,6 +175,7 @@ class TranscriptEnricher(AudioEnricher):
         )
 
     def propose(self, audio: Audio, language: str | None) -> list[Proposal]:
+        # the record's language is its catalogue's, not necessarily the one spoken: only the parameter decides
         transcript = self.transcribe(audio)
         proposals = [
             Proposal(
