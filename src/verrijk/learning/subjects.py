@@ -177,14 +177,18 @@ def save(model: SubjectModel, folder: Path, source: Path) -> None:
 def evaluate_records(
     model: SubjectModel, records: Sequence[LabelledRecord], limit: int = 5, scored: list | None = None
 ) -> dict[str, Any]:
-    """Ranking metrics of the model's `limit` best concepts against labelled records, and precision, recall and F1
-    of its suggestions (at or above the ensemble threshold) for the eight most common gold concepts; `scored`
-    collects (score, in gold) of every ranked concept for plots."""
+    """Metrics of the model's `limit` best concepts against labelled records: F1@k of those at or above the ensemble
+    threshold (what the enricher suggests), NDCG@k and precision@1 of the ranking, and precision, recall and F1 of
+    its suggestions for the eight most common gold concepts; `scored` collects (score, in gold) of every ranked
+    concept for plots."""
     golds = [r.gold(model.vocabulary) for r in records]
     ranked = ranked_concepts(model, [r.text for r in records])
     threshold = model.thresholds.get("ensemble", 0.0)
     rankings = [[uri for uri, _ in ranked[r.text][:limit]] for r in records]
     metrics: dict[str, Any] = score_rankings(rankings, golds, limit)
+    metrics[f"f1@{limit}_no_threshold"] = metrics[f"f1@{limit}"]
+    suggested = [[uri for uri, s in ranked[r.text][:limit] if s >= threshold] for r in records]
+    metrics[f"f1@{limit}"] = score_rankings(suggested, golds, limit)[f"f1@{limit}"]  # what the enricher suggests
     common = Counter(uri for gold in golds for uri in gold).most_common(8)
     per_type = {}
     for uri, _ in common:
