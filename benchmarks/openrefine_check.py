@@ -179,11 +179,13 @@ def via_openrefine(refine: str, services: dict[str, tuple[str, dict[str, str]]],
         ).raise_for_status()
         while client.get("/command/core/get-processes", params={"project": project}).json()["processes"]:
             time.sleep(1)
-    rows = client.get("/command/core/get-rows", params={"project": project, "start": 0, "limit": 1000}).json()["rows"]
+    answer = client.get("/command/core/get-rows", params={"project": project, "start": 0, "limit": 1000}).json()
+    recons = answer.get("pool", {}).get("recons", {})  # cells refer to their recon by id
     outcomes: dict[str, list[dict]] = {}
     for column in services:
-        for row in rows:
+        for row in answer["rows"]:
             recon = (row["cells"][cell[column]] or {}).get("r") or {}
+            recon = recons.get(recon, {}) if isinstance(recon, str) else recon
             match = recon.get("m") if recon.get("j") == "matched" else None
             outcomes.setdefault(column, []).append({"match": match, "candidates": recon.get("c", [])})
     return outcomes
@@ -202,7 +204,8 @@ def report(column: str, gold: list[tuple[str, str]], outcomes: list[dict]) -> di
             if any(c["id"] == uri for c in candidates):
                 counts["missed, right one listed"] += 1
         counts[verdict] += 1
-        shown = f"{top['name']} {top['score']:.0f}" if top else "no candidates"
+        shown = match or top  # OpenRefine keeps no candidates once it has matched a cell
+        shown = f"{shown['name']} {shown['score']:.0f}" if shown else "no candidates"
         print(f"  {verdict:8} {name:28} -> {shown}")
     print(f"  {column}: " + ", ".join(f"{k} {v}/{len(gold)}" for k, v in counts.items()))
     return counts

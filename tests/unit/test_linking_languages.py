@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from verrijk.enrich.text.linking import normalise, phonetic
-from verrijk.enrich.text.linking.aliases import clean_aliases
+from verrijk.enrich.text.linking.aliases import clean_aliases, merge_same
 from verrijk.enrich.text.linking.index import AuthorityIndex
 from verrijk.enrich.text.linking.linker import Linker
 from verrijk.enrich.text.linking.model import Entry, LinkContext
@@ -130,6 +130,26 @@ def test_clean_aliases_reports_what_it_drops():
     ]
 
 
+def test_rows_sharing_an_identifier_are_one_entry_unless_of_another_kind():
+    q = "http://www.wikidata.org/entity/Q5599"
+    rows = [
+        Entry("u:1", "Peter Paul Rubens", (), ("PER",), "", {"wikidata": q}),
+        Entry("u:2", "Pieter Pauwel Rubens", ("P.P. Rubens",), ("PER",), "painter", {"viaf": "http://viaf.org/viaf/1"}),
+        Entry("u:3", "Rubens", (), ("PER",), "", {"wikidata": q.replace("http:", "https:"), "viaf": "viaf.org/viaf/1"}),
+        Entry("u:4", "Rubenshuis", (), ("LOC",), "", {"wikidata": q}),  # a data error: not merged into a person
+    ]
+    entries, merged = merge_same(rows)
+    # u:3 has u:1's Wikidata id and u:2's VIAF id: all three are one person
+    assert [(e.uri, e.alt_labels, e.description) for e in entries] == [
+        ("u:1", ("Pieter Pauwel Rubens", "P.P. Rubens", "Rubens"), "painter"),
+        ("u:4", (), ""),
+    ]
+    assert merged == [
+        ("Peter Paul Rubens", "Pieter Pauwel Rubens", "http://viaf.org/viaf/1"),
+        ("Peter Paul Rubens", "Rubens", "viaf.org/viaf/1"),
+    ]
+
+
 # reconciliation as OpenRefine users meet it --------------------------------------------------------------------
 def test_exact_big_foreign_cities_score_high_in_the_services_language(places):
     svc = ReconcileService(places, "http://test/reconcile/geonames")
@@ -187,19 +207,25 @@ def test_extend_proposes_what_it_returns(creators):
     assert cells and all(set(cell) == {"str"} for cell in cells)
 
 
-def test_authority_add_reports_the_aliases_it_drops(cli, db_url, tmp_path):
+def test_authority_add_merges_rows_of_one_person_and_reports_the_aliases_it_drops(cli, db_url, tmp_path):
     table = tmp_path / "makers.csv"
     table.write_text(
-        "uri,label,alt_labels,type\n"
-        "https://example.org/rubens,Peter Paul Rubens,Rubens Peter Paul|navolger van Rubens,PER\n"
-        "https://example.org/vanaise,Gustave Vanaise,Gustaaf Vanaise|Peter Paul Rubens,PER\n"
-        "https://example.org/brugge,Brugge,Peter Paul Rubens,LOC\n",
+        "uri,label,alt_labels,type,wikidata\n"
+        "https://example.org/rubens,Peter Paul Rubens,Rubens Peter Paul|navolger van Rubens,PER,\n"
+        "https://example.org/vanaise,Gustave Vanaise,Gustaaf Vanaise|Peter Paul Rubens,PER,\n"
+        "https://example.org/brugge,Brugge,Peter Paul Rubens,LOC,\n"
+        "https://example.org/dyck,Anthony van Dyck,,PER,http://www.wikidata.org/entity/Q150679\n"
+        "https://example.org/dijck,Anthonie van Dijck,Antonio van Dyck,PER,https://www.wikidata.org/wiki/Q150679\n",
         encoding="utf-8",
     )
     r = cli("authority", "add", "makers", table)
     assert r.exit_code == 0, r.output
-    assert "makers registered (private): 3 entries" in r.output
+    assert "makers registered (private): 4 entries" in r.output
     assert r.output.splitlines()[1] == (
+        "merged 1 entries that share an identifier: 'Anthonie van Dijck' into Anthony van Dyck "
+        "(https://www.wikidata.org/wiki/Q150679)"
+    )
+    assert r.output.splitlines()[2] == (
         "dropped 2 alternative labels that are not the entry's own: 'navolger van Rubens' of Peter Paul Rubens "
         "(relation); 'Peter Paul Rubens' of Gustave Vanaise (another person's label)"
     )
@@ -212,4 +238,5 @@ def test_authority_add_reports_the_aliases_it_drops(cli, db_url, tmp_path):
         "Peter Paul Rubens": ("Rubens Peter Paul",),
         "Gustave Vanaise": ("Gustaaf Vanaise",),
         "Brugge": ("Peter Paul Rubens",),  # a place's names are not people's labels
+        "Anthony van Dyck": ("Anthonie van Dijck", "Antonio van Dyck"),
     }

@@ -29,7 +29,7 @@ def authorities_add(
 ) -> None:
     """Load a vocabulary file (SKOS, CSV/TSV, GeoNames dump, Wikidata JSON lines) as an authority to link to;
     private unless --shared. Adding a name again replaces its entries."""
-    from verrijk.enrich.text.linking.aliases import clean_aliases
+    from verrijk.enrich.text.linking.aliases import clean_aliases, merge_same
     from verrijk.enrich.text.linking.loaders import FORMATS, detect_format, load
     from verrijk.enrich.text.linking.shipped import SHIPPED_VERSION
 
@@ -40,11 +40,15 @@ def authorities_add(
     with open_repo(org) as repo:
         fmt = format or detect_format(file)
         digest = hashlib.sha256(f"{SHIPPED_VERSION}|{fmt}|".encode() + file.read_bytes()).hexdigest()
-        entries, dropped = clean_aliases(load(file, fmt))
+        entries, merged = merge_same(load(file, fmt))
+        entries, dropped = clean_aliases(entries)
         _, count = repo.load_authority(name, entries, digest, fmt, label or name, str(file.resolve()), license, shared)
         repo.session.commit()
     visibility = "shared" if shared else "private"
     out.print(f"authority {name} registered ({visibility}): {count} entries", highlight=False)
+    if merged:
+        examples = "; ".join(f"{other!r} into {kept} ({identifier})" for kept, other, identifier in merged[:5])
+        out.print(f"merged {len(merged)} entries that share an identifier: {examples}", highlight=False, soft_wrap=True)
     if dropped:
         examples = "; ".join(f"{alias!r} of {label} ({why})" for label, alias, why in dropped[:5])
         out.print(

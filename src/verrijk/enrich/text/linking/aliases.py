@@ -1,5 +1,6 @@
-"""Which names an authority entry may be found by: name forms worth indexing, and people's alternative labels
-cleaned of what is not theirs (another person's label, a relation phrase such as "navolger van")."""
+"""Which names an authority entry may be found by: name forms worth indexing, people's alternative labels cleaned
+of what is not theirs (another person's label, a relation phrase such as "navolger van"), and rows that share a
+Wikidata, VIAF or RKD identifier made one entry."""
 
 from __future__ import annotations
 
@@ -65,3 +66,66 @@ def clean_aliases(entries: Iterable[Entry]) -> tuple[list[Entry], AliasReport]:
                 kept.append(alias)
         cleaned.append(replace(entry, alt_labels=tuple(kept)) if len(kept) < len(entry.alt_labels) else entry)
     return cleaned, dropped
+
+
+IDENTIFIERS = ("wikidata", "viaf", "rkd")  # properties that name a person or place outside the authority
+_ID_HOSTS = ("wikidata.org/", "viaf.org/", "rkd.nl/")
+_SCHEME = re.compile(r"^https?://")
+MergeReport = list[tuple[str, str, str]]  # (kept entry's label, merged entry's label, identifier shared)
+
+
+def _identifiers(entry: Entry) -> dict[str, str]:
+    """The entry's outside identifiers, keyed alike however written (http or https, Wikidata's /wiki/ or /entity/)."""
+    found = [str(entry.properties[k]).strip() for k in IDENTIFIERS if entry.properties.get(k)]
+    if any(host in entry.uri for host in _ID_HOSTS):
+        found.append(entry.uri)
+    return {_SCHEME.sub("", i).replace("/wiki/", "/entity/").rstrip("/"): i for i in found if i}
+
+
+def merge_same(entries: Iterable[Entry]) -> tuple[list[Entry], MergeReport]:
+    """One entry per person (or place) when rows of an authority share a Wikidata, VIAF or RKD identifier, also
+    through a third row (Wikidata in one, VIAF in another, both in a third): the first row's URI and label, the
+    others' names as alternative labels, types and properties joined (the first row's values win), so a search
+    offers that person once. Rows of different kinds are never joined."""
+    entries = list(entries)
+    ids = [_identifiers(e) for e in entries]
+    parent = list(range(len(entries)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first_with: dict[str, int] = {}
+    for i, entry in enumerate(entries):
+        for key in sorted(ids[i]):
+            j = first_with.setdefault(key, i)
+            a, b = root(j), root(i)
+            if a != b and _compatible(entries[a], entry):
+                parent[max(a, b)] = min(a, b)  # the earliest row stays
+    groups: dict[int, list[int]] = {}
+    for i in range(len(entries)):
+        groups.setdefault(root(i), []).append(i)
+    merged, report = [], []
+    for first, members in groups.items():
+        kept = entries[first]
+        for i in members[1:]:
+            entry = entries[i]
+            names = tuple(n for n in dict.fromkeys((*kept.alt_labels, *entry.names())) if n != kept.label)
+            kept = replace(
+                kept,
+                alt_labels=names,
+                types=tuple(dict.fromkeys((*kept.types, *entry.types))),
+                description=kept.description or entry.description,
+                properties=entry.properties | kept.properties,
+            )
+            others = {key for m in members if m != i for key in ids[m]}
+            report.append((entries[first].label, entry.label, next(ids[i][k] for k in sorted(ids[i]) if k in others)))
+        merged.append(kept)
+    return merged, report
+
+
+def _compatible(a: Entry, b: Entry) -> bool:
+    """Rows of different kinds (a person and a place) are not one thing, whatever identifier they share."""
+    return not a.types or not b.types or bool(set(a.types) & set(b.types))

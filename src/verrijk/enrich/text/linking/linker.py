@@ -263,8 +263,14 @@ def score_matches(
     # 0 for a lone candidate, whose prior says enough)
     priors = sorted((index.priors[m.index] for m in matches), reverse=True)
     first, second = priors[0], (priors[1] if len(priors) > 1 else priors[0])
-    # namesakes share the weight; a misspelling (fuzzy match) is nobody's namesake
-    weights = [weight(index, m, context, near) if m.level < FUZZY else 0.0 for m in matches]
+    # namesakes share the weight; a misspelling (fuzzy match) is nobody's namesake, nor is one whose epithet the
+    # mention contradicts ("Jan Brueghel de Oude" is not Jan Brueghel II)
+    weights = [
+        weight(index, m, context, near)
+        if m.level < FUZZY and not _epithet_conflict(mention, index.entries[m.index])
+        else 0.0
+        for m in matches
+    ]
     total = sum(weights)
     scored = []
     for m, w in zip(matches, weights, strict=True):
