@@ -8,10 +8,11 @@ unsafe request with the session's CSRF token; a program's X-API-Key is not sent 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Literal
 
 from fastapi import Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from verrijk.domain import Id, Role
@@ -25,7 +26,10 @@ from verrijk.store.repo import Repo, Scope
 from verrijk.store.tables import ApiKey, Organisation
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """A database session for the request. The request's dependencies that need no database work are coroutines,
+    so that a request crosses into the thread pool once (for its route), not once per dependency; a session connects
+    only when first used."""
     session = request.app.state.sessions()
     try:
         yield session
@@ -63,34 +67,43 @@ async def verify_csrf(request: Request) -> None:
         )
 
 
-def current_principal(request: Request, session: Session = Depends(get_session)) -> Principal | None:
+async def current_principal(request: Request, session: Session = Depends(get_session)) -> Principal | None:
     """The caller: an X-API-Key's principal (from the app's KeyCache: no database work while it is fresh), or the
-    web session's; counted against the rate limits. Nothing is written on the way."""
+    web session's; counted against the rate limits. Nothing is written on the way; what needs the database runs in
+    the thread pool."""
     keys: KeyCache = request.app.state.keys
     raw = request.headers.get("x-api-key")
-    quota = None
     if raw:
-        caller = keys.caller(session, raw)
+        found, caller = keys.cached(raw)
+        if not found:
+            caller = await run_in_threadpool(keys.caller, session, raw)
         if caller is None:
             raise Unauthenticated("the X-API-Key header holds an unknown or revoked key")
         principal, quota = caller.principal, caller.quota_per_minute
     else:
-        stored = request.session if "session" in request.scope else {}
-        key = session.get(ApiKey, stored["key_id"]) if stored.get("key_id") else None
-        if key is not None:
-            principal = principal_for_key(session, key)
-            if principal is not None:
-                keys.used(key.id)
-        elif stored.get("user_id") and stored.get("org_id"):
-            principal = principal_for_member(session, stored["user_id"], stored["org_id"])
-        else:
-            principal = None
-        if principal is not None:
-            quota = session.get(Organisation, principal.organisation_id).quota_requests_per_minute
+        principal, quota = await run_in_threadpool(_session_caller, request, session, keys)
     if principal is not None:
         bind_organisation(principal.organisation_id)
-        limit_requests(request, principal, quota)
+        if quota or request.app.state.settings.key_requests_per_minute:
+            await run_in_threadpool(limit_requests, request, principal, quota)
     return principal
+
+
+def _session_caller(request: Request, session: Session, keys: KeyCache) -> tuple[Principal | None, int | None]:
+    """The web session's principal (signed in with a key, or with name and password) and its organisation's quota."""
+    stored = request.session if "session" in request.scope else {}
+    key = session.get(ApiKey, stored["key_id"]) if stored.get("key_id") else None
+    if key is not None:
+        principal = principal_for_key(session, key)
+        if principal is not None:
+            keys.used(key.id)
+    elif stored.get("user_id") and stored.get("org_id"):
+        principal = principal_for_member(session, stored["user_id"], stored["org_id"])
+    else:
+        principal = None
+    if principal is None:
+        return None, None
+    return principal, session.get(Organisation, principal.organisation_id).quota_requests_per_minute
 
 
 def limit_requests(request: Request, principal: Principal, quota: int | None) -> None:
@@ -154,13 +167,13 @@ def scoped(*roles: str) -> Callable[..., Repo]:
     """A dependency giving the caller's organisation-scoped repository, for callers with one of the roles."""
     checker = allow(*roles)
 
-    def dependency(principal: Principal = Depends(checker), session: Session = Depends(get_session)) -> Repo:
+    async def dependency(principal: Principal = Depends(checker), session: Session = Depends(get_session)) -> Repo:
         return repo_for(principal, session)
 
     return dependency
 
 
-def search_service(request: Request) -> SearchService:
+async def search_service(request: Request) -> SearchService:
     """The app's search service, made on first use from the data directory and VERRIJK_SEARCH_* settings."""
     state = request.app.state
     if getattr(state, "search", None) is None:

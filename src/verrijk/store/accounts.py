@@ -229,6 +229,16 @@ class KeyCache:
         self._lock = threading.Lock()
         self._generation = 0  # bumped by clear(): an entry read from the database before a clear is not kept
 
+    def cached(self, raw: str) -> tuple[bool, Caller | None]:
+        """(True, the caller) when the cache has a fresh answer for the key (the caller None: unknown or revoked);
+        (False, None) when the database must be asked (`caller`)."""
+        found = self._entries.get(hash_key(raw))
+        if found is None or found[0] <= time.monotonic():
+            return False, None
+        if found[1] is not None:
+            self.used(found[1].principal.key_id)
+        return True, found[1]
+
     def caller(self, session: Session, raw: str) -> Caller | None:
         """The caller behind a raw key, from the cache when it is fresh; None when the key is unknown or revoked."""
         digest = hash_key(raw)
