@@ -39,8 +39,10 @@ def _stemmer(lang: str) -> Stemmer.Stemmer:
     return Stemmer.Stemmer(LANGUAGES[lang])
 
 
+@lru_cache(maxsize=200_000)
 def stem(word: str, lang: str) -> str | None:
-    """The index term of one word in a language, or None for a stop word."""
+    """The index term of one word in a language, or None for a stop word (remembered: a collection's words repeat,
+    and every search's snippets stem the words of the hits it shows)."""
     folded = fold_letters(word)  # 'Église' and 'eglise' are one word
     if folded in STOP_WORDS[lang] or not folded:
         return None
