@@ -115,6 +115,8 @@ def test_without_ray_the_engine_says_how_to_install_it(monkeypatch):
     assert str(refused.value) == RAY_MISSING and "pip install 'verrijk[ray]'" in RAY_MISSING
 
 
-def test_address_without_the_ray_engine_is_bad_input(cli):
-    r = cli("enrich", "-c", "x", "--address", "ray://head:10001")
+def test_address_without_the_ray_engine_and_ray_client_are_bad_input(cli):
+    r = cli("enrich", "-c", "x", "--address", "auto")
     assert r.exit_code == 2 and "--address is for --engine ray" in r.stderr
+    client = cli("enrich", "-c", "x", "--engine", "ray", "--address", "ray://head:10001")
+    assert client.exit_code == 2 and "Ray Data does not run through Ray Client" in client.stderr

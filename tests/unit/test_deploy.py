@@ -49,9 +49,12 @@ def test_api_servers_wait_for_the_schema_and_share_one_port():
 def test_the_ray_cluster_and_the_enrichment_that_uses_it():
     services = compose()["services"]
     head = services["ray-head"]["command"]
-    assert head[:3] == ["ray", "start", "--head"] and "--port=6379" in head and "--ray-client-server-port=10001" in head
+    assert head[:3] == ["ray", "start", "--head"] and "--port=6379" in head
     assert "--address=ray-head:6379" in services["ray-worker"]["command"]
-    enrich = services["enrich"]["entrypoint"]
-    assert enrich[:2] == ["verrijk", "enrich"] and enrich[enrich.index("--engine") + 1] == "ray"
-    assert enrich[enrich.index("--address") + 1] == "ray://ray-head:10001"
+    shell, flag, script, name = services["enrich"]["entrypoint"]  # a node without CPUs, the job driven from it
+    assert (shell, flag, name) == ("sh", "-c", "enrich")
+    assert script.startswith("ray start --address=ray-head:6379 --num-cpus=0 ")
+    assert '&& exec verrijk enrich --engine ray --address auto "$$@"' in script
+    for service in VERRIJK_SERVICES:  # Ray's token authentication: one token on every node and driver
+        assert services[service]["environment"]["RAY_AUTH_TOKEN"]
     assert services["enrich"]["profiles"] == ["jobs"]  # a job, started on purpose, not by `up`

@@ -24,7 +24,7 @@ def enrich_cmd(
     resume: int | None = typer.Option(None, help="job id to resume where it stopped"),
     engine: Engine = typer.Option(Engine.local, help="local: this process; ray: a Ray cluster's workers"),
     address: str | None = typer.Option(
-        None, help="with --engine ray: the cluster (head host:port, ray://host:10001, auto); default a local Ray"
+        None, help="with --engine ray, on a node of a Ray cluster: auto (or the head's host:6379); default a local Ray"
     ),
     org: str | None = OrgOption,
 ) -> None:

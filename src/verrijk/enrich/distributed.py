@@ -19,11 +19,15 @@ import verrijk
 from verrijk.config import Settings
 from verrijk.enrich.config import build
 from verrijk.enrich.pipeline import Batch, Batches, items_of, propose
-from verrijk.errors import Unavailable
+from verrijk.errors import BadInput, Unavailable
 from verrijk.store.db import make_engine, session_factory
 from verrijk.store.repo import Repo, Scope
 
-RAY_MISSING = "the Ray engine needs Ray: pip install 'verrijk[ray]' (ray[data,client]==2.60.0), or use --engine local"
+RAY_MISSING = "the Ray engine needs Ray: pip install 'verrijk[ray]' (ray[data]==2.60.0), or use --engine local"
+NO_CLIENT = (
+    "Ray Data does not run through Ray Client (ray://): start the command on a node of the cluster "
+    "(`ray start --address=HEAD:6379 --num-cpus=0`, then --address auto)"
+)
 
 
 def _ray() -> Any:
@@ -36,9 +40,11 @@ def _ray() -> Any:
 
 
 def connect(address: str | None) -> Any:
-    """Ray, connected: to the cluster at `address` (ray://host:10001 through Ray Client; auto or a head's
-    host:6379 on a node of the cluster), or without one to the Ray `ray start` runs on this machine, else to a
-    local one started here. Returns the ray module."""
+    """Ray, connected: to the cluster this machine is a node of (`address` auto, or the head's host:6379), or
+    without an address to the Ray `ray start` runs here, else to a local one started here. Returns the ray module;
+    BadInput for a ray:// address (Ray Client), under which Ray Data's executor cannot run."""
+    if address and address.startswith("ray://"):
+        raise BadInput(NO_CLIENT)
     ray = _ray()
     if not ray.is_initialized():
         if address:
