@@ -229,8 +229,13 @@ class Server:
                     break
             except OSError:
                 time.sleep(0.2)
-        # every route once per worker (the first search loads the embedder and the index)
-        asyncio.run(single("127.0.0.1", self.port, key, 2 * self.workers))
+
+        # every route a few times on each of several connections at once, so that every worker has loaded its
+        # models and indexes before anything is measured (one connection stays with one worker)
+        async def warm() -> None:
+            await asyncio.gather(*(single("127.0.0.1", self.port, key, 2) for _ in range(4 * self.workers)))
+
+        asyncio.run(warm())
 
     def stop(self) -> None:
         self.process.terminate()
