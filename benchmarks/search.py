@@ -26,6 +26,7 @@ import csv
 import json
 import multiprocessing as mp
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -176,7 +177,8 @@ def build_store(n: int, data_dir: Path, real: np.ndarray) -> str:
     key_file = data_dir / "bench.key"
     if key_file.exists():
         return key_file.read_text()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(data_dir, ignore_errors=True)  # what an interrupted build left
+    data_dir.mkdir(parents=True)
     engine = make_engine(f"sqlite:///{data_dir / 'verrijk.db'}")
     migrate(engine)
     rows = demo_rows()
