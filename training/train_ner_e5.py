@@ -1,8 +1,11 @@
 """Fine-tunes multilingual-e5-small for Dutch/French NER and exports it to ONNX int8 in models/ner-e5.
 
-    /work/venvs/ner/bin/pip install spacy==3.8.18 seqeval==1.2.2   # besides build_e5_encoder.py's packages
+    /work/venvs/ner/bin/pip install spacy==3.8.18 seqeval==1.2.2 pydantic-settings==2.16.3 starlette==1.10.0 \
+        fastapi==0.163.2                                             # besides build_e5_encoder.py's packages
     /work/venvs/ner/bin/python training/build_e5_encoder.py          # -> build/e5-small
-    PYTHONPATH=src nice -n 19 /work/venvs/ner/bin/python training/train_ner_e5.py --minutes 45
+    PYTHONPATH=src nice -n 19 /work/venvs/ner/bin/python training/train_ner_e5.py --minutes 22
+    PYTHONPATH=src /work/venvs/ner/bin/python training/train_ner_e5.py --calibrate   # score -> precision, open dev
+    (the EVALUATIONS commands, then) PYTHONPATH=src /work/venvs/ner/bin/python training/train_ner_e5.py --card
 
 torch and transformers live only in that training venv (see build_e5_encoder.py), never in verrijk's runtime.
 
@@ -550,6 +553,76 @@ def export(args, info: dict) -> dict:
     return {"vocabulary": len(keep), "size_bytes": sizes, "float_size_bytes": float_size}
 
 
+# --- calibration --------------------------------------------------------------------------------------------
+
+CALIBRATION_BINS = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.01)
+
+
+def mention_scores(split: str, model_dir: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Raw mention scores of the exported model on the open held-out ``split`` sets, and whether each is right."""
+    from verrijk.enrich.text.ner.backends import OnnxTokenClassifier
+    from verrijk.enrich.text.ner.conll import tags_to_spans
+
+    recogniser = OnnxTokenClassifier(model_dir)
+    recogniser.calibration = None
+    scores, right = [], []
+    for name in HELDOUT:
+        sentences = read_conll(CORPUS / "heldout" / f"{name}-{split}.bio")
+        texts, starts = [], []
+        for s in sentences:
+            offsets = np.cumsum([0] + [len(w) + 1 for w in s.words[:-1]]).tolist()
+            texts.append(" ".join(s.words))
+            starts.append(offsets)
+        for s, offsets, found in zip(sentences, starts, recogniser.recognise(texts), strict=True):
+            gold = {(offsets[a], offsets[b - 1] + len(s.words[b - 1]), t) for a, b, t in tags_to_spans(s.tags)}
+            for m in found:
+                if not (name == "europeana" and m.type == "MISC"):  # Europeana does not annotate MISC
+                    scores.append(m.score)
+                    right.append((m.start, m.end, m.type) in gold)
+    return np.array(scores), np.array(right)
+
+
+def reliability(scores: np.ndarray, right: np.ndarray) -> dict:
+    """Per score bin: mentions, mean score, precision; and the expected calibration error."""
+    rows, ece = [], 0.0
+    for low, high in zip(CALIBRATION_BINS, CALIBRATION_BINS[1:], strict=False):
+        chosen = (scores >= low) & (scores < high)
+        if chosen.any():
+            rows.append(
+                [int(chosen.sum()), round(float(scores[chosen].mean()), 4), round(float(right[chosen].mean()), 4)]
+            )
+            ece += chosen.sum() / len(scores) * abs(right[chosen].mean() - scores[chosen].mean())
+    return {"bins": rows, "ece": round(float(ece), 4), "mentions": len(scores)}
+
+
+def calibrate() -> dict:
+    """Fits score -> precision on the open dev sets (binned, made monotone by pooling adjacent violators), stores
+    it in config.json, and measures calibration before and after on the open test sets."""
+    dev = reliability(*mention_scores("dev", MODEL))
+    points, precision = [row[1] for row in dev["bins"]], [row[2] for row in dev["bins"]]
+    blocks = [[p, 1] for p in precision]  # pool adjacent violators: [mean, count]
+    i = 0
+    while i < len(blocks) - 1:
+        if blocks[i][0] > blocks[i + 1][0]:
+            (a, n), (b, m) = blocks[i], blocks.pop(i + 1)
+            blocks[i] = [(a * n + b * m) / (n + m), n + m]
+            i = max(i - 1, 0)
+        else:
+            i += 1
+    monotone = [round(mean, 4) for mean, count in blocks for _ in range(count)]
+    config_path = MODEL / "config.json"
+    config = json.loads(config_path.read_text())
+    config["calibration"] = {"scores": points, "precision": monotone, "fitted_on": "open dev sets (ner_data.py)"}
+    config_path.write_text(json.dumps(config, indent=1), encoding="utf-8")
+    test_scores, test_right = mention_scores("test", MODEL)
+    calibrated = np.interp(test_scores, points, monotone)
+    return {
+        "dev": dev,
+        "test_raw": reliability(test_scores, test_right),
+        "test_calibrated": reliability(calibrated, test_right),
+    }
+
+
 # --- card ---------------------------------------------------------------------------------------------------
 
 EVALUATIONS = {  # file under build/ner-e5/eval -> the command that wrote it (run from the repository root)
@@ -617,6 +690,16 @@ def write_card() -> None:
 
     chosen = info["chosen"]
     settings = info["settings"]
+    if "calibration" in info:
+        metrics["calibration"] = info["calibration"]
+        c = info["calibration"]
+        calibration_text = (
+            f"expected calibration error on the open held-out test sets {c['test_raw']['ece']} raw, "
+            f"{c['test_calibrated']['ece']} calibrated ({c['test_raw']['mentions']} mentions)."
+        )
+        (MODEL / "metrics.json").write_text(json.dumps(metrics, indent=1), encoding="utf-8")
+    else:
+        calibration_text = "not fitted (run --calibrate)."
     dev_size = settings["dev_per_source"]
     if info.get("method") == "probe":
         method_text = (
@@ -642,7 +725,8 @@ to ONNX (opset 17) and quantised to int8 (dynamic, onnxruntime). Labels PER, LOC
 token-classifier backend (`verrijk.enrich.text.ner.backends.OnnxTokenClassifier`); chosen per organisation with the
 `ner` enricher's parameter `models = {{"nl": "ner-e5"}}` (the default stays the spaCy CNN `ner-nl` unless this
 model beats it on ned.testb). A mention's score is the mean, over its words, of the probability the model gives
-its type; it is not calibrated.
+its type, mapped to the precision measured at that score on the open dev sets (config.json `calibration`):
+{calibration_text}
 
 ## Figures (CoNLL-2002 `ned.testb` and HIPE-2020 French test: evaluation only, never trained or tuned on)
 
@@ -709,8 +793,15 @@ def main() -> None:
     parser.add_argument("--head-lr", type=float, default=2e-3, help="probe: the head's learning rate")
     parser.add_argument("--epochs", type=int, default=6, help="probe: head epochs over the cached states")
     parser.add_argument("--skip-train", action="store_true", help="export the last trained model")
+    parser.add_argument("--calibrate", action="store_true", help="fit score calibration into config.json")
     parser.add_argument("--card", action="store_true", help="only write metrics.json, versions.json and card.md")
     args = parser.parse_args()
+    if args.calibrate:
+        info = json.loads((WORK / "training.json").read_text())
+        info["calibration"] = calibrate()
+        (WORK / "training.json").write_text(json.dumps(info, indent=1))
+        log(f"calibration: {json.dumps(info['calibration'])}")
+        return
     if args.card:
         write_card()
         return

@@ -76,6 +76,16 @@ def test_onnx_long_texts_run_in_windows_and_batches(tmp_path):
     assert second == [] and [(m.text, m.type) for m in third] == [("Delftaar", "LOC")]
 
 
+def test_onnx_scores_go_through_the_models_calibration(tmp_path):
+    directory = build_onnx_model(tmp_path)
+    config = json.loads((directory / "config.json").read_text())
+    config["calibration"] = {"scores": [0.0, 1.0], "precision": [0.0, 0.5]}  # measured precision is half the score
+    (directory / "config.json").write_text(json.dumps(config))
+    [mentions] = OnnxTokenClassifier(directory).recognise(["Jan Vermeer woonde in Delft"])
+    assert [m.text for m in mentions] == ["Jan Vermeer", "Delft"]
+    assert all(0.495 < m.score <= 0.5 for m in mentions)
+
+
 def test_incomplete_onnx_directory_is_named(tmp_path):
     (tmp_path / "config.json").write_text("{}")
     (tmp_path / "model.onnx").write_bytes(b"")

@@ -11,7 +11,7 @@ import json
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -101,7 +101,7 @@ class OnnxTokenClassifier:
 
     Texts longer than a window are cut into consecutive windows; windows of all texts run in length-sorted
     batches. A mention's score is the mean, over its words, of the probability the model gives its type (B- and
-    I- together) on the word's first piece."""
+    I- together) on the word's first piece, mapped through config.json's ``calibration`` when it has one."""
 
     def __init__(self, directory: Path, max_tokens: int | None = None, batch_size: int = 32):
         import onnxruntime
@@ -114,8 +114,14 @@ class OnnxTokenClassifier:
         self.labels = {int(i): label for i, label in config["id2label"].items()}
         self.tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_tokens or int(config.get("max_tokens", 512)))
+        # optional score calibration: points (raw score -> precision measured on dev data), interpolated linearly
+        calibration = config.get("calibration") or {}
+        self.calibration = (calibration["scores"], calibration["precision"]) if calibration else None
         self.pad_id = next((i for t in ("<pad>", "[PAD]") if (i := self.tokenizer.token_to_id(t)) is not None), 0)
         self.batch_size = batch_size
+        # optional score calibration: points (raw score -> precision measured on dev data), interpolated linearly
+        calibration = config.get("calibration") or {}
+        self.calibration = (calibration["scores"], calibration["precision"]) if calibration else None
         # per label index: the indices of every label of its entity type (B-X and I-X), for the type's probability
         kinds = {i: label.partition("-")[2] for i, label in self.labels.items()}
         self.same_type = {i: [j for j, k in kinds.items() if k == kind] for i, kind in kinds.items()}
@@ -142,7 +148,13 @@ class OnnxTokenClassifier:
             text_tags.extend(window_tags)
             offsets.extend(encoding.offsets)
             special.extend(encoding.special_tokens_mask)
-        return [spans_from_tags(text, *parts) for text, parts in zip(texts, per_text, strict=True)]
+        mentions = [spans_from_tags(text, *parts) for text, parts in zip(texts, per_text, strict=True)]
+        if self.calibration:
+            mentions = [[self._calibrated(m) for m in found] for found in mentions]
+        return mentions
+
+    def _calibrated(self, mention: Mention) -> Mention:
+        return replace(mention, score=round(float(np.interp(mention.score, *self.calibration)), 4))
 
     def _tag(self, batch: list[list[int]]) -> list[list[tuple[str, float]]]:
         """Piece ids of a batch of windows -> per piece (label, probability of the label's entity type)."""
