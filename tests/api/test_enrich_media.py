@@ -9,10 +9,13 @@ import hashlib
 import json
 
 import pytest
+from conftest import FIXTURES
 from media_material import CAPTIONS, altered, caption, encode, huge_png, photo, regions, truncated_jpeg
 from sqlalchemy import select
 
+from verrijk.enrich.config import configure
 from verrijk.enrich.jobs import create_enrich_job, execute
+from verrijk.enrich.text.linking.loaders import load
 from verrijk.store.repo import Repo, Scope
 from verrijk.store.tables import Suggestion
 
@@ -46,6 +49,35 @@ def test_an_uploaded_caption_is_read_and_coloured(client, org):
         "enricher": "image.colours",
         "extra": body["tags"][0]["extra"],
     }
+
+
+def box(selector: str) -> tuple[int, int, int, int]:
+    x, y, w, h = map(int, selector.removeprefix("xywh=").split(","))
+    return x, y, w, h
+
+
+def test_the_text_read_is_run_through_ner_and_linking(client, org, session, settings, shipped_creators):
+    places, repo = FIXTURES / "authorities" / "places.tsv", Repo(session, Scope(org.id))
+    repo.load_authority("plaatsen", load(places), "v1", "csv", "Plaatsen", str(places))
+    settings.link_authorities = ["vkc-creators", "plaatsen"]
+    configure(repo, settings, "image.ocr", params={"entities": True})
+    session.commit()
+    image = caption(["Portret van Peter Paul Rubens in Antwerpen, 1630"], size=32)
+    r = post_file(client, org, encode(image), "portret.png", enrichers="image.ocr", language="nl")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    [line] = body["texts"]
+    lx, ly, lw, lh = box(line["selector"])
+    entities = {e["type"]: e for e in body["entities"]}
+    rubens, antwerp = entities["PER"], entities["LOC"]
+    assert rubens["label"] == "Peter Paul Rubens" and rubens["authority"] == "vkc-creators" and rubens["uri"]
+    assert antwerp["uri"] == "https://sws.geonames.org/2803138/" and antwerp["text"] == "Antwerpen"
+    for entity in (rubens, antwerp):
+        assert entity["enricher"] == "image.ocr"
+        x, y, w, h = box(entity["selector"])
+        assert lx <= x and ly <= y and x + w <= lx + lw and y + h <= ly + lh and 0 < w < lw
+    assert box(rubens["selector"])[0] < box(antwerp["selector"])[0]  # the person is read before the place
+    assert body["tags"] == []
 
 
 def test_enrichers_can_be_chosen(client, org):
@@ -86,8 +118,10 @@ def test_other_bodies_are_refused(client, org):
     assert r.status_code == 422 and "url" in r.json()["detail"]
 
 
-def test_a_job_over_images(client, org, session, settings, tmp_path):
-    settings.media_dirs = [tmp_path]
+def test_a_job_over_images(client, org, session, settings, tmp_path, shipped_creators):
+    settings.media_dirs, settings.link_authorities = [tmp_path], ["vkc-creators"]
+    configure(Repo(session, Scope(org.id)), settings, "image.ocr", params={"entities": True})
+    session.commit()
     files = {
         "photo.jpg": encode(photo(9), "JPEG", quality=90),
         "copy.jpg": encode(altered(photo(9))["cropped"].convert("L"), "JPEG", quality=60),
@@ -127,6 +161,11 @@ def test_a_job_over_images(client, org, session, settings, tmp_path):
     transcripts = [s for s in by_record["letter"] if s.kind == "transcript"]
     assert [s.label for s in transcripts][0].startswith("Gezicht op de Schelde te Antwerpen")
     assert all(len(s.region) == 4 and s.enricher == "image.ocr" for s in transcripts)
+    jordaens = next(s for s in by_record["letter"] if s.entity_type == "PER" and "Jordaens" in s.extra["mention"])
+    x, y, w, h = jordaens.region
+    lx, ly, lw, lh = transcripts[1].region  # the second line, where the name is read
+    assert jordaens.enricher == "image.ocr" and jordaens.span_start is None and len(jordaens.extra["offsets"]) == 2
+    assert lx <= x and ly <= y and x + w <= lx + lw and y + h <= ly + lh
     assert not [s for s in by_record["protected"] if s.kind == "transcript"]
     assert {s.label for s in by_record["protected"]} >= {"wit"}
     colours = [s for s in by_record["photo"] if s.enricher == "image.colours"]

@@ -235,11 +235,12 @@ BUILTIN: tuple[EnricherSpec, ...] = (
         name="image.ocr",
         factory="verrijk.enrich.image.ocr:create",
         accepts=_IMAGE,
-        description="Text in images, line by line with its box (Tesseract: Dutch, French, English).",
+        description="Text in images, line by line with its box (Tesseract), entities linked in it.",
         version="image.ocr-1",
         params={
             "language": Param(str, "nld+fra+eng", "Tesseract languages, joined by '+'"),
             "min_confidence": Param(float, 0.3, "lines read with less mean confidence are not suggested", 0, 1),
+            "entities": Param(bool, False, "run the text read through NER and linking, entities boxed by their words"),
         },
         card="image.ocr",
         reads_protected_content=True,

@@ -1,7 +1,7 @@
 """POST /enrich/media: one image or recording (an upload or a URL) enriched synchronously: an image's OCR lines,
-colours and hash; a recording's (or a video's sound's) segments, transcript and the transcript's entities; each
-placed with a Media Fragments selector (xywh= in an image, t= in a recording). Nothing is stored; collections go
-through POST /jobs."""
+the entities in them, colours and hash; a recording's (or a video's sound's) segments, transcript and the
+transcript's entities; each placed with a Media Fragments selector (xywh= in an image, t= in a recording).
+Nothing is stored; collections go through POST /jobs."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ class MediaEntityOut(BaseModel):
     uri: str | None = Field(description="the linked entry; null when nothing fits (NIL)")
     authority: str | None
     score: float
-    selector: str = Field(description="where the words are: t=start,end in a recording")
+    selector: str = Field(description="where the words are: t=start,end in a recording, xywh=x,y,w,h in an image")
     enricher: str
 
 
@@ -96,6 +96,8 @@ class MediaEnrichOut(BaseModel):
     entities: list[MediaEntityOut] = []
     segments: list[SegmentOut] = []
 
+
+ENTITY_KINDS = (SuggestionKind.entity, SuggestionKind.link)
 
 MULTIPART = {
     "type": "object",
@@ -158,6 +160,7 @@ async def enrich_media(request: Request, repo: Repo = Depends(scoped(*READERS)))
         return _audio_out(await run_in_threadpool(analyse_audio, repo, settings, medium, names, language))
     result = await run_in_threadpool(analyse, repo, settings, medium, names, language)
     lines = [(name, p) for name, p in result.proposals if p.kind == SuggestionKind.transcript]
+    entities = [(name, p) for name, p in result.proposals if _read_entity(name, p)]
     text_language = detect(" ".join(p.label for _, p in lines)).language if lines else "und"
     return MediaEnrichOut(
         media=MediaOut(
@@ -188,16 +191,22 @@ async def enrich_media(request: Request, repo: Repo = Depends(scoped(*READERS)))
                 extra=p.extra,
             )
             for name, p in result.proposals
-            if p.kind != SuggestionKind.transcript
+            if p.kind != SuggestionKind.transcript and not _read_entity(name, p)
         ],
+        entities=[_entity(p, _selector(p.region, result.width, result.height), name) for name, p in entities],
     )
+
+
+def _read_entity(name: str, p: Proposal) -> bool:
+    """An entity or link in the text OCR read (other enrichers' links are tags)."""
+    return name == "image.ocr" and p.kind in ENTITY_KINDS
 
 
 def _times(start: float | None, end: float | None) -> str:
     return f"t={start or 0:.2f},{end or 0:.2f}"
 
 
-def _entity(p: Proposal) -> MediaEntityOut:
+def _entity(p: Proposal, selector: str, enricher: str) -> MediaEntityOut:
     linked = p.kind == SuggestionKind.link
     return MediaEntityOut(
         text=p.extra.get("mention", p.label),
@@ -206,8 +215,8 @@ def _entity(p: Proposal) -> MediaEntityOut:
         uri=p.authority_uri if linked else None,
         authority=p.extra.get("authority") if linked else None,
         score=p.score,
-        selector=_times(p.time_start, p.time_end),
-        enricher="audio.transcript",
+        selector=selector,
+        enricher=enricher,
     )
 
 
@@ -229,6 +238,6 @@ def _audio_out(result: AudioAnalysis) -> MediaEnrichOut:
             for phrase in (transcript.phrases if transcript else ())
         ],
         tags=[],
-        entities=[_entity(p) for p in result.entities],
+        entities=[_entity(p, _times(p.time_start, p.time_end), "audio.transcript") for p in result.entities],
         segments=[SegmentOut(label=s.label, start=s.start, end=s.end, score=s.score) for s in result.segments],
     )

@@ -27,7 +27,7 @@ from verrijk.enrich.audio.segments import Segment, detector, segment, speech_spa
 from verrijk.enrich.audio.whisper import Transcript, load_model, model_dir, transcribe
 from verrijk.enrich.base import Proposal
 from verrijk.enrich.text.analysis import TextAnalyser, TextIn
-from verrijk.enrich.text.entities import proposals_of
+from verrijk.enrich.text.entities import placed, proposals_of
 from verrijk.enrich.text.language import SUPPORTED
 from verrijk.enrich.text.linking.index import label_names
 from verrijk.enrich.text.linking.linker import Linker
@@ -119,13 +119,8 @@ def entity_proposals(
     if analyser.link is not None and terms:
         found = sound_alike(found, terms, analyser.link, context)
     proposals = []
-    for p in found:
-        covered = [w for start, end, w in words if start < (p.end or 0) and end > (p.start or 0)]
-        if not covered:
-            continue
+    for p, covered in placed(found, words):
         p.time_start, p.time_end = covered[0].start, covered[-1].end
-        p.extra["offsets"] = [p.start, p.end]  # in the whole transcript's text
-        p.start = p.end = None
         proposals.append(p)
     return proposals
 

@@ -1,16 +1,18 @@
 """image.ocr: the text in an image, line by line with its box, read by Debian's Tesseract (nld, fra, eng).
 
 Each line becomes a `transcript` suggestion whose region is the line's box [x, y, w, h] in image pixels and whose
-score is Tesseract's mean word confidence over the line. OCR copies the content itself, so the rights gate keeps
-in-copyright images from it unless the organisation allows it by name.
+score is Tesseract's mean word confidence over the line. With `entities` on, the lines read, as one text, then go
+through the organisation's text pipeline (language, NER, linking): each entity or link is placed at the union of
+the boxes of the words its mention spans, its character offsets in that text kept in extra. OCR copies the content
+itself, so the rights gate keeps in-copyright images from it unless the organisation allows it by name.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from PIL import Image, ImageOps
 
@@ -18,17 +20,33 @@ from verrijk.config import Settings
 from verrijk.domain import SuggestionKind
 from verrijk.enrich.base import Proposal
 from verrijk.enrich.image.base import ImageEnricher
+from verrijk.enrich.text.analysis import TextAnalyser, TextIn
+from verrijk.enrich.text.entities import placed, proposals_of
+from verrijk.enrich.text.language import SUPPORTED
+from verrijk.enrich.text.linking.model import LinkContext
+from verrijk.enrich.text.service import organisation_analyser
 from verrijk.errors import Unavailable
 
 INSTALL = "apt-get install tesseract-ocr tesseract-ocr-nld tesseract-ocr-fra tesseract-ocr-eng"
 MIN_SIDE = 200  # smaller images are scaled up, a little: Tesseract reads best near 20-30 px x-height
 
 
+Box = tuple[int, int, int, int]  # x, y, w, h
+
+
 @dataclass(frozen=True)
 class Line:
     text: str
-    box: tuple[int, int, int, int]  # x, y, w, h
+    box: Box
     confidence: float  # 0..1
+    words: tuple[tuple[str, Box], ...] = ()  # each word with its own box
+
+
+def union(boxes: Sequence[Box]) -> Box:
+    """The smallest box around all the boxes."""
+    left, top = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    right, bottom = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
+    return left, top, right - left, bottom - top
 
 
 @cache
@@ -77,13 +95,39 @@ def _lines(data: dict[str, list], scale: float) -> Iterator[Line]:
         if text.strip() and float(data["conf"][i]) >= 0:
             words.setdefault((data["block_num"][i], data["par_num"][i], data["line_num"][i]), []).append(i)
     for indices in words.values():
-        left = min(data["left"][i] for i in indices)
-        top = min(data["top"][i] for i in indices)
-        right = max(data["left"][i] + data["width"][i] for i in indices)
-        bottom = max(data["top"][i] + data["height"][i] for i in indices)
-        box = tuple(round(v / scale) for v in (left, top, right - left, bottom - top))
+        boxes = [tuple(round(data[key][i] / scale) for key in ("left", "top", "width", "height")) for i in indices]
+        texts = [data["text"][i].strip() for i in indices]
         confidence = sum(float(data["conf"][i]) for i in indices) / len(indices) / 100
-        yield Line(" ".join(data["text"][i].strip() for i in indices), box, min(1.0, max(0.0, confidence)))
+        yield Line(" ".join(texts), union(boxes), min(1.0, max(0.0, confidence)), tuple(zip(texts, boxes, strict=True)))
+
+
+def text_with_boxes(lines: Sequence[Line]) -> tuple[str, list[tuple[int, int, Box]]]:
+    """The lines as one text (a line break between lines), and each word's character span in it with its box."""
+    text, spans = "", []
+    for line in lines:
+        if text:
+            text += "\n"
+        for j, (word, box) in enumerate(line.words):
+            if j:
+                text += " "
+            spans.append((len(text), len(text) + len(word), box))
+            text += word
+    return text, spans
+
+
+def entity_proposals(
+    lines: Sequence[Line], analyser: TextAnalyser, language: str | None, context: LinkContext
+) -> list[Proposal]:
+    """Entities and links in the text read, each placed at the union of the boxes of the words its mention spans."""
+    text, words = text_with_boxes(lines)
+    if not text:
+        return []
+    analysis = analyser.analyse([TextIn(text, language if language in SUPPORTED else None, context)])[0]
+    proposals = []
+    for p, boxes in placed(proposals_of(analysis), words):
+        p.region = list(union(boxes))
+        proposals.append(p)
+    return proposals
 
 
 class OcrEnricher(ImageEnricher):
@@ -92,18 +136,32 @@ class OcrEnricher(ImageEnricher):
     name: ClassVar[str] = "image.ocr"
     reads_protected_content: ClassVar[bool] = True
 
-    def __init__(self, settings: Settings, language: str = "nld+fra+eng", min_confidence: float = 0.3):
+    def __init__(
+        self,
+        settings: Settings,
+        analyser: TextAnalyser | None = None,
+        language: str = "nld+fra+eng",
+        min_confidence: float = 0.3,
+        country: str | None = None,
+    ):
         super().__init__(settings)
         self.language = check_languages(language)
         self.min_confidence = min_confidence
+        self.analyser, self.context = analyser, LinkContext(country=country)
         self.version = f"image.ocr-1+tesseract-{tesseract()[0]}+{language}"
 
     def propose(self, image: Image.Image, language: str | None) -> list[Proposal]:
-        return [
+        lines = [line for line in read_lines(image, self.language) if line.confidence >= self.min_confidence]
+        proposals = [
             Proposal(SuggestionKind.transcript, line.text, round(line.confidence, 4), region=list(line.box))
-            for line in read_lines(image, self.language)
-            if line.confidence >= self.min_confidence
+            for line in lines
         ]
+        if self.analyser is not None:
+            proposals += entity_proposals(lines, self.analyser, language, self.context)
+        return proposals
 
 
-create = OcrEnricher.create
+def create(params: dict[str, Any], context: Any) -> OcrEnricher:
+    """The registry's factory: the organisation's text pipeline (its `ner` models and authorities) for entities."""
+    analyser = organisation_analyser(context.repo, context.settings)[0] if params.pop("entities") else None
+    return OcrEnricher(context.settings, analyser, country=context.organisation_settings.get("country"), **params)

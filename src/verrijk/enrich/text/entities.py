@@ -8,8 +8,8 @@ the linker's calibrated score.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,8 @@ from verrijk.enrich.text.language import SUPPORTED
 from verrijk.enrich.text.linking.linker import Linker
 from verrijk.enrich.text.linking.model import LinkContext
 from verrijk.enrich.text.linking.store import open_index
+
+Piece = TypeVar("Piece")
 
 
 def analyser_for(
@@ -77,6 +79,21 @@ def proposals_of(analysis: Analysis) -> list[Proposal]:
                 Proposal(SuggestionKind.entity, m.text, m.score, m.start, m.end, None, m.type, extra=extra)
             )
     return proposals
+
+
+def placed(
+    proposals: list[Proposal], pieces: Sequence[tuple[int, int, Piece]]
+) -> Iterator[tuple[Proposal, list[Piece]]]:
+    """Each proposal with the pieces of a medium's text (a recording's words, an image's words) its mention
+    overlaps, given each piece's character span in the analysed text; the mention's offsets move to
+    extra["offsets"], as the place in the medium (a time, a region) is what locates it. A proposal that overlaps
+    no piece is left out."""
+    for p in proposals:
+        covered = [piece for start, end, piece in pieces if start < (p.end or 0) and end > (p.start or 0)]
+        if covered:
+            p.extra["offsets"] = [p.start, p.end]
+            p.start = p.end = None
+            yield p, covered
 
 
 class EntityEnricher(Enricher):
