@@ -34,7 +34,7 @@ from verrijk.review.queue import QueueFilter, next_batch, order_measurement
 from verrijk.review.stats import review_stats
 from verrijk.review.tasks import next_task, task_settings, vote
 from verrijk.search.query import parse_request
-from verrijk.search.service import hits_page
+from verrijk.search.service import SearchService, hits_page
 from verrijk.store.accounts import Principal, authenticate_key, sign_in
 from verrijk.store.counters import SharedWindow
 from verrijk.store.repo import Page, RecordFilter, Repo
@@ -146,12 +146,13 @@ def collection_page(
     text: Literal["ocr", "transcript"] | None = None,
     principal: Principal = Depends(allow(*ALL_ROLES)),
     repo: Repo = Depends(scoped(*ALL_ROLES)),
+    service: SearchService = Depends(search_service),
 ):
     """The records with thumbnails of their images; facets by media kind and by text read from media."""
     collection = repo.collection(slug)
     flt = RecordFilter(collection=slug, media=media, text=text)
     if q and q.strip():
-        page, facets = search_page(request, repo, slug, q, cursor), None
+        page, facets = search_page(service, repo, slug, q, cursor), None
     else:
         page, facets = repo.records(flt, limit=PAGE_SIZE, cursor=cursor), repo.media_facets(flt)
     return render(
@@ -295,10 +296,10 @@ def shown(request: Request, repo: Repo, suggestions: list) -> list[ReviewItem]:
     return items
 
 
-def search_page(request: Request, repo: Repo, slug: str, q: str, cursor: str | None) -> Page:
+def search_page(service: SearchService, repo: Repo, slug: str, q: str, cursor: str | None) -> Page:
     """The search box: hybrid search within the collection, best matches first."""
     req = parse_request(q, [f"collection:{slug}"], rows=PAGE_SIZE, cursor=cursor)
-    page = hits_page(repo, search_service(request).search(repo, req), req)
+    page = hits_page(repo, service.search(repo, req), req)
     return Page([r for r, _ in page.found], page.next_cursor, page.total)
 
 
