@@ -3,6 +3,8 @@ the web form that tries the same pipeline."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from conftest import FIXTURES, make_org
 from webforms import csrf_token, sign_in
@@ -109,6 +111,20 @@ def test_bad_input_gets_a_clear_problem(client, org, body, status, says):
     assert r.status_code == status, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
     assert says in r.json()["detail"]
+
+
+@pytest.mark.parametrize("blank", ["   ", "\x1d\x1d", "\x85\t"])
+def test_the_schema_says_which_texts_are_blank_as_the_service_does(client, org, blank):
+    """A text the service finds empty (Python's white space, separators \\x1c-\\x1f included) is one the schema's
+    pattern refuses too, so a client (or schemathesis) knows before it asks."""
+
+    schema = client.get("/openapi.json").json()["components"]["schemas"]
+    pattern = next(s["properties"]["text"]["pattern"] for n, s in schema.items() if n == "TextItem")
+    # read the pattern as JSON Schema does (ECMA-262: \\s is not Python's \\s, it leaves out \\x1c-\\x1f and \\x85)
+    ecma_space = r"\t\n\v\f\r \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+    ecma = pattern.replace(r"\S", f"[^{ecma_space}]").replace(r"\s", ecma_space)
+    assert re.search(ecma, blank) is None and re.search(ecma, "Hallo")
+    assert post(client, org, {"texts": [{"text": blank}]}).status_code == 422
 
 
 def test_volunteers_may_not_call_it(client, org):

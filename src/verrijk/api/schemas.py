@@ -15,7 +15,9 @@ from verrijk.store.tables import Collection, Job, Record, Suggestion
 # what the service checks beyond types, said in the schema too, so that a client (or schemathesis) knows before
 # it asks: a rights URI, a non-blank text, an edit that gives the corrected label or link
 RIGHTS_URI = {"pattern": RIGHTS_PATTERN}
-NOT_BLANK = {"pattern": r"\S"}
+# A character that is not white space as Python counts it (str.strip() also drops the separators \x1c-\x1f and
+# \x85, which a JSON Schema \S would accept)
+NOT_BLANK = {"pattern": r"[^\s\x1c-\x1f\x85]"}
 
 
 def edit_gives_a_correction(field: str) -> dict[str, Any]:

@@ -121,4 +121,4 @@ def demo(
     )
     sys.stdout.flush()
     if serve_after:
-        serve(host=host, port=port, reload=False)
+        serve(host=host, port=port, reload=False, workers=1)
