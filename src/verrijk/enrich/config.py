@@ -20,7 +20,7 @@ import json
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from verrijk.enrich.base import Enricher
 from verrijk.enrich.registry import REGISTRY, EnricherContext
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from verrijk.config import Settings
     from verrijk.store.repo import Repo
 
+E = TypeVar("E", bound=Enricher)
 ORGANISATION_KEY = "enrichers"  # where an organisation's configuration sits in its settings
 
 
@@ -140,3 +141,23 @@ def build(repo: Repo, settings: Settings, plan: dict[str, dict[str, Any]]) -> li
     """The enrichers of a plan, built by their factories with the organisation's store and the settings."""
     context = EnricherContext(repo, settings)
     return [REGISTRY.get(name).build(params, context) for name, params in plan.items()]
+
+
+def upload_enrichers(
+    repo: Repo, settings: Settings, names: list[str] | None, reads: str, defaults: tuple[str, ...], kind: type[E]
+) -> list[E]:
+    """The enrichers for one uploaded medium: the named ones (each must read `reads`), else the organisation's
+    enabled ones that read it, else `defaults`; built with the organisation's parameters. Each must be a `kind`
+    (one that reads a single upload, not only a record's media)."""
+    if not names:
+        enabled = [n for n in organisation_config(repo, settings).enabled if reads in REGISTRY.get(n).accepts]
+        names = enabled or list(defaults)
+    what = {"image": "images"}.get(reads, reads)
+    for name in names:
+        if reads not in REGISTRY.get(name).accepts:
+            raise Invalid(f"enricher {name!r} does not read {what}")
+    enrichers = build(repo, settings, job_plan(repo, settings, names))
+    for enricher in enrichers:
+        if not isinstance(enricher, kind):
+            raise Invalid(f"enricher {enricher.name!r} reads {what} only from a record's media, not from one upload")
+    return enrichers

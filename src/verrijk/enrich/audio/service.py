@@ -12,10 +12,8 @@ from verrijk.enrich.audio.segments import Segment, SegmentEnricher, segment
 from verrijk.enrich.audio.transcript import TranscriptEnricher, entity_proposals
 from verrijk.enrich.audio.whisper import Transcript
 from verrijk.enrich.base import Proposal
-from verrijk.enrich.config import build, job_plan, organisation_config
+from verrijk.enrich.config import upload_enrichers
 from verrijk.enrich.media import Medium
-from verrijk.enrich.registry import REGISTRY
-from verrijk.errors import Invalid
 from verrijk.store.repo import Repo
 
 DEFAULT_ENRICHERS = ("audio.segments", "audio.transcript")
@@ -30,22 +28,6 @@ class AudioAnalysis:
     entities: list[Proposal]  # links and NIL entities of the transcript, each timed by its words
 
 
-def audio_enrichers(repo: Repo, settings: Settings, names: list[str] | None) -> list[AudioEnricher]:
-    """The named enrichers (each must read audio), else the organisation's enabled audio enrichers, else
-    DEFAULT_ENRICHERS; built with the organisation's parameters."""
-    if not names:
-        enabled = [n for n in organisation_config(repo, settings).enabled if "audio" in REGISTRY.get(n).accepts]
-        names = enabled or list(DEFAULT_ENRICHERS)
-    for name in names:
-        if "audio" not in REGISTRY.get(name).accepts:
-            raise Invalid(f"enricher {name!r} does not read audio")
-    enrichers = build(repo, settings, job_plan(repo, settings, names))
-    for enricher in enrichers:
-        if not isinstance(enricher, AudioEnricher):
-            raise Invalid(f"enricher {enricher.name!r} reads audio only from a record's media, not from one upload")
-    return enrichers
-
-
 def analyse(
     repo: Repo, settings: Settings, medium: Medium, names: list[str] | None = None, language: str | None = None
 ) -> AudioAnalysis:
@@ -53,7 +35,7 @@ def analyse(
     transcript and the transcript's entities when audio.transcript is asked for. `language` is the spoken
     language when the caller knows it."""
     audio = open_audio(medium, settings)  # first: a bad or over-long file fails before any model loads
-    enrichers = audio_enrichers(repo, settings, names)
+    enrichers = upload_enrichers(repo, settings, names, "audio", DEFAULT_ENRICHERS, AudioEnricher)
     segmenter = next((e for e in enrichers if isinstance(e, SegmentEnricher)), None)
     segments = segment(audio, segmenter.silence_db, segmenter.min_segment) if segmenter else segment(audio)
     transcript, entities = None, []

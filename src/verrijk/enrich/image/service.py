@@ -7,12 +7,10 @@ from dataclasses import dataclass
 
 from verrijk.config import Settings
 from verrijk.enrich.base import Proposal
-from verrijk.enrich.config import build, job_plan, organisation_config
+from verrijk.enrich.config import upload_enrichers
 from verrijk.enrich.image.base import ImageEnricher, scale_regions
 from verrijk.enrich.image.hash import phash
 from verrijk.enrich.media import MediaError, MediaTooLarge, Medium, medium_of, open_image, read
-from verrijk.enrich.registry import REGISTRY
-from verrijk.errors import Invalid
 from verrijk.store.repo import Repo
 
 DEFAULT_ENRICHERS = ("image.ocr", "image.colours")
@@ -35,22 +33,6 @@ def upload(data: bytes, name: str, settings: Settings) -> Medium:
     return medium_of(data, name)
 
 
-def image_enrichers(repo: Repo, settings: Settings, names: list[str] | None) -> list[ImageEnricher]:
-    """The named enrichers (each must read images), else the organisation's enabled image enrichers, else
-    DEFAULT_ENRICHERS; built with the organisation's parameters."""
-    if not names:
-        enabled = [n for n in organisation_config(repo, settings).enabled if "image" in REGISTRY.get(n).accepts]
-        names = enabled or list(DEFAULT_ENRICHERS)
-    for name in names:
-        if "image" not in REGISTRY.get(name).accepts:
-            raise Invalid(f"enricher {name!r} does not read images")
-    enrichers = build(repo, settings, job_plan(repo, settings, names))
-    for enricher in enrichers:
-        if not isinstance(enricher, ImageEnricher):
-            raise Invalid(f"enricher {enricher.name!r} reads images only from a record's media, not from one upload")
-    return enrichers
-
-
 def analyse(
     repo: Repo,
     settings: Settings,
@@ -59,7 +41,7 @@ def analyse(
     language: str | None = None,
 ) -> MediaAnalysis:
     """Enrich one image: an uploaded Medium, or a URL read under the media rules."""
-    enrichers = image_enrichers(repo, settings, names)
+    enrichers = upload_enrichers(repo, settings, names, "image", DEFAULT_ENRICHERS, ImageEnricher)
     medium = read(source, settings) if isinstance(source, str) else source
     if medium.kind != "image":
         raise MediaError(f"{medium.source}: {medium.mime} is {medium.kind}; this call reads images", status=415)
