@@ -42,7 +42,8 @@ from load import Connection
 from sqlalchemy import insert
 
 from verrijk.records import index_text
-from verrijk.search.embed import EmbeddingCache, UseEmbedder, text_key
+from verrijk.search.embed import UseEmbedder
+from verrijk.search.embedding_cache import EmbeddingCache, text_key
 from verrijk.search.service import SearchService
 from verrijk.search.vector import VectorIndex
 from verrijk.store.accounts import create_api_key, ensure_organisation

@@ -25,7 +25,8 @@ from PIL import Image, ImageOps
 
 from verrijk.config import Settings
 from verrijk.enrich.image.objects import ObjectsEnricher
-from verrijk.search.embed import EmbeddingCache, load_embedder
+from verrijk.search.embed import load_embedder
+from verrijk.search.embedding_cache import EmbeddingCache
 from verrijk.search.images import MIN_QUERY_SCORE, conse_vectors
 
 OUT = Path(__file__).parents[1] / "models" / "image.objects" / "metrics.json"

@@ -31,7 +31,8 @@ from verrijk.enrich.text.subjects.vocab import (
     iconclass_vocabulary,
     to_turtle,
 )
-from verrijk.search.embed import EmbeddingCache, UseEmbedder
+from verrijk.search.embed import UseEmbedder
+from verrijk.search.embedding_cache import EmbeddingCache
 
 DEMO_VOCABULARY_VERSION = "2025-1"
 ABOUT_DEMO = {

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from verrijk.search.embed import Embedder, EmbeddingCache, UseEmbedder, load_embedder, text_key
+from verrijk.search.embed import Embedder, UseEmbedder, load_embedder
+from verrijk.search.embedding_cache import EmbeddingCache, text_key
 
 
 def test_use_places_translations_together():

@@ -1,8 +1,8 @@
-"""Text embeddings for search: one small interface, backends for the packaged encoders, a content-hash cache."""
+"""Text embeddings for search: one small interface and backends for the packaged encoders (their cache is in
+embedding_cache.py)."""
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import logging
 import os
@@ -348,109 +348,3 @@ def _embedder(spec: str) -> Embedder:
     if Path(spec).is_dir():
         return SentenceTransformerEmbedder(spec)
     raise ValueError(f"embedder {spec!r} is neither one of {', '.join(BACKENDS)} nor a model directory")
-
-
-def text_key(embedder: Embedder, text: str) -> str:
-    """The cache key of a text: what is embedded and by which model, so unchanged text is never embedded twice."""
-    return hashlib.sha1(f"{embedder.version}\x00{text}".encode()).hexdigest()
-
-
-class EmbeddingCache:
-    """Vectors keyed by text hash, one cache per model in an organisation's search directory, kept on disk.
-
-    Saved as two .npy files beside `path` (<stem>.keys.npy: the sorted keys; <stem>.vectors.npy: their rows) and read
-    back memory-mapped: at a million 512-d vectors the rows (2 GB of float32) stay in the page cache, not in the
-    server's memory; only the sorted keys (40 bytes each) are held. Vectors embedded since the last save are kept
-    in memory until `save` merges them in. A cache saved by an older verrijk as one .npz at `path` is read once
-    and written in the new form on the next save.
-    """
-
-    CHUNK = 65_536  # rows copied at a time when a save merges
-
-    def __init__(self, path: Path, dim: int):
-        self.path, self.dim = path, dim
-        self.keys_path = path.with_name(f"{path.stem}.keys.npy")
-        self.vectors_path = path.with_name(f"{path.stem}.vectors.npy")
-        self._keys = np.empty(0, dtype="S40")  # sorted
-        self._rows = np.zeros((0, dim), np.float32)  # memory-mapped once saved
-        self._fresh: dict[str, np.ndarray] = {}  # embedded since the last save
-        self._keep: set[str] | None = None  # what the next save keeps (None: everything)
-        if self.keys_path.exists() and self.vectors_path.exists():
-            self._keys = np.load(self.keys_path)
-            self._rows = np.load(self.vectors_path, mmap_mode="r")
-        elif path.exists():
-            with np.load(path) as data:
-                self._fresh = dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
-
-    def _stored(self, keys: list[str]) -> np.ndarray:
-        """Per key, its row in the saved files, or -1."""
-        if not keys:
-            return np.empty(0, np.int64)
-        wanted = np.array(keys, dtype="S40")
-        rows = np.searchsorted(self._keys, wanted)
-        found = rows < len(self._keys)
-        found[found] = self._keys[rows[found]] == wanted[found]
-        return np.where(found, rows, -1)
-
-    def vectors(
-        self, embedder: Embedder, texts: Sequence[str], progress: Progress | None = None
-    ) -> tuple[np.ndarray, list[str]]:
-        """Vectors for texts (embedding only those not cached) and their keys."""
-        keys = [text_key(embedder, t) for t in texts]
-        absent = self.missing(keys)
-        missing = {k: t for k, t in zip(keys, texts, strict=True) if k in absent}
-        if missing:
-            fresh = embedder.embed(list(missing.values()), progress=progress)
-            self._fresh.update(zip(missing, fresh, strict=True))
-        out = np.zeros((len(keys), self.dim), np.float32)
-        rows = self._stored(keys)
-        on_disk = np.flatnonzero(rows >= 0)
-        out[on_disk] = self._rows[rows[on_disk]]  # one fancy-indexed read from the memory map, in key order
-        for i in np.flatnonzero(rows < 0).tolist():
-            out[i] = self._fresh[keys[i]]
-        return out, keys
-
-    def missing(self, keys: list[str]) -> set[str]:
-        stored = self._stored(keys)
-        return {k for k, row in zip(keys, stored.tolist(), strict=True) if row < 0 and k not in self._fresh}
-
-    def keep_only(self, keys: set[str]) -> None:
-        """Let the next save drop every vector but these."""
-        self._keep = keys
-        self._fresh = {k: v for k, v in self._fresh.items() if k in keys}
-
-    def save(self) -> None:
-        """Merge the fresh vectors into the files (dropping what keep_only left out); nothing to do, nothing written."""
-        keep = np.ones(len(self._keys), bool)
-        if self._keep is not None:
-            keep = np.isin(self._keys, np.array(list(self._keep), dtype="S40"))
-        unsaved = list(self._fresh)
-        fresh = {k: self._fresh[k] for k, row in zip(unsaved, self._stored(unsaved).tolist(), strict=True) if row < 0}
-        stored_files = self.keys_path.exists() and self.vectors_path.exists()
-        if not fresh and keep.all() and stored_files:
-            self._fresh, self._keep = {}, None
-            return
-        old = np.flatnonzero(keep)
-        fresh_keys = np.array(list(fresh), dtype="S40")
-        keys = np.concatenate([self._keys[old], fresh_keys])
-        order = np.argsort(keys, kind="stable")
-        tmp_vectors = self.vectors_path.with_name(f"{self.path.stem}.tmp.vectors.npy")
-        out = np.lib.format.open_memmap(tmp_vectors, mode="w+", dtype=np.float32, shape=(len(keys), self.dim))
-        fresh_rows = np.stack(list(fresh.values())) if fresh else np.zeros((0, self.dim), np.float32)
-        for start in range(0, len(keys), self.CHUNK):
-            part = order[start : start + self.CHUNK]
-            from_old = part < len(old)
-            block = np.empty((len(part), self.dim), np.float32)
-            block[from_old] = self._rows[old[part[from_old]]]
-            block[~from_old] = fresh_rows[part[~from_old] - len(old)]
-            out[start : start + len(part)] = block
-        out.flush()
-        del out
-        tmp_keys = self.keys_path.with_name(f"{self.path.stem}.tmp.keys.npy")
-        np.save(tmp_keys, keys[order])
-        os.replace(tmp_vectors, self.vectors_path)
-        os.replace(tmp_keys, self.keys_path)
-        self.path.unlink(missing_ok=True)  # an older verrijk's .npz, now merged
-        self._keys = np.load(self.keys_path)
-        self._rows = np.load(self.vectors_path, mmap_mode="r")
-        self._fresh, self._keep = {}, None

@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from verrijk.search.embed import Embedder, EmbeddingCache
+from verrijk.search.embed import Embedder
+from verrijk.search.embedding_cache import EmbeddingCache
 
 TAGGERS = ("image.objects", "image.clip")  # enrichers whose tags carry nl/fr/en names in extra.names
 MIN_QUERY_SCORE = 0.5  # an image whose vector is less like the query than this is no hit (models/image.objects)

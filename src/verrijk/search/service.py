@@ -16,7 +16,8 @@ import numpy as np
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from verrijk.records import index_text
-from verrijk.search.embed import Embedder, EmbeddingCache, Progress, load_embedder, text_key
+from verrijk.search.embed import Embedder, Progress, load_embedder
+from verrijk.search.embedding_cache import EmbeddingCache, text_key
 from verrijk.search.hybrid import reciprocal_rank_fusion
 from verrijk.search.images import MIN_QUERY_SCORE, TAGGERS, conse_vectors
 from verrijk.search.lexical import LexicalIndex, query_terms
