@@ -110,23 +110,18 @@ def limit_requests(request: Request, principal: Principal, quota: int | None) ->
     """The organisation's requests-per-minute quota and the deployment's per-key limit: 429 with Retry-After.
     Counted in app.state.rate_limiter, which the server's worker processes share (store.counters.SharedWindow)."""
     limiter: SharedWindow = request.app.state.rate_limiter
-    if quota:
-        wait = limiter.hit(("organisation", principal.organisation_id), quota)
+
+    def count(bucket: tuple[str, int], limit: int, who: str, setting: str = "") -> None:
+        wait = limiter.hit(bucket, limit)
         if wait is not None:
-            raise QuotaExceeded(
-                f"organisation {principal.organisation_slug!r} may make {quota} requests a minute; "
-                f"retry in {wait:.0f} s",
-                retry_after=wait,
-            )
+            said = f"{who} may make {limit} requests a minute{setting}; retry in {wait:.0f} s"
+            raise QuotaExceeded(said, retry_after=wait)
+
+    if quota:
+        count(("organisation", principal.organisation_id), quota, f"organisation {principal.organisation_slug!r}")
     per_key = request.app.state.settings.key_requests_per_minute
     if per_key and principal.key_id is not None:
-        wait = limiter.hit(("key", principal.key_id), per_key)
-        if wait is not None:
-            raise QuotaExceeded(
-                f"an API key may make {per_key} requests a minute (VERRIJK_KEY_REQUESTS_PER_MINUTE); "
-                f"retry in {wait:.0f} s",
-                retry_after=wait,
-            )
+        count(("key", principal.key_id), per_key, "an API key", " (VERRIJK_KEY_REQUESTS_PER_MINUTE)")
 
 
 def allow(*roles: str, public: bool = False) -> Callable[..., Principal | None]:
