@@ -217,26 +217,37 @@ def dev_f1(model, encode: Encoder, dev: dict[str, list[Sentence]]) -> dict[str, 
     return scores
 
 
-def train(args) -> dict:
-    from tokenizers import Tokenizer
-    from transformers import BertForTokenClassification
-
+def corpora(args, tokenizer_class) -> tuple:
+    """Seeds and threads set; the tokenizer, the Dutch and French sentences (shuffled) and the training pool
+    (``--sentences`` Dutch + ``--french`` French): what both training methods start from, in one rng order."""
     rng = random.Random(args.seed)
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
-    tokenizer = Tokenizer.from_file(str(ENCODER / "tokenizer.json"))
-    encode = Encoder(tokenizer, args.max_tokens)
+    tokenizer = tokenizer_class.from_file(str(ENCODER / "tokenizer.json"))
     dutch = spacy_sentences(CORPUS / "train.spacy")
     french = newseye()
     rng.shuffle(dutch)
     rng.shuffle(french["train"])
-    train_set = dutch[: args.sentences] + french["train"][: args.french]
-    examples = [encode(words, tags) for words, tags in train_set]
+    return rng, tokenizer, dutch, french, dutch[: args.sentences] + french["train"][: args.french]
+
+
+def dev_with_french(args, rng: random.Random, french: dict) -> dict:
+    """The dev sets, with a sample of the French dev sentences when there are any."""
     dev = dev_sets(args.dev_per_source, rng)
     if french["dev"]:
-        dev["newseye_fr"] = [
-            Sentence(w, t) for w, t in rng.sample(french["dev"], min(args.dev_per_source, len(french["dev"])))
-        ]
+        sample = rng.sample(french["dev"], min(args.dev_per_source, len(french["dev"])))
+        dev["newseye_fr"] = [Sentence(w, t) for w, t in sample]
+    return dev
+
+
+def train(args) -> dict:
+    from tokenizers import Tokenizer
+    from transformers import BertForTokenClassification
+
+    rng, tokenizer, dutch, french, train_set = corpora(args, Tokenizer)
+    encode = Encoder(tokenizer, args.max_tokens)
+    examples = [encode(words, tags) for words, tags in train_set]
+    dev = dev_with_french(args, rng, french)
     log(f"train: {len(examples)} sentences ({len(dutch)} Dutch available, {len(french['train'])} French), "
         f"{sum(len(e[0]) for e in examples)} pieces; dev: { {k: len(v) for k, v in dev.items()} }")  # fmt: skip
     model = BertForTokenClassification.from_pretrained(
@@ -375,23 +386,12 @@ def probe(args) -> dict:
     from tokenizers import Tokenizer
     from transformers import BertModel
 
-    rng = random.Random(args.seed)
-    torch.manual_seed(args.seed)
-    torch.set_num_threads(args.threads)
-    tokenizer = Tokenizer.from_file(str(ENCODER / "tokenizer.json"))
+    rng, tokenizer, _, french, pool = corpora(args, Tokenizer)
     encode = Encoder(tokenizer, args.max_tokens)
-    dutch = spacy_sentences(CORPUS / "train.spacy")
-    french = newseye()
-    rng.shuffle(dutch)
-    rng.shuffle(french["train"])
-    pool = dutch[: args.sentences] + french["train"][: args.french]
     rng.shuffle(pool)
     encoder = BertModel.from_pretrained(ENCODER, add_pooling_layer=False).eval()
     started = time.monotonic()
-    dev_raw = dev_sets(args.dev_per_source, rng)
-    if french["dev"]:
-        sample = rng.sample(french["dev"], min(args.dev_per_source, len(french["dev"])))
-        dev_raw["newseye_fr"] = [Sentence(w, t) for w, t in sample]
+    dev_raw = dev_with_french(args, rng, french)
     dev = {}
     for name, sentences in dev_raw.items():
         encodings = [tokenizer.encode(s.words, is_pretokenized=True) for s in sentences]
