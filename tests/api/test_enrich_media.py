@@ -11,6 +11,7 @@ import json
 import pytest
 from conftest import FIXTURES
 from media_material import CAPTIONS, altered, caption, encode, huge_png, photo, regions, truncated_jpeg
+from PIL import Image
 from sqlalchemy import select
 
 from verrijk.enrich.config import configure
@@ -78,6 +79,30 @@ def test_the_text_read_is_run_through_ner_and_linking(client, org, session, sett
         assert lx <= x and ly <= y and x + w <= lx + lw and y + h <= ly + lh and 0 < w < lw
     assert box(rubens["selector"])[0] < box(antwerp["selector"])[0]  # the person is read before the place
     assert body["tags"] == []
+
+
+# EXIF Orientation -> how the upright picture is turned to store it (the viewer turns it back)
+STORED_TURNED = {3: Image.Transpose.ROTATE_180, 6: Image.Transpose.ROTATE_90, 8: Image.Transpose.ROTATE_270}
+
+
+@pytest.mark.parametrize("orientation", [6, 3, 8])
+def test_a_photo_turned_by_its_exif_orientation_is_read_upright(client, org, orientation):
+    size, lines = 32, CAPTIONS[0]
+    upright = caption(lines, size=size)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    stored = upright.transpose(STORED_TURNED[orientation])
+    data = encode(stored, "JPEG", quality=95, exif=exif.tobytes())
+    r = post_file(client, org, data, "gedraaid.jpg", enrichers="image.ocr", language="nl")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["media"]["width"], body["media"]["height"]) == upright.size
+    assert [t["content"] for t in body["texts"]] == lines
+    for i, text in enumerate(body["texts"]):
+        x, y, w, h = box(text["selector"])
+        top = int(size * 0.8) + i * int(size * 1.6)  # where caption() drew line i
+        assert top - size // 2 <= y and y + h <= top + int(size * 1.4), (i, text["selector"])
+        assert size // 2 <= x and x + w <= upright.width - size // 2 and w > upright.width // 2
 
 
 def test_enrichers_can_be_chosen(client, org):

@@ -18,7 +18,7 @@ from io import BytesIO
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from PIL import Image
+from PIL import Image, ImageOps
 
 from verrijk import fetch
 from verrijk.config import SHIPPED_MEDIA_DIR, Settings
@@ -177,10 +177,23 @@ def _iiif_info(data: bytes, content_type: str) -> dict | None:
     return info if "iiif.io/api/image" in context else None
 
 
+# EXIF Orientation values whose upright image is the stored one turned a quarter (width and height swap)
+QUARTER_TURNS = frozenset({5, 6, 7, 8})
+ORIENTATION = 0x0112
+
+
+def upright_size(image: Image.Image) -> tuple[int, int]:
+    """(width, height) of an opened (not necessarily decoded) image as it is shown: after its EXIF Orientation."""
+    width, height = image.size
+    return (height, width) if image.getexif().get(ORIENTATION) in QUARTER_TURNS else (width, height)
+
+
 def open_image(medium: Medium, settings: Settings) -> Image.Image:
-    """The decoded image in RGB, after checking its declared size against media_max_pixels before decoding, and
-    decoded completely (a truncated file fails here, not halfway through an enricher). Pillow's own limit
-    (Image.MAX_IMAGE_PIXELS) stays as a second guard for anything else in the process that opens images."""
+    """The decoded image in RGB, upright (its EXIF Orientation applied, as browsers and IIIF servers show it, so
+    every region found on it is in the coordinates a viewer draws in), after checking its declared size against
+    media_max_pixels before decoding, and decoded completely (a truncated file fails here, not halfway through an
+    enricher). Pillow's own limit (Image.MAX_IMAGE_PIXELS) stays as a second guard for anything else in the
+    process that opens images."""
     if medium.kind != "image":
         raise MediaError(f"{medium.source}: {medium.mime} is not an image", status=415)
     try:
@@ -191,6 +204,7 @@ def open_image(medium: Medium, settings: Settings) -> Image.Image:
                 f"{medium.source}: {width}x{height} pixels, more than the limit of {settings.media_max_pixels}"
             )
         image.load()
+        image = ImageOps.exif_transpose(image)
     except Image.DecompressionBombError as exc:
         raise MediaTooLarge(f"{medium.source}: {exc}") from None
     except MediaError:

@@ -15,7 +15,7 @@ from threading import Lock
 from PIL import Image
 
 from verrijk.config import Settings
-from verrijk.enrich.media import MediaError, open_image, read
+from verrijk.enrich.media import MediaError, open_image, read, upright_size
 from verrijk.errors import BadInput, NotFound
 from verrijk.store.repo import Repo
 from verrijk.store.tables import Media, Record, Suggestion
@@ -165,7 +165,7 @@ def _size_of(medium: Media, settings: Settings) -> tuple[int, int]:
         width, height = found.full_size
     else:
         try:
-            width, height = Image.open(BytesIO(found.data)).size  # the header only
+            width, height = upright_size(Image.open(BytesIO(found.data)))  # the header only
         except (OSError, SyntaxError, ValueError) as exc:
             raise MediaError(f"{medium.url}: cannot be decoded ({exc})") from None
     medium.width, medium.height = width, height

@@ -29,9 +29,9 @@ from verrijk.config import Settings
 from verrijk.domain import SuggestionKind
 from verrijk.enrich.base import Item, Proposal
 from verrijk.enrich.image.base import ImageEnricher
-from verrijk.enrich.media import MediaError, Medium, read
+from verrijk.enrich.media import ORIENTATION, MediaError, Medium, read
 
-ORIENTATION, MAKE, MODEL, DATE_TIME = 0x0112, 0x010F, 0x0110, 0x0132
+MAKE, MODEL, DATE_TIME = 0x010F, 0x0110, 0x0132
 EXIF_IFD, GPS_IFD, DATE_TIME_ORIGINAL = 0x8769, 0x8825, 0x9003
 DATE = re.compile(r"^(\d{4}):(\d{2}):(\d{2})")
 METRES_PER_DEGREE = 111_320
