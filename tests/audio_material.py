@@ -1,6 +1,7 @@
-"""Audio made for the tests and benchmarks: music-like notes (harmonics, envelopes, a chord progression, a melody
-and a beat, from numpy), white noise, silence, English speech from the Piper voice en_US-joe-medium, clips put
-together from those with the true label of every 10 ms frame, WAV encoding, and word error rate."""
+"""Audio and video made for the tests and benchmarks: music-like notes (harmonics, envelopes, a chord progression,
+a melody and a beat, from numpy), white noise, silence, English speech from the Piper voice en_US-joe-medium, clips
+put together from those with the true label of every 10 ms frame, WAV encoding, word error rate, and MP4 videos of
+coloured scenes (solid, checkerboard, stripes) with a moving square and grain inside each scene."""
 
 from __future__ import annotations
 
@@ -134,6 +135,44 @@ def mp4(colours: list[tuple[int, int, int]], sound: np.ndarray, seconds_each: fl
             frame.sample_rate, frame.pts = SR, start
             container.mux(audio.encode(frame))
         container.mux(audio.encode(None))
+    return buffer.getvalue()
+
+
+def scene_picture(kind: str, colour: tuple[int, int, int], size: tuple[int, int] = (160, 120)) -> np.ndarray:
+    """A scene's background: `solid`, `checkers` (20-pixel squares) or `stripes` (12-pixel bands) of `colour` and
+    its complement."""
+    width, height = size
+    y, x = np.mgrid[0:height, 0:width]
+    other = np.array([255 - c for c in colour], dtype=np.uint8)
+    mask = {"solid": np.zeros_like(x, bool), "checkers": (x // 20 + y // 20) % 2 == 1, "stripes": (y // 12) % 2 == 1}
+    picture = np.empty((height, width, 3), dtype=np.uint8)
+    picture[:] = colour
+    picture[mask[kind]] = other
+    return picture
+
+
+def scenes_mp4(scenes: list[tuple[str, tuple[int, int, int], float]], fps: int = 25, seed: int = 0) -> bytes:
+    """A silent MP4 (MPEG-4 video, 160x120, `fps`, a key frame only every 5 s, so key frames do not mark the
+    scenes) of (kind, colour, seconds) scenes; inside each a small grey square moves and grain changes every
+    frame, so a scene is not one still picture."""
+    import av
+
+    rng = np.random.default_rng(seed)
+    buffer = io.BytesIO()
+    with av.open(buffer, mode="w", format="mp4") as container:
+        video = container.add_stream("mpeg4", rate=fps)
+        video.width, video.height, video.pix_fmt = 160, 120, "yuv420p"
+        video.codec_context.gop_size, video.bit_rate = 5 * fps, 400_000
+        video.codec_context.options = {"sc_threshold": "1000000000"}  # no key frame at a scene change
+        for kind, colour, seconds in scenes:
+            background = scene_picture(kind, colour).astype(np.int16)
+            for i in range(round(seconds * fps)):
+                picture = background + rng.normal(0, 6, background.shape).astype(np.int16)
+                x = (10 + 3 * i) % 140
+                picture[50:70, x : x + 20] = 128
+                frame = av.VideoFrame.from_ndarray(np.clip(picture, 0, 255).astype(np.uint8), format="rgb24")
+                container.mux(video.encode(frame))
+        container.mux(video.encode(None))
     return buffer.getvalue()
 
 

@@ -22,7 +22,7 @@ from verrijk.enrich.media import MediaError, medium_of
 from verrijk.enrich.text.linking.index import AuthorityIndex
 from verrijk.enrich.text.linking.linker import Linker
 from verrijk.enrich.text.linking.model import Entry, LinkContext
-from verrijk.enrich.video.frames import FramesEnricher, key_frames
+from verrijk.enrich.video.frames import FramesEnricher, Sampling, key_frames
 from verrijk.errors import Unavailable
 
 
@@ -145,11 +145,11 @@ def test_a_video_is_heard_through_its_sound_track_and_seen_through_its_key_frame
     sound = open_audio(medium, settings)
     assert abs(sound.duration - 4.0) < 0.2
     assert [s.label for s in segment(sound)] == ["music"]
-    frames = list(key_frames(medium, settings, every=2.0, limit=10))
+    frames = list(key_frames(medium, settings, Sampling(every=2.0, limit=10)))
     assert [t for t, _ in frames] == [0.0, 2.0]
-    colours = FramesEnricher(settings, [ColoursEnricher(settings)], every=2.0)
+    colours = FramesEnricher(settings, [ColoursEnricher(settings)], Sampling(every=2.0))
     tags = [(p.time_start, p.label, p.extra["enricher"]) for p in colours.propose_frames(frames, "nl")]
     assert tags == [(0.0, "rood", "image.colours"), (2.0, "blauw", "image.colours")]
     with pytest.raises(MediaError) as caught:
-        list(key_frames(medium, Settings(media_max_seconds=3), every=2.0, limit=10))
+        list(key_frames(medium, Settings(media_max_seconds=3), Sampling(every=2.0, limit=10)))
     assert caught.value.status == 413

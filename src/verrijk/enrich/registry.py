@@ -365,12 +365,22 @@ BUILTIN: tuple[EnricherSpec, ...] = (
         name="video.frames",
         factory="verrijk.enrich.video.frames:create",
         accepts=frozenset({"video"}),
-        description="Key frames of a video through image enrichers, each suggestion at its frame's time.",
-        version="video.frames-1",
+        description="A video's frames (one per scene, and every so often in a long one) through image enrichers, "
+        "each suggestion at its frame's time.",
+        version="video.frames-2",
         params={
-            "enrichers": Param(list[str], ["image.objects"], "image enrichers run on each key frame"),
-            "every": Param(float, 10.0, "seconds between the frames taken (the first key frame after each mark)", 0.1),
+            "enrichers": Param(list[str], ["image.objects"], "image enrichers run on each frame taken"),
+            "every": Param(float, 10.0, "seconds into a scene after which another frame is taken", 0.1),
             "limit": Param(int, 30, "most frames taken from one video", 1, 1000),
+            "threshold": Param(
+                float,
+                0.12,
+                "least change of the picture that starts a scene (0..1: mean of the pixel difference and the colour "
+                "histogram distance of 32x32 thumbnails); 0: no scene detection, a key frame every `every` seconds",
+                0,
+                1,
+            ),
+            "min_gap": Param(float, 1.0, "least seconds between two frames taken at scene changes", 0, 3600),
         },
         card="video.frames",
         reads_protected_content=True,
