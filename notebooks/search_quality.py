@@ -41,7 +41,7 @@ print(len(records), "records,", len(queries), "queries")
 # %%
 rows = []
 for q in queries:
-    ranked = [records[i].source_id for i, _ in index.search(query_terms(q["query"], q["lang"]))[:10]]
+    ranked = [records[i].source_id for i, _ in index.search(query_terms(q["query"], q["lang"])).top(10)]
     relevant = set(q["relevant"])
     rows.append((q["kind"], q["lang"], q["query"], ndcg_at(ranked, relevant), recall_at(ranked, relevant)))
 groups = defaultdict(list)

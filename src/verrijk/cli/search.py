@@ -49,14 +49,14 @@ def search_cmd(
 
     request = parse_request(query, qf, None, mode, lang, rows)
     with open_repo(org) as repo:
-        ranking = SearchService(Settings().data_dir).search(repo, request).ranking
-        top = ranking[:rows]
+        hits = SearchService(Settings().data_dir).search(repo, request)
+        top = hits.top(rows)
         records = repo.records_by_id([rid for rid, _ in top], media=True)
         if json_out:
             for rid, score in top:
                 print(json.dumps(record_dict(records[rid]) | {"score": score}, ensure_ascii=False))
             return
-        table = Table("id", "score", "title", "creator", "date", title=f"{len(ranking)} hits ({mode})")
+        table = Table("id", "score", "title", "creator", "date", title=f"{hits.total} hits ({mode})")
         for rid, score in top:
             r = records[rid]
             table.add_row(str(r.id), f"{score:.3f}", r.title[:70], ", ".join(r.creator)[:40], r.date)

@@ -34,7 +34,7 @@ def evaluate(service: SearchService, repo: Repo, queries: list[dict], modes=MODE
         per_query = []
         for q in queries:
             hits = service.search(repo, SearchRequest(q["query"], mode=mode))
-            ranked = [source_ids[rid] for rid, _ in hits.ranking[:10]]
+            ranked = [source_ids[rid] for rid, _ in hits.top(10)]
             relevant = set(q["relevant"])
             per_query.append((q, ndcg_at(ranked, relevant), recall_at(ranked, relevant)))
         groups = {"all": per_query}

@@ -1,20 +1,26 @@
-"""BM25 over record text with Dutch, French and English analysis; incremental, persisted as gzipped JSON."""
+"""BM25 over record text with Dutch, French and English analysis, on compact postings arrays: incremental (added
+postings merged now and then, removals as a mask), scored with numpy, saved as memory-mappable .npy files."""
 
 from __future__ import annotations
 
+import bisect
 import gzip
 import json
 import math
 import os
 import re
+import uuid
+from array import array
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import Stemmer
 
 from verrijk.folding import fold_letters
+from verrijk.search.ranking import Scored
 
 LANGUAGES = {"nl": "dutch", "fr": "french", "en": "english"}
 STOP_WORDS = {
@@ -66,70 +72,302 @@ def matched_words(text: str, terms: set[str], lang: str) -> list[tuple[int, int]
     return [(m.start(), m.end()) for m in WORD.finditer(text) if stem(m.group(), lang) in terms]
 
 
+MERGE_MIN = 1_000_000  # postings added (or dead slots) before a merge, or a quarter of the merged ones if more
+MANIFEST = "lexical.json"  # names the files of the saved index; written last, so a reader sees a whole set
+MAX_TF = np.iinfo(np.uint16).max
+
+
+class TermTable:
+    """Index terms in sorted order as one UTF-8 blob and start offsets: a million terms in a few MB, found by
+    binary search."""
+
+    def __init__(self, blob: bytes = b"", starts: np.ndarray | None = None):
+        self.blob = blob
+        self.starts = np.zeros(1, dtype=np.int64) if starts is None else starts
+
+    @classmethod
+    def of(cls, terms: list[bytes]) -> TermTable:
+        starts = np.zeros(len(terms) + 1, dtype=np.int64)
+        np.cumsum([len(t) for t in terms], out=starts[1:])
+        return cls(b"".join(terms), starts)
+
+    def __len__(self) -> int:
+        return len(self.starts) - 1
+
+    def __getitem__(self, i: int) -> bytes:
+        return self.blob[self.starts[i] : self.starts[i + 1]]
+
+    def find(self, term: bytes) -> int:
+        """The term's position, or -1."""
+        i = bisect.bisect_left(self, term)
+        return i if i < len(self) and self[i] == term else -1
+
+    def all(self) -> list[bytes]:
+        bounds = self.starts.tolist()
+        return [self.blob[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
 class LexicalIndex:
-    """Okapi BM25 with postings held in memory, documents added, replaced and removed one at a time."""
+    """Okapi BM25 over postings held as arrays.
+
+    Documents live in slots (record id, length, alive). Merged postings are CSR: term i of the sorted term table
+    holds the slots docs[offsets[i]:offsets[i + 1]] with their term frequencies; postings of documents added since
+    the last merge wait in small per-term arrays. Replacing or removing a document marks its slot dead; a merge
+    (when enough was added or died) drops dead postings and renumbers the live slots in id order."""
 
     def __init__(self, k1: float = 1.2, b: float = 0.75):
         self.k1, self.b = k1, b
-        self.docs: dict[int, Counter[str]] = {}
-        self.lengths: dict[int, int] = {}
-        self.postings: dict[str, dict[int, int]] = {}
+        self._ids = np.zeros(0, dtype=np.int64)
+        self._lengths = np.zeros(0, dtype=np.int32)
+        self._alive = np.zeros(0, dtype=bool)
+        self._slots = 0  # slots in use
+        self._merged_slots = 0  # slots before this one hold ascending ids (a merge numbers them so)
+        self._recent: dict[int, int] = {}  # record id -> slot, for the slots after the merged ones
+        self._live = 0
         self.total_length = 0
+        self._terms = TermTable()
+        self._offsets = np.zeros(1, dtype=np.int64)
+        self._docs = np.zeros(0, dtype=np.int32)
+        self._tfs = np.zeros(0, dtype=np.uint16)
+        self._added: dict[str, tuple[array, array]] = {}  # term -> (slots, term frequencies) since the last merge
+        self._added_count = 0
+        self._stored: str | None = None  # the name of the saved files holding the merged postings, if still current
 
     def __len__(self) -> int:
-        return len(self.docs)
+        return self._live
 
     def upsert(self, doc_id: int, text: str, lang: str) -> None:
         self.remove(doc_id)
-        counts = Counter(analyse(text, lang if lang in LANGUAGES else "nl"))
-        self._add_counts(doc_id, counts)
+        self._add_counts(doc_id, Counter(analyse(text, lang if lang in LANGUAGES else "nl")))
 
     def _add_counts(self, doc_id: int, counts: Counter[str]) -> None:
-        self.docs[doc_id] = counts
-        self.lengths[doc_id] = sum(counts.values())
-        self.total_length += self.lengths[doc_id]
+        if self._slots == len(self._ids):
+            grown = max(1024, 2 * self._slots)
+            self._ids = np.concatenate([self._ids, np.zeros(grown - self._slots, dtype=np.int64)])
+            self._lengths = np.concatenate([self._lengths, np.zeros(grown - self._slots, dtype=np.int32)])
+            self._alive = np.concatenate([self._alive, np.zeros(grown - self._slots, dtype=bool)])
+        slot, length = self._slots, sum(counts.values())
+        self._ids[slot], self._lengths[slot], self._alive[slot] = doc_id, length, True
+        self._recent[doc_id] = slot
+        self._slots += 1
+        self._live += 1
+        self.total_length += length
         for term, tf in counts.items():
-            self.postings.setdefault(term, {})[doc_id] = tf
+            posting = self._added.get(term)
+            if posting is None:
+                posting = self._added[term] = (array("i"), array("H"))
+            posting[0].append(slot)
+            posting[1].append(min(tf, MAX_TF))
+        self._added_count += len(counts)
+        if self._added_count > max(MERGE_MIN, len(self._docs) // 4):
+            self.merge()
 
     def remove(self, doc_id: int) -> None:
-        counts = self.docs.pop(doc_id, None)
-        if counts is None:
+        slot = self._slots_of(np.array([doc_id], dtype=np.int64))[0]
+        if slot < 0:
             return
-        self.total_length -= self.lengths.pop(doc_id)
-        for term in counts:
-            posting = self.postings[term]
-            del posting[doc_id]
-            if not posting:
-                del self.postings[term]
+        self._alive[slot] = False
+        self._recent.pop(doc_id, None)
+        self._live -= 1
+        self.total_length -= int(self._lengths[slot])
+        if self._slots - self._live > max(MERGE_MIN, self._slots // 4):
+            self.merge()
 
-    def search(self, terms: Iterable[str], allowed: set[int] | None = None) -> list[tuple[int, float]]:
-        """Every document that holds a term, best first (ties by id), with its BM25 score."""
-        n = len(self.docs)
-        if not n:
-            return []
-        average = self.total_length / n
-        scores: dict[int, float] = {}
-        for term in set(terms):
-            posting = self.postings.get(term, {})
-            idf = math.log(1 + (n - len(posting) + 0.5) / (len(posting) + 0.5))
-            for doc_id, tf in posting.items():
-                if allowed is not None and doc_id not in allowed:
-                    continue
-                norm = tf + self.k1 * (1 - self.b + self.b * self.lengths[doc_id] / average)
-                scores[doc_id] = scores.get(doc_id, 0.0) + idf * tf * (self.k1 + 1) / norm
-        return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    def _slots_of(self, ids: np.ndarray) -> np.ndarray:
+        """The live slot of each record id, -1 where the index does not hold it."""
+        merged = self._ids[: self._merged_slots]
+        slots = np.full(len(ids), -1, dtype=np.int64)
+        if len(merged):
+            pos = np.minimum(np.searchsorted(merged, ids), len(merged) - 1)
+            slots = np.where(merged[pos] == ids, pos, -1)
+        if self._recent:
+            recent = np.array([self._recent.get(i, -1) for i in ids.tolist()], dtype=np.int64)
+            slots = np.where(recent >= 0, recent, slots)
+        if not self._slots:
+            return slots
+        return np.where((slots >= 0) & self._alive[np.maximum(slots, 0)], slots, -1)
 
-    def save(self, path: Path) -> None:
-        tmp = path.with_suffix(".tmp")
-        with gzip.open(tmp, "wt", encoding="utf-8") as fh:
-            json.dump({str(k): v for k, v in self.docs.items()}, fh)
-        os.replace(tmp, path)
+    def _postings(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """A term's slots and term frequencies, merged and added ones."""
+        parts = []
+        i = self._terms.find(term.encode())
+        if i >= 0:
+            start, end = self._offsets[i], self._offsets[i + 1]
+            parts.append((self._docs[start:end], self._tfs[start:end]))
+        added = self._added.get(term)
+        if added is not None:  # copied: an array exporting its buffer could not grow
+            parts.append((np.array(added[0], dtype=np.int32), np.array(added[1], dtype=np.uint16)))
+        if len(parts) < 2:
+            return parts[0] if parts else None
+        return np.concatenate([parts[0][0], parts[1][0]]), np.concatenate([parts[0][1], parts[1][1]])
+
+    def search(self, terms: Iterable[str], allowed: set[int] | None = None) -> Scored:
+        """Every document that holds a term, with its BM25 score (best first through `Scored.top`, ties by id).
+        Its `score_of` holds until the index changes."""
+        n = self._live
+        usable = self._alive[: self._slots]
+        if allowed is not None:
+            slots = self._slots_of(np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
+            usable = np.zeros(self._slots, dtype=bool)
+            usable[slots[slots >= 0]] = True
+        found = []
+        for term in sorted(set(terms)) if n else []:
+            posting = self._postings(term)
+            if posting is None:
+                continue
+            docs, tfs = posting
+            df = np.count_nonzero(self._alive[docs])
+            idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+            keep = usable[docs]
+            docs, tf = docs[keep], tfs[keep].astype(np.float64)
+            norm = tf + self.k1 * (1 - self.b + self.b * self._lengths[docs] / (self.total_length / n))
+            found.append((docs, idf * tf * (self.k1 + 1) / norm))
+        if not found:
+            slots, scores = np.zeros(0, dtype=np.int64), np.zeros(0)
+        elif len(found) == 1:
+            slots, scores = found[0]
+        elif sum(len(d) for d, _ in found) > self._slots // 16:  # many postings: add them up in one array
+            dense = np.zeros(self._slots)
+            for docs, part in found:
+                dense[docs] += part  # a term holds a slot once
+            slots = np.flatnonzero(dense)
+            scores = dense[slots]
+        else:
+            slots, where = np.unique(np.concatenate([d for d, _ in found]), return_inverse=True)
+            scores = np.bincount(where, weights=np.concatenate([s for _, s in found]), minlength=len(slots))
+        return Scored(self._ids[slots], scores, self._score_of(slots, scores))
+
+    def _score_of(self, slots: np.ndarray, scores: np.ndarray):
+        def score_of(ids: np.ndarray) -> np.ndarray:
+            dense = np.zeros(self._slots + 1)
+            dense[slots] = scores
+            return dense[self._slots_of(ids)]  # slot -1 reads the last cell, left 0
+
+        return score_of
+
+    def merge(self) -> None:
+        """Fold the added postings into the merged arrays, drop the dead slots' postings and number the live slots
+        in id order."""
+        live = np.flatnonzero(self._alive[: self._slots])
+        live = live[np.argsort(self._ids[live], kind="stable")]
+        renumber = np.full(self._slots, -1, dtype=np.int32)
+        renumber[live] = np.arange(len(live), dtype=np.int32)
+        base = self._terms.all()
+        added = sorted((term.encode(), posting) for term, posting in self._added.items())
+        known = [bisect.bisect_left(base, term) for term, _ in added]
+        fresh = [term for (term, _), i in zip(added, known, strict=True) if i == len(base) or base[i] != term]
+        # the new vocabulary interleaves the fresh terms with the merged ones: count the fresh ones before each
+        before = np.cumsum(np.bincount([bisect.bisect_left(base, t) for t in fresh], minlength=len(base) + 1))
+        base_at = np.arange(len(base)) + before[: len(base)]
+        vocabulary = sorted(base + fresh)  # two sorted runs: merged in one pass
+        added_at = [bisect.bisect_left(vocabulary, term) for term, _ in added]
+        term_of = np.concatenate(
+            [
+                np.repeat(base_at.astype(np.int32), np.diff(self._offsets)),
+                np.repeat(np.array(added_at, dtype=np.int32), [len(p[0]) for _, p in added]),
+            ]
+        )
+        docs = renumber[np.concatenate([self._docs, *(np.array(p[0], dtype=np.int32) for _, p in added)])]
+        tfs = np.concatenate([self._tfs, *(np.array(p[1], dtype=np.uint16) for _, p in added)])
+        keep = docs >= 0
+        term_of, docs, tfs = term_of[keep], docs[keep], tfs[keep]
+        order = np.argsort(term_of, kind="stable")  # the merged postings are one sorted run already
+        counts = np.bincount(term_of, minlength=len(vocabulary))
+        used = counts > 0
+        self._terms = TermTable.of([t for t, u in zip(vocabulary, used.tolist(), strict=True) if u])
+        self._offsets = np.concatenate([[0], np.cumsum(counts[used])]).astype(np.int64)
+        self._docs, self._tfs = docs[order], tfs[order]
+        self._ids, self._lengths = self._ids[live], self._lengths[live]
+        self._alive = np.ones(len(live), dtype=bool)
+        self._slots = self._merged_slots = len(live)
+        self._recent, self._added, self._added_count, self._stored = {}, {}, 0, None
+
+    def save(self, directory: Path) -> None:
+        """Write the index into a directory and remove the files of earlier saves."""
+        self._write(directory)
+        names = json.loads((directory / MANIFEST).read_text())
+        for path in directory.iterdir():
+            if path.name != MANIFEST and not path.name.startswith((names["postings"], names["table"])):
+                path.unlink(missing_ok=True)
+
+    def _write(self, directory: Path) -> None:
+        """The merged postings (unless the files already hold them), the slots and the added postings, then the
+        manifest naming them."""
+        directory.mkdir(parents=True, exist_ok=True)
+        if self._stored is None:
+            name = f"postings-{uuid.uuid4().hex[:12]}"
+            arrays = {
+                "terms": np.frombuffer(self._terms.blob, dtype=np.uint8),
+                "starts": self._terms.starts,
+                "offsets": self._offsets,
+                "docs": self._docs,
+                "tfs": self._tfs,
+            }
+            for key, values in arrays.items():
+                np.save(directory / f"{name}.{key}.npy", values)
+            self._stored = name
+        added = sorted(self._added.items())
+        terms = TermTable.of([term.encode() for term, _ in added])
+        table = f"table-{uuid.uuid4().hex[:12]}"
+        with (directory / f"{table}.npz").open("wb") as fh:
+            np.savez(
+                fh,
+                ids=self._ids[: self._slots],
+                lengths=self._lengths[: self._slots],
+                alive=self._alive[: self._slots],
+                merged_slots=np.array(self._merged_slots),
+                added_terms=np.frombuffer(terms.blob, dtype=np.uint8),
+                added_starts=terms.starts,
+                added_counts=np.array([len(p[0]) for _, p in added], dtype=np.int64),
+                added_docs=np.concatenate([np.array(p[0], dtype=np.int32) for _, p in added] or [[]]).astype(np.int32),
+                added_tfs=np.concatenate([np.array(p[1], dtype=np.uint16) for _, p in added] or [[]]).astype(np.uint16),
+            )
+        manifest = {"format": 2, "k1": self.k1, "b": self.b, "postings": self._stored, "table": table}
+        (directory / f"{MANIFEST}.tmp").write_text(json.dumps(manifest))
+        os.replace(directory / f"{MANIFEST}.tmp", directory / MANIFEST)
 
     @classmethod
-    def load(cls, path: Path) -> LexicalIndex:
+    def load(cls, directory: Path, legacy: Path | None = None) -> LexicalIndex:
+        """The index saved in a directory; one saved in the old format (gzipped JSON of each document's term counts)
+        at `legacy` is read, written in the new format and its file removed."""
+        if (directory / MANIFEST).exists():
+            return cls._read(directory, json.loads((directory / MANIFEST).read_text()))
         index = cls()
-        if path.exists():
-            with gzip.open(path, "rt", encoding="utf-8") as fh:
+        if legacy is None or not legacy.exists():
+            return index
+        try:
+            with gzip.open(legacy, "rt", encoding="utf-8") as fh:
                 for doc_id, counts in json.load(fh).items():
                     index._add_counts(int(doc_id), Counter(counts))
+        except FileNotFoundError:  # another worker process migrated it meanwhile
+            return cls.load(directory)
+        index.merge()
+        index._write(directory)
+        legacy.unlink(missing_ok=True)
+        return index
+
+    @classmethod
+    def _read(cls, directory: Path, manifest: dict) -> LexicalIndex:
+        index = cls(manifest["k1"], manifest["b"])
+        name = manifest["postings"]
+
+        def postings(key: str) -> np.ndarray:
+            return np.load(directory / f"{name}.{key}.npy", mmap_mode="r")
+
+        index._terms = TermTable(postings("terms").tobytes(), np.array(postings("starts")))
+        index._offsets, index._docs, index._tfs = postings("offsets"), postings("docs"), postings("tfs")
+        index._stored = name
+        with np.load(directory / f"{manifest['table']}.npz") as table:
+            index._ids, index._lengths, index._alive = table["ids"], table["lengths"], table["alive"]
+            index._slots, index._merged_slots = len(index._ids), int(table["merged_slots"])
+            terms = TermTable(table["added_terms"].tobytes(), table["added_starts"])
+            ends = np.cumsum(table["added_counts"]).tolist()
+            docs, tfs = table["added_docs"], table["added_tfs"]
+        for i, (term, end) in enumerate(zip(terms.all(), ends, strict=True)):
+            start = ends[i - 1] if i else 0
+            index._added[term.decode()] = (array("i", docs[start:end].tolist()), array("H", tfs[start:end].tolist()))
+        index._added_count = len(docs)
+        index._recent = {int(index._ids[s]): s for s in range(index._merged_slots, index._slots) if index._alive[s]}
+        index._live = int(np.count_nonzero(index._alive))
+        index.total_length = int(index._lengths[index._alive].sum())
         return index

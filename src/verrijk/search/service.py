@@ -18,10 +18,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from verrijk.records import index_text
 from verrijk.search.embed import Embedder, Progress, load_embedder
 from verrijk.search.embedding_cache import EmbeddingCache, text_key
-from verrijk.search.hybrid import reciprocal_rank_fusion
 from verrijk.search.images import MIN_QUERY_SCORE, TAGGERS, conse_vectors
 from verrijk.search.lexical import LexicalIndex, query_terms
 from verrijk.search.query import LIST_FIELDS, SearchRequest, encode_cursor
+from verrijk.search.ranking import Ordered, Ranked, fuse
 from verrijk.search.vector import VectorIndex
 from verrijk.store.repo import Repo
 from verrijk.store.tables import Record
@@ -58,10 +58,23 @@ class SyncReport:
 
 @dataclass
 class Hits:
-    """A ranked result list: record ids best first with their scores, and the query's lexical terms."""
+    """A result list (record ids with their scores, read best first as deep as needed) and the query's lexical
+    terms."""
 
-    ranking: list[tuple[int, float]]
+    ranked: Ranked
     terms: set[str] = field(default_factory=set)
+
+    @property
+    def total(self) -> int:
+        return len(self.ranked)
+
+    def top(self, k: int) -> list[tuple[int, float]]:
+        """The first k hits, best first, with their scores."""
+        return self.ranked.top(k)
+
+    def ids(self) -> np.ndarray:
+        """Every hit's record id, in no particular order."""
+        return self.ranked.ids()
 
 
 @dataclass
@@ -76,14 +89,14 @@ class HitsPage:
 
 def hits_page(repo: Repo, hits: Hits, request: SearchRequest) -> HitsPage:
     """The page of hits a request asks for (its offset and rows), read through the caller's organisation."""
-    total, end = len(hits.ranking), request.offset + request.rows
+    total, end = hits.total, request.offset + request.rows
     cursor = encode_cursor(end, request.key()) if end < total else None
     return HitsPage(page_of(repo, hits, request.offset, request.rows), total, cursor)
 
 
 def page_of(repo: Repo, hits: Hits, offset: int, rows: int) -> list[tuple[Record, float]]:
     """The records of one page of hits, in rank order, read through the caller's organisation."""
-    wanted = hits.ranking[offset : offset + rows]
+    wanted = hits.top(offset + rows)[offset:]
     records = repo.records_by_id([rid for rid, _ in wanted], media=True)
     return [(records[rid], score) for rid, score in wanted if rid in records]
 
@@ -103,7 +116,7 @@ class OrgIndex:
         # record id -> [change marker, collection id, text key]
         self.records: dict[int, list] = {int(k): v for k, v in state.get("records", {}).items()}
         self.vectors = VectorIndex.load(directory, embedder.dim, settings.index_kind, settings.exact_below)
-        self.lexical = LexicalIndex.load(directory / "lexical.json.gz")
+        self.lexical = LexicalIndex.load(directory / "lexical", legacy=directory / "lexical.json.gz")
         self.images = VectorIndex.load(directory / "images", embedder.dim, settings.index_kind, settings.exact_below)
         self.images_stamp: str | None = state.get("images_stamp")
         self.image_keys: set[str] = set(state.get("image_keys", []))  # label names the image vectors mix
@@ -121,7 +134,7 @@ class OrgIndex:
     def save(self) -> None:
         with files_locked(self.directory, fcntl.LOCK_EX):
             self.vectors.save(self.directory)
-            self.lexical.save(self.directory / "lexical.json.gz")
+            self.lexical.save(self.directory / "lexical")
             self.images.save(self.directory / "images")
             self.cache.keep_only({entry[2] for entry in self.records.values()} | self.image_keys)
             self.cache.save()
@@ -342,16 +355,15 @@ class SearchService:
         semantic = request.mode in ("semantic", "hybrid")
         query_vector = self.query_vector(request.query) if semantic else None  # outside the lock: other searches go on
         rankings = []
-        with index.lock:
+        with index.lock:  # fused under the lock: the lexical hits are read through the index as it is now
             if request.mode in ("lexical", "hybrid"):
                 rankings.append(index.lexical.search(terms, allowed))
             if semantic:
-                rankings.append(index.vectors.search(query_vector, self.settings.semantic_depth, allowed))
+                rankings.append(Ordered(index.vectors.search(query_vector, self.settings.semantic_depth, allowed)))
                 images = index.images.search(query_vector, self.settings.semantic_depth, allowed)
                 if any(score >= MIN_QUERY_SCORE for _, score in images):  # photos of what the query names
-                    rankings.append([(rid, score) for rid, score in images if score >= MIN_QUERY_SCORE])
-        ranking = rankings[0] if len(rankings) == 1 else reciprocal_rank_fusion(rankings)
-        return Hits(ranking, terms)
+                    rankings.append(Ordered([(rid, score) for rid, score in images if score >= MIN_QUERY_SCORE]))
+            return Hits(fuse(rankings), terms)
 
     def similar(self, repo: Repo, record_id: int, rows: int, by: str = "text") -> Hits:
         """Records nearest to one record, the record itself left out: in meaning (by "text"), or by what their
@@ -362,7 +374,7 @@ class SearchService:
             vectors = index.images if by == "image" else index.vectors
             vector = vectors.vector(record_id)
             found = [] if vector is None else vectors.search(vector, rows + 1)
-        return Hits([(rid, score) for rid, score in found if rid != record_id][:rows])
+        return Hits(Ordered([(rid, score) for rid, score in found if rid != record_id][:rows]))
 
 
 def allowed_ids(repo: Repo, request: SearchRequest) -> set[int] | None:
@@ -374,10 +386,11 @@ def allowed_ids(repo: Repo, request: SearchRequest) -> set[int] | None:
     return allowed
 
 
-def facet_counts(repo: Repo, record_ids: list[int], names: list[str], limit: int = 50) -> list[dict]:
+def facet_counts(repo: Repo, record_ids: np.ndarray, names: list[str], limit: int = 50) -> list[dict]:
     """Counts per value of each facet over all hits, most frequent first."""
     if not names:
         return []
+    record_ids = record_ids.tolist()
     slugs = repo.collection_slugs()
     counters = {name: Counter() for name in names}
     columns = {FACET_COLUMNS.get(name, name) for name in names}  # only what is counted: list columns cost a decode

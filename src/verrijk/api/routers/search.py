@@ -111,7 +111,7 @@ def search(
         total=page.total,
         items=items_of(request, repo, page.found, hits.terms),
         next_cursor=page.next_cursor,
-        facets=facet_counts(repo, [rid for rid, _ in hits.ranking], req.facets),
+        facets=facet_counts(repo, hits.ids(), req.facets),
     )
 
 
@@ -131,7 +131,7 @@ def similar(
     return SearchPage(
         query=f"similar:{record_id}" + (":image" if by == "image" else ""),
         mode="semantic",
-        total=len(hits.ranking),
+        total=hits.total,
         items=items_of(request, repo, page_of(repo, hits, 0, rows), set()),
         next_cursor=None,
         facets=[],

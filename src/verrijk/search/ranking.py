@@ -1,0 +1,142 @@
+"""Result lists held as arrays: read best first only as deep as a page needs, and fused by reciprocal rank without
+ordering every hit of a broad query."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+import numpy as np
+
+RRF_K = 60
+FIRST_DEPTH = 64  # how deep the fusion first reads the big ranking (deeper by 4x while a hit might still climb)
+
+
+class Ranked(Protocol):
+    """A result list: how many hits, the first k of them best first, and all their ids in any order."""
+
+    def __len__(self) -> int: ...
+
+    def top(self, k: int) -> list[tuple[int, float]]: ...
+
+    def ids(self) -> np.ndarray: ...
+
+
+class Ordered:
+    """A short ranking already in its order (the vector indexes' answers)."""
+
+    def __init__(self, pairs: Sequence[tuple[int, float]]):
+        self.pairs = list(pairs)
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def top(self, k: int) -> list[tuple[int, float]]:
+        return self.pairs[:k]
+
+    def ids(self) -> np.ndarray:
+        return np.array([rid for rid, _ in self.pairs], dtype=np.int64)
+
+
+class Scored:
+    """Hits in any order with their scores, ranked by score, ties by id (smaller first): BM25's answer.
+    `score_of` gives the scores of some ids, 0 where an id is no hit (the index answers it without a search)."""
+
+    def __init__(self, ids: np.ndarray, scores: np.ndarray, score_of: Callable[[np.ndarray], np.ndarray]):
+        self._ids, self.scores = ids.astype(np.int64, copy=False), scores.astype(np.float64, copy=False)
+        self.score_of = score_of
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def ids(self) -> np.ndarray:
+        return self._ids
+
+    def best(self, k: int) -> np.ndarray:
+        """Positions of the first k hits, best first: a partition finds them, only they are sorted."""
+        n = len(self._ids)
+        if k <= 0:
+            return np.zeros(0, dtype=np.int64)
+        if k >= n:
+            chosen = np.arange(n)
+        else:
+            kth = np.partition(self.scores, n - k)[n - k]  # the k-th best score
+            above = np.flatnonzero(self.scores > kth)
+            tied = np.flatnonzero(self.scores == kth)
+            need = k - len(above)
+            if need < len(tied):  # of the hits tied at the edge, the smallest ids
+                tied = tied[np.argpartition(self._ids[tied], need - 1)[:need]]
+            chosen = np.concatenate([above, tied])
+        return chosen[np.lexsort((self._ids[chosen], -self.scores[chosen]))]
+
+    def top(self, k: int) -> list[tuple[int, float]]:
+        best = self.best(k)
+        return list(zip(self._ids[best].tolist(), self.scores[best].tolist(), strict=True))
+
+
+class Fused:
+    """Reciprocal rank fusion of one big ranking (BM25, any length; may be None) and short ordered ones: each id
+    scores the sum of 1 / (k + rank) over the rankings that hold it, best first, ties by id.
+
+    Only the first k are ever ordered: the big ranking is read to a depth, and deeper only while a hit of a short
+    ranking lies below that depth with a fused score that could still reach the first k."""
+
+    def __init__(self, big: Scored | None, short: Sequence[Ordered], k: int = RRF_K):
+        self.big, self.short, self.k = big, list(short), k
+        self.short_ids = np.unique(np.concatenate([o.ids() for o in self.short])) if self.short else np.zeros(0, int)
+        self.in_big = big.score_of(self.short_ids) > 0 if big is not None else np.zeros(len(self.short_ids), dtype=bool)
+
+    def __len__(self) -> int:
+        return (len(self.big) if self.big is not None else 0) + int(np.count_nonzero(~self.in_big))
+
+    def ids(self) -> np.ndarray:
+        only_short = self.short_ids[~self.in_big]
+        return only_short if self.big is None else np.concatenate([self.big.ids(), only_short])
+
+    def _add_short(self, ids: np.ndarray, fused: np.ndarray) -> None:
+        """Add each short ranking's 1 / (k + rank) to the fused scores of ids (in the rankings' order, as a sum
+        over the rankings one after another would)."""
+        for ranking in self.short:
+            order = ranking.ids()
+            if not len(order):
+                continue
+            sorter = np.argsort(order, kind="stable")
+            pos = np.minimum(np.searchsorted(order, ids, sorter=sorter), len(order) - 1)
+            where = sorter[pos]
+            held = order[where] == ids
+            fused += np.where(held, 1.0 / (self.k + where + 1), 0.0)
+
+    def top(self, k: int) -> list[tuple[int, float]]:
+        n_big = len(self.big) if self.big is not None else 0
+        depth = min(max(k, FIRST_DEPTH), n_big)
+        while True:
+            head = self.big.ids()[self.big.best(depth)] if n_big else np.zeros(0, dtype=np.int64)
+            rank = {rid: r for r, rid in enumerate(head.tolist(), start=1)}
+            below = np.array(
+                [held and rid not in rank for rid, held in zip(self.short_ids.tolist(), self.in_big, strict=True)],
+                dtype=bool,
+            )
+            candidates = np.concatenate([head, self.short_ids[~below & ~np.isin(self.short_ids, head)]])
+            fused = np.array([1.0 / (self.k + rank[rid]) if rid in rank else 0.0 for rid in candidates.tolist()])
+            self._add_short(candidates, fused)
+            if depth >= n_big or not below.any():
+                break
+            # a hit of a short ranking below the depth adds less than 1 / (k + depth + 1) from the big one
+            below_ids = self.short_ids[below]
+            ceiling = np.zeros(len(below_ids))
+            self._add_short(below_ids, ceiling)
+            ceiling += 1.0 / (self.k + depth + 1)
+            edge = np.sort(fused)[-k] if len(fused) >= k else -np.inf
+            if not (ceiling >= edge).any():
+                break
+            depth = min(depth * 4, n_big)
+        order = np.lexsort((candidates, -fused))[:k]
+        return list(zip(candidates[order].tolist(), fused[order].tolist(), strict=True))
+
+
+def fuse(rankings: Sequence[Scored | Ordered], k: int = RRF_K) -> Ranked:
+    """One ranking from several (reciprocal rank fusion); a single ranking as it is, with its own scores."""
+    if len(rankings) == 1:
+        return rankings[0]
+    big = [r for r in rankings if isinstance(r, Scored)]
+    return Fused(big[0] if big else None, [r for r in rankings if isinstance(r, Ordered)], k)
