@@ -33,6 +33,7 @@ from media_material import CAPTIONS, altered, caption, cer, encode, photo  # noq
 from verrijk.config import Settings  # noqa: E402
 from verrijk.enrich.base import Item  # noqa: E402
 from verrijk.enrich.image.colours import ColoursEnricher  # noqa: E402
+from verrijk.enrich.image.detect import DetectEnricher  # noqa: E402
 from verrijk.enrich.image.faces import FacesEnricher  # noqa: E402
 from verrijk.enrich.image.hash import DEFAULT_DISTANCE, duplicate_groups, phash  # noqa: E402
 from verrijk.enrich.image.objects import ObjectsEnricher  # noqa: E402
@@ -54,11 +55,12 @@ ENRICHERS = {
     "image.hash": Hasher,
     "image.objects": ObjectsEnricher,
     "image.faces": FacesEnricher,
+    "image.detect": DetectEnricher,
 }
 
 
 def material(folder: Path, count: int) -> dict[str, list[str]]:
-    """Photos (800x600 JPEG) for colours, hash, objects and faces, captions (PNG) for OCR, written as files."""
+    """Photos (800x600 JPEG) for colours, hash, objects, faces and detect, captions (PNG) for OCR, written as files."""
     photos, captions = [], []
     for i in range(count):
         path = folder / f"photo{i}.jpg"
@@ -154,7 +156,7 @@ def main() -> None:
         settings = Settings(media_dirs=[folder])
         size = open_image(read(paths["image.ocr"][0], settings), settings).size
         print(
-            f"{args.images} photos 800x600 JPEG (colours, hash, objects, faces); "
+            f"{args.images} photos 800x600 JPEG (colours, hash, objects, faces, detect); "
             f"{args.images} captions {size[0]}x{size[1]} PNG (OCR)"
         )
         speed(args, folder, paths)

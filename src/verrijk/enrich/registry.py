@@ -301,6 +301,20 @@ BUILTIN: tuple[EnricherSpec, ...] = (
         card="image.faces",
     ),
     EnricherSpec(
+        name="image.detect",
+        factory="verrijk.enrich.image.detect:create",
+        accepts=_IMAGE,
+        description="COCO-80 objects in a photo, each boxed, and a count per class, in nl/fr/en (NanoDet-g).",
+        version="image.detect-1",
+        params={
+            "min_score": Param(float, 0.4, "least detection score of a box to suggest it", 0, 1),
+            "max_boxes": Param(int, 20, "most boxes suggested per image, best first", 1, 100),
+            "iou": Param(float, 0.5, "a box overlapping a better one of its class more than this is dropped", 0, 1),
+        },
+        card="image.detect",
+        reads_protected_content=True,
+    ),
+    EnricherSpec(
         name="image.exif",
         factory="verrijk.enrich.image.exif:create",
         accepts=_IMAGE,

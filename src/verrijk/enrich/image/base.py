@@ -10,6 +10,7 @@ from abc import abstractmethod
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+import numpy as np
 from PIL import Image
 
 from verrijk.config import Settings
@@ -50,3 +51,25 @@ def scale_regions(proposals: list[Proposal], image: Image.Image, medium: Medium)
             x, y, w, h = p.region
             p.region = [round(x * fx), round(y * fy), round(w * fx), round(h * fy)]
     return proposals
+
+
+def fit(image: Image.Image, size: int) -> tuple[Image.Image, float, tuple[int, int]]:
+    """The image scaled to fit a size x size square and centred on black (RGB); the scale and the padding (pixels
+    of the square left and above) to map boxes back."""
+    rgb = image.convert("RGB")
+    scale = size / max(rgb.size)
+    width, height = max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale))
+    square = Image.new("RGB", (size, size))
+    left, top = (size - width) // 2, (size - height) // 2
+    square.paste(rgb.resize((width, height), Image.Resampling.BILINEAR), (left, top))
+    return square, scale, (left, top)
+
+
+def iou(box: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """Intersection over union of one [x0, y0, x1, y1] box with each of others."""
+    x0, y0 = np.maximum(box[0], others[:, 0]), np.maximum(box[1], others[:, 1])
+    x1, y1 = np.minimum(box[2], others[:, 2]), np.minimum(box[3], others[:, 3])
+    inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
+    area = (box[2] - box[0]) * (box[3] - box[1])
+    areas = (others[:, 2] - others[:, 0]) * (others[:, 3] - others[:, 1])
+    return inter / np.maximum(area + areas - inter, 1e-9)

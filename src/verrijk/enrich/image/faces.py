@@ -27,7 +27,7 @@ from PIL import Image
 from verrijk.config import Settings
 from verrijk.domain import SuggestionKind
 from verrijk.enrich.base import Proposal
-from verrijk.enrich.image.base import ImageEnricher
+from verrijk.enrich.image.base import ImageEnricher, fit, iou
 from verrijk.errors import Unavailable
 
 IOU = 0.3
@@ -64,23 +64,8 @@ MODELS = {
 def letterbox(image: Image.Image, size: int) -> tuple[np.ndarray, float, tuple[int, int]]:
     """[size, size, 3] in [-1, 1] with the image scaled to fit and centred on black; the scale and the padding
     (pixels of the square) to map boxes back."""
-    rgb = image.convert("RGB")
-    scale = size / max(rgb.size)
-    width, height = max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale))
-    square = Image.new("RGB", (size, size))
-    left, top = (size - width) // 2, (size - height) // 2
-    square.paste(rgb.resize((width, height), Image.Resampling.BILINEAR), (left, top))
-    return np.asarray(square, dtype=np.float32) / 127.5 - 1.0, scale, (left, top)
-
-
-def iou(box: np.ndarray, others: np.ndarray) -> np.ndarray:
-    """Intersection over union of one [x0, y0, x1, y1] box with each of others."""
-    x0, y0 = np.maximum(box[0], others[:, 0]), np.maximum(box[1], others[:, 1])
-    x1, y1 = np.minimum(box[2], others[:, 2]), np.minimum(box[3], others[:, 3])
-    inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
-    area = (box[2] - box[0]) * (box[3] - box[1])
-    areas = (others[:, 2] - others[:, 0]) * (others[:, 3] - others[:, 1])
-    return inter / np.maximum(area + areas - inter, 1e-9)
+    square, scale, padding = fit(image, size)
+    return np.asarray(square, dtype=np.float32) / 127.5 - 1.0, scale, padding
 
 
 def weighted_nms(boxes: np.ndarray, scores: np.ndarray) -> list[tuple[np.ndarray, float]]:
