@@ -15,6 +15,7 @@ from fastapi import Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
+from verrijk.config import Settings
 from verrijk.domain import Id, Role
 from verrijk.errors import Forbidden, QuotaExceeded, Unauthenticated
 from verrijk.logs import bind_organisation
@@ -168,11 +169,19 @@ def scoped(*roles: str) -> Callable[..., Repo]:
     return dependency
 
 
+def new_search_service(settings: Settings) -> SearchService:
+    """A search service over the data directory with the VERRIJK_SEARCH_* settings and, when VERRIJK_CLIP_DIR names
+    a CLIP, its text encoder (images then found by free text through their stored CLIP embeddings)."""
+    from verrijk.enrich.image.clip import search_encoder  # the image modality loads only when search is first used
+
+    return SearchService(settings.data_dir, image_text=search_encoder(settings))
+
+
 async def search_service(request: Request) -> SearchService:
-    """The app's search service, made on first use from the data directory and VERRIJK_SEARCH_* settings."""
+    """The app's search service, made on first use (new_search_service)."""
     state = request.app.state
     if getattr(state, "search", None) is None:
-        state.search = SearchService(state.settings.data_dir)
+        state.search = new_search_service(state.settings)
     return state.search
 
 

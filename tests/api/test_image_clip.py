@@ -1,6 +1,8 @@
 """image.clip with a tiny CLIP the test builds with onnx.helper: its image encoder sees an image's mean colour, its
 text encoder puts "ship" on blue, "plant" on green and "car" on red. Zero-shot terms come back in the record's
-language with their URIs, a missing model is a clear 503, and CLIP-tagged photos are found by words in search."""
+language with their URIs, a missing model is a clear 503, CLIP-tagged photos are found by words in search, and
+with no tag suggested at all the stored CLIP embeddings find each image by free text through the CLIP's text
+encoder (the response names that space)."""
 
 from __future__ import annotations
 
@@ -86,8 +88,7 @@ def test_without_a_model_it_says_how_to_get_one(tmp_path):
         ClipEnricher(Settings(clip_dir=tmp_path))
 
 
-def test_clip_tagged_photos_are_found_by_words(client, org, session, settings, tmp_path, clip_dir):
-    settings.media_dirs, settings.clip_dir = [tmp_path], clip_dir
+def ingest_colours(client, org, tmp_path) -> None:
     lines = []
     for colour, rgb in COLOURS.items():
         (tmp_path / f"{colour}.png").write_bytes(encode(Image.new("RGB", (64, 48), rgb)))
@@ -99,6 +100,11 @@ def test_clip_tagged_photos_are_found_by_words(client, org, session, settings, t
         ]
         == 3
     )
+
+
+def test_clip_tagged_photos_are_found_by_words(client, org, session, settings, tmp_path, clip_dir):
+    settings.media_dirs, settings.clip_dir = [tmp_path], clip_dir
+    ingest_colours(client, org, tmp_path)
     repo = Repo(session, Scope(org.id))
     job = execute(session, repo.scope, create_enrich_job(repo, "kleur", ["image.clip"], settings).id, settings=settings)
     assert job.status == "done" and job.result["created"] == 3
@@ -113,3 +119,30 @@ def test_clip_tagged_photos_are_found_by_words(client, org, session, settings, t
         data={"enrichers": "image.clip", "language": "fr"},
     )
     assert [(t["label"], t["enricher"]) for t in r.json()["tags"]] == [("navire", "image.clip")]
+
+
+def test_images_are_found_by_free_text_through_their_clip_embeddings(
+    client, org, session, settings, tmp_path, clip_dir
+):
+    settings.media_dirs, settings.clip_dir = [tmp_path], clip_dir
+    ingest_colours(client, org, tmp_path)
+    never = {"params": {"threshold": 1.0}}  # no tag suggested: only the embeddings can find the images
+    assert client.patch("/enrichers/image.clip", json=never, headers=org.headers("admin")).status_code == 200
+    repo = Repo(session, Scope(org.id))
+    for _ in range(2):  # a rerun replaces the embeddings, it adds none
+        job_id = create_enrich_job(repo, "kleur", ["image.clip"], settings).id
+        job = execute(session, repo.scope, job_id, settings=settings)
+        assert job.status == "done" and job.result["created"] == 0
+    model = f"clip-onnx:{clip_dir.name}"
+    assert len(repo.image_embeddings(model)) == 3
+    for query, title, mode in (
+        ("ship", "Beeld blue", "semantic"),
+        ("a green plant", "Beeld green", "semantic"),
+        ("red car", "Beeld red", "hybrid"),
+    ):
+        r = client.get("/search", params={"query": query, "mode": mode, "rows": 3}, headers=org.headers())
+        assert r.status_code == 200, r.text
+        assert r.json()["items"][0]["title"] == title, query
+        assert r.json()["spaces"][-1] == f"image:{model}" and "image:conse" not in r.json()["spaces"]
+    r = client.get("/search", params={"query": "schip", "mode": "semantic"}, headers=org.headers())
+    assert f"image:{model}" not in r.json()["spaces"]  # a word the CLIP does not know finds no image through it

@@ -44,12 +44,12 @@ def search_cmd(
     json_out: bool = typer.Option(False, "--json", help="print JSON lines"),
 ) -> None:
     """Search records by words and meaning, in Dutch, French or English."""
+    from verrijk.deps import new_search_service
     from verrijk.search.query import parse_request
-    from verrijk.search.service import SearchService
 
     request = parse_request(query, qf, None, mode, lang, rows)
     with open_repo(org) as repo:
-        hits = SearchService(Settings().data_dir).search(repo, request)
+        hits = new_search_service(Settings()).search(repo, request)
         top = hits.top(rows)
         records = repo.records_by_id([rid for rid, _ in top], media=True)
         if json_out:

@@ -8,12 +8,16 @@ terms (Dutch, French and English names, from each suggestion's `extra.names`). A
 its names' embeddings by the search embedder (USE-m3, multilingual), the record's vector the score-weighted sum,
 normalised. A query in Dutch, French or English embedded by the same embedder lands near photos of what it
 names; `GET /records/{id}/similar?by=image` compares the image vectors with one another.
+
+With a CLIP configured, search also reads the image embeddings image.clip stored and embeds the query with that
+CLIP's text encoder (a `TextToImage`, handed to the search service by the composition root): images are then found
+by any free text the CLIP understands, not only by the labels a tagger gave them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -22,6 +26,27 @@ from verrijk.search.embedding_cache import EmbeddingCache
 
 TAGGERS = ("image.objects", "image.clip")  # enrichers whose tags carry nl/fr/en names in extra.names
 MIN_QUERY_SCORE = 0.5  # an image whose vector is less like the query than this is no hit (models/image.objects)
+
+
+class TextToImage(Protocol):
+    """A text encoder into the space of stored image embeddings (a CLIP's text tower); `version` names the model
+    whose image embeddings it matches."""
+
+    version: str
+
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+
+def embedding_matrix(rows: Sequence[tuple[int, bytes]]) -> tuple[np.ndarray, np.ndarray]:
+    """(record ids, unit vectors) from (record id, float32 bytes) rows: a record's images averaged into one."""
+    by_record: dict[int, list[np.ndarray]] = {}
+    for record_id, data in rows:
+        by_record.setdefault(record_id, []).append(np.frombuffer(data, dtype="<f4"))
+    ids = np.array(list(by_record), dtype=np.int64)
+    if not by_record:
+        return ids, np.zeros((0, 0), np.float32)
+    matrix = np.stack([np.mean(vectors, axis=0) for vectors in by_record.values()]).astype(np.float32)
+    return ids, matrix / np.clip(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12, None)
 
 
 def label_names(extra: dict[str, Any]) -> list[str]:

@@ -18,7 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from verrijk.records import index_text
 from verrijk.search.embed import Embedder, Progress, load_embedder
 from verrijk.search.embedding_cache import EmbeddingCache, text_key
-from verrijk.search.images import MIN_QUERY_SCORE, TAGGERS, conse_vectors
+from verrijk.search.images import MIN_QUERY_SCORE, TAGGERS, TextToImage, conse_vectors, embedding_matrix
 from verrijk.search.lexical import LexicalIndex, query_terms
 from verrijk.search.query import LIST_FIELDS, SearchRequest, encode_cursor
 from verrijk.search.ranking import Ordered, Ranked, fuse
@@ -43,6 +43,9 @@ class SearchSettings(BaseSettings):
     embed_inline_max: int = 256  # a search that finds more new texts embeds them in the background
     # a search looks whether the image taggers' labels changed at most this often (a count over the suggestions)
     images_recheck_s: float = 10.0
+    # an image whose CLIP embedding is less like the query (cosine) than this is no hit (a CLIP's matching pairs
+    # lie around 0.25-0.35, unrelated ones below 0.2)
+    clip_min_score: float = 0.2
     # how often a search asks the database whether records changed when this process wrote none (another worker's
     # or the command line's changes show this late; this process's own at once)
     check_seconds: float = 1.0
@@ -58,11 +61,12 @@ class SyncReport:
 
 @dataclass
 class Hits:
-    """A result list (record ids with their scores, read best first as deep as needed) and the query's lexical
-    terms."""
+    """A result list (record ids with their scores, read best first as deep as needed), the query's lexical
+    terms, and the spaces that answered (`lexical`, `text:<embedder>`, `image:conse`, `image:<CLIP version>`)."""
 
     ranked: Ranked
     terms: set[str] = field(default_factory=set)
+    spaces: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -103,7 +107,8 @@ def page_of(repo: Repo, hits: Hits, offset: int, rows: int) -> list[tuple[Record
 
 class OrgIndex:
     """One organisation's vector index, lexical index, image (ConSE) vectors, embedding cache and sync state, in
-    its own directory."""
+    its own directory; and, in memory only (read from the store again by each process), its images' CLIP
+    embeddings when a CLIP is configured."""
 
     def __init__(self, directory: Path, embedder: Embedder, settings: SearchSettings):
         self.directory, self.embedder, self.settings = directory, embedder, settings
@@ -121,6 +126,8 @@ class OrgIndex:
         self.images_stamp: str | None = state.get("images_stamp")
         self.image_keys: set[str] = set(state.get("image_keys", []))  # label names the image vectors mix
         self.images_checked = float("-inf")  # time.monotonic() of the last look at the labels' stamp
+        self.clip: VectorIndex | None = None
+        self.clip_stamp: str | None = None
         self.embedding: threading.Thread | None = None
         self.checked_at = 0.0  # when the fingerprint was last compared with the database (time.monotonic)
 
@@ -130,6 +137,7 @@ class OrgIndex:
         self.lexical = LexicalIndex()
         self.images = VectorIndex(self.embedder.dim, self.settings.index_kind, self.settings.exact_below)
         self.images_stamp, self.image_keys = None, set()
+        self.clip, self.clip_stamp = None, None
 
     def save(self) -> None:
         with files_locked(self.directory, fcntl.LOCK_EX):
@@ -172,10 +180,17 @@ def fingerprint(repo: Repo) -> str:
 
 
 class SearchService:
-    def __init__(self, data_dir: Path, embedder: Embedder | None = None, settings: SearchSettings | None = None):
+    def __init__(
+        self,
+        data_dir: Path,
+        embedder: Embedder | None = None,
+        settings: SearchSettings | None = None,
+        image_text: TextToImage | None = None,
+    ):
         self.root = data_dir / "search"
         self.settings = settings or SearchSettings()
         self._embedder = embedder
+        self.image_text = image_text  # a CLIP's text encoder: queries also searched over stored image embeddings
         self._indexes: dict[int, OrgIndex] = {}
         self._lock = threading.Lock()
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -268,9 +283,19 @@ class SearchService:
             return report
 
     def _sync_images(self, repo: Repo, index: OrgIndex) -> bool:
-        """Remake the image vectors when the image taggers' labels changed; True when they did."""
-        stamp = repo.image_labels_stamp(TAGGERS)
+        """Remake the image vectors when the image taggers' labels changed (True when they did: they are saved) and
+        the CLIP embeddings when more were stored."""
         index.images_checked = time.monotonic()
+        if self.image_text is not None:
+            model = self.image_text.version
+            clip_stamp = repo.image_embeddings_stamp(model)
+            if clip_stamp != index.clip_stamp:
+                ids, vectors = embedding_matrix(repo.image_embeddings(model))
+                index.clip, index.clip_stamp = None, clip_stamp
+                if len(ids):
+                    index.clip = VectorIndex(vectors.shape[1], self.settings.index_kind, self.settings.exact_below)
+                    index.clip.upsert(ids, vectors)
+        stamp = repo.image_labels_stamp(TAGGERS)
         if stamp == index.images_stamp:
             return False
         ids, vectors, keys = conse_vectors(index.embedder, index.cache, repo.image_labels(TAGGERS))
@@ -339,9 +364,8 @@ class SearchService:
                     with self._lock:
                         index = self._indexes[repo.org_id] = self._open(repo.org_id, index.embedder)
                         index.checked_at = now
-                    return index
-                self.sync(repo, wait=False)
-                return index
+                else:
+                    self.sync(repo, wait=False)  # looks at the images too
         if now - index.images_checked >= self.settings.images_recheck_s:
             with index.lock:
                 if self._sync_images(repo, index):
@@ -353,17 +377,31 @@ class SearchService:
         allowed = allowed_ids(repo, request)
         terms = query_terms(request.query, request.lang)
         semantic = request.mode in ("semantic", "hybrid")
-        query_vector = self.query_vector(request.query) if semantic else None  # outside the lock: other searches go on
-        rankings = []
+        # the query's vectors outside the lock: other searches go on
+        query_vector = self.query_vector(request.query) if semantic else None
+        clip = self.image_text if semantic and index.clip is not None else None
+        clip_vector = clip.embed_query(request.query) if clip is not None else None
+        rankings, spaces = [], []
         with index.lock:  # fused under the lock: the lexical hits are read through the index as it is now
             if request.mode in ("lexical", "hybrid"):
                 rankings.append(index.lexical.search(terms, allowed))
+                spaces.append("lexical")
             if semantic:
-                rankings.append(Ordered(index.vectors.search(query_vector, self.settings.semantic_depth, allowed)))
-                images = index.images.search(query_vector, self.settings.semantic_depth, allowed)
-                if any(score >= MIN_QUERY_SCORE for _, score in images):  # photos of what the query names
-                    rankings.append(Ordered([(rid, score) for rid, score in images if score >= MIN_QUERY_SCORE]))
-            return Hits(fuse(rankings), terms)
+                depth = self.settings.semantic_depth
+                rankings.append(Ordered(index.vectors.search(query_vector, depth, allowed)))
+                spaces.append(f"text:{index.embedder.name}")
+                images = index.images.search(query_vector, depth, allowed)
+                images = [(rid, score) for rid, score in images if score >= MIN_QUERY_SCORE]
+                if images:  # photos of what the query names
+                    rankings.append(Ordered(images))
+                    spaces.append("image:conse")
+            if clip is not None and index.clip is not None:
+                found = index.clip.search(clip_vector, self.settings.semantic_depth, allowed)
+                pictured = [(rid, s) for rid, s in found if s >= self.settings.clip_min_score]
+                if pictured:  # images the CLIP sees the query in
+                    rankings.append(Ordered(pictured))
+                    spaces.append(f"image:{clip.version}")
+            return Hits(fuse(rankings), terms, spaces)
 
     def similar(self, repo: Repo, record_id: int, rows: int, by: str = "text") -> Hits:
         """Records nearest to one record, the record itself left out: in meaning (by "text"), or by what their
@@ -374,7 +412,8 @@ class SearchService:
             vectors = index.images if by == "image" else index.vectors
             vector = vectors.vector(record_id)
             found = [] if vector is None else vectors.search(vector, rows + 1)
-        return Hits(Ordered([(rid, score) for rid, score in found if rid != record_id][:rows]))
+        space = "image:conse" if by == "image" else f"text:{index.embedder.name}"
+        return Hits(Ordered([(rid, score) for rid, score in found if rid != record_id][:rows]), spaces=[space])
 
 
 def allowed_ids(repo: Repo, request: SearchRequest) -> set[int] | None:

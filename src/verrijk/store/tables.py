@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -165,6 +166,19 @@ class ImageHash(Base):
     field: Mapped[str] = mapped_column(String(50))  # media.0, media.1, ...
     hash: Mapped[str] = mapped_column(String(16))  # 64 bits in hex
     version: Mapped[str] = mapped_column(String(100))
+
+
+class ImageEmbedding(Base):
+    """The CLIP embedding of one image of a record (image.clip), for finding images by free text."""
+
+    __tablename__ = "image_embeddings"
+    __table_args__ = (UniqueConstraint("record_id", "field"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"))
+    field: Mapped[str] = mapped_column(String(50))  # media.0, media.1, ...
+    model: Mapped[str] = mapped_column(String(200))  # the CLIP that made it: only its own text encoder reads it
+    vector: Mapped[bytes] = mapped_column(LargeBinary)  # float32, unit length
 
 
 class Authority(Base):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from verrijk.api.schemas import RecordOut
 from verrijk.deps import scoped, search_service
@@ -43,6 +43,12 @@ class SearchPage(BaseModel):
     items: list[SearchItem]
     next_cursor: str | None
     facets: list[Facet]
+    spaces: list[str] = Field(
+        default_factory=list,
+        description="what answered: lexical (BM25), text:<embedder> (the records' text), image:conse (image vectors "
+        "from the image taggers' labels), image:<CLIP model> (stored CLIP image embeddings against the query); an "
+        "image space is listed only when it found images for the query",
+    )
 
 
 def items_of(request: Request, repo: Repo, found: list[tuple[Record, float]], terms: set[str]) -> list[SearchItem]:
@@ -112,6 +118,7 @@ def search(
         items=items_of(request, repo, page.found, hits.terms),
         next_cursor=page.next_cursor,
         facets=facet_counts(repo, hits.ids(), req.facets),
+        spaces=hits.spaces,
     )
 
 
@@ -135,4 +142,5 @@ def similar(
         items=items_of(request, repo, page_of(repo, hits, 0, rows), set()),
         next_cursor=None,
         facets=[],
+        spaces=hits.spaces,
     )

@@ -10,17 +10,20 @@ models/image.objects/heritage_terms.json is a prompt with its English name; an i
 softmax of its cosine to every prompt times `logit_scale`; terms reaching `threshold` (at most `top_k`) become
 `tag` suggestions in the record's language with their URI and nl/fr/en names in `extra.names`, so search's ConSE
 vectors (verrijk.search.images) make CLIP-tagged photos findable by Dutch, French and English words as well.
+In jobs each image's embedding is also stored (the store's image_embeddings, under the model's version), and
+search embeds a query with the same CLIP's text encoder to find images by any free text the CLIP understands.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 from PIL import Image
@@ -32,8 +35,10 @@ from verrijk.enrich.image.base import ImageEnricher
 from verrijk.enrich.image.objects import LANGUAGES, heritage_terms
 from verrijk.enrich.media import open_image, read
 from verrijk.errors import Unavailable
+from verrijk.store.repo import Repo
 
 FILES = ("image.onnx", "text.onnx", "tokenizer.json", "clip.json")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,10 @@ class Clip:
         feed = {"input_ids": ids} | ({"attention_mask": mask} if "attention_mask" in names else {})
         return _unit(self.text.run(None, feed)[0])
 
+    def embed_query(self, text: str) -> np.ndarray:
+        """A search query in the image embeddings' space: the text in the model's prompt ("a photo of a {}")."""
+        return self.embed_texts([self.config.prompt.format(text)])[0]
+
 
 def _unit(vectors: np.ndarray) -> np.ndarray:
     vectors = np.asarray(vectors, dtype=np.float32)
@@ -110,14 +119,28 @@ def load_clip(directory: Path) -> Clip:
     return Clip(directory)
 
 
+def search_encoder(settings: Settings) -> Clip | None:
+    """The configured CLIP, for search to embed queries in its image space; None without VERRIJK_CLIP_DIR, or
+    (logged, search goes on without it) when the directory cannot be loaded."""
+    if settings.clip_dir is None:
+        return None
+    try:
+        return load_clip(Path(settings.clip_dir).resolve())
+    except Unavailable as exc:
+        log.warning("search without CLIP: %s", exc)
+        return None
+
+
 class ClipEnricher(ImageEnricher):
-    """Zero-shot heritage terms (nl/fr/en) with a CLIP model the deployment supplies as ONNX (VERRIJK_CLIP_DIR)."""
+    """Zero-shot heritage terms (nl/fr/en) with a CLIP model the deployment supplies as ONNX (VERRIJK_CLIP_DIR); with
+    a repository, each image's embedding is stored for search."""
 
     name: ClassVar[str] = "image.clip"
     reads_protected_content: ClassVar[bool] = True
 
-    def __init__(self, settings: Settings, threshold: float = 0.2, top_k: int = 5):
+    def __init__(self, settings: Settings, threshold: float = 0.2, top_k: int = 5, repo: Repo | None = None):
         super().__init__(settings)
+        self.repo = repo
         if settings.clip_dir is None:
             raise Unavailable(
                 "image.clip needs a CLIP model exported to ONNX: set VERRIJK_CLIP_DIR to a directory with "
@@ -132,6 +155,11 @@ class ClipEnricher(ImageEnricher):
     def _enrich(self, items: Sequence[Item]) -> list[list[Proposal]]:
         images = [open_image(read(item.url or "", self.settings), self.settings) for item in items]
         vectors = self.clip.embed_images(images)
+        if self.repo is not None:
+            rows = [
+                (item.record_id, item.field, v.astype("<f4").tobytes()) for item, v in zip(items, vectors, strict=True)
+            ]
+            self.repo.put_image_embeddings(rows, self.clip.version)
         return [self.proposals(v, item.language) for v, item in zip(vectors, items, strict=True)]
 
     def propose(self, image: Image.Image, language: str | None) -> list[Proposal]:
@@ -155,4 +183,6 @@ class ClipEnricher(ImageEnricher):
         ]
 
 
-create = ClipEnricher.create
+def create(params: dict[str, Any], context: Any) -> ClipEnricher:
+    """The registry's factory: embeddings are stored in the organisation's store."""
+    return ClipEnricher(context.settings, **params, repo=context.repo)
