@@ -37,6 +37,7 @@ from verrijk.enrich.text.linking.index import AuthorityIndex  # noqa: E402
 from verrijk.enrich.text.linking.linker import Linker  # noqa: E402
 from verrijk.enrich.text.linking.model import LinkContext  # noqa: E402
 from verrijk.enrich.text.linking.shipped import geonames_entries, vkc_creator_entries  # noqa: E402
+from verrijk.enrich.text.media import MediaText  # noqa: E402
 
 # the collection vocabulary a Flemish art museum would give the recogniser: its artists and places
 VOCABULARY = sorted({name for _, names in SENTENCES for name in names})
@@ -135,9 +136,8 @@ def transcripts(args, voices: list[np.ndarray]) -> None:
     ]
     for beam in args.beams:
         for label, params, names_from in [conditions[i] for i in args.conditions]:
-            enricher = TranscriptEnricher(
-                Settings(whisper_model_dir=folder), analyser, names_from, beam_size=beam, country="BE", **params
-            )
+            text = MediaText(analyser, names_from, LinkContext(country="BE"))
+            enricher = TranscriptEnricher(Settings(whisper_model_dir=folder), text, beam_size=beam, **params)
             enricher.transcribe(material[0][0])  # warm up
             errors = words = 0.0
             recalled, spent, cpu, speech_seconds, missed = 0, 0.0, 0.0, 0.0, []
@@ -149,7 +149,7 @@ def transcripts(args, voices: list[np.ndarray]) -> None:
                 heard = " ".join(p.text for p in transcript.phrases)
                 n = len(text.split())
                 errors, words = errors + wer(text, heard) * n, words + n
-                found = entity_proposals(transcript, analyser, enricher.context, enricher.terms)
+                found = entity_proposals(transcript, enricher.text, enricher.terms)
                 uris = {p.authority_uri for p in found}
                 recalled += sum(1 for uri in gold.values() if uri and uri in uris)
                 missed += [name for name, uri in gold.items() if uri and uri not in uris]

@@ -42,6 +42,5 @@ def analyse(
     for enricher in enrichers:
         if isinstance(enricher, TranscriptEnricher):
             transcript = enricher.transcribe(audio, language, segments)
-            if enricher.analyser is not None:
-                entities = entity_proposals(transcript, enricher.analyser, enricher.context, enricher.terms)
+            entities = entity_proposals(transcript, enricher.text, enricher.terms)
     return AudioAnalysis(medium, round(audio.duration, 3), segments, transcript, entities)

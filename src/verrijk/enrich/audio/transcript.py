@@ -26,13 +26,10 @@ from verrijk.enrich.audio.decode import Audio
 from verrijk.enrich.audio.segments import Segment, detector, segment, speech_spans
 from verrijk.enrich.audio.whisper import Transcript, load_model, model_dir, transcribe
 from verrijk.enrich.base import Proposal
-from verrijk.enrich.text.analysis import TextAnalyser, TextIn
-from verrijk.enrich.text.entities import placed, proposals_of
-from verrijk.enrich.text.language import SUPPORTED
 from verrijk.enrich.text.linking.index import label_names
 from verrijk.enrich.text.linking.linker import Linker
 from verrijk.enrich.text.linking.model import Entry, LinkContext
-from verrijk.enrich.text.service import organisation_analyser
+from verrijk.enrich.text.media import MediaText, media_text
 from verrijk.folding import fold
 
 Bias = Literal["hotwords", "prompt", "off"]
@@ -105,21 +102,14 @@ def bias_terms(vocabulary: Sequence[str], linker: Linker | None, limit: int, cou
     return terms
 
 
-def entity_proposals(
-    transcript: Transcript, analyser: TextAnalyser, context: LinkContext, terms: Sequence[str] = ()
-) -> list[Proposal]:
+def entity_proposals(transcript: Transcript, text: MediaText, terms: Sequence[str] = ()) -> list[Proposal]:
     """Entities and links in the transcript, each placed at the time of the words its mention spans; names left
     unlinked that sound like one of `terms` linked as that term."""
-    text, words = transcript.text_with_words()
-    if not text:
-        return []
-    language = transcript.language if transcript.language in SUPPORTED else None
-    analysis = analyser.analyse([TextIn(text, language, context)])[0]
-    found = proposals_of(analysis)
-    if analyser.link is not None and terms:
-        found = sound_alike(found, terms, analyser.link, context)
+    content, words = transcript.text_with_words()
+    link = text.analyser.link if text.analyser is not None else None
+    refine = (lambda found: sound_alike(found, terms, link, text.context)) if link is not None and terms else None
     proposals = []
-    for p, covered in placed(found, words):
+    for p, covered in text.entities(content, transcript.language, words, refine):
         p.time_start, p.time_end = covered[0].start, covered[-1].end
         proposals.append(p)
     return proposals
@@ -134,23 +124,20 @@ class TranscriptEnricher(AudioEnricher):
     def __init__(
         self,
         settings: Settings,
-        analyser: TextAnalyser | None = None,
-        linker: Linker | None = None,
+        text: MediaText = MediaText(),
         language: str | None = None,
         beam_size: int = 1,
         bias: Bias = "hotwords",
         vocabulary: Sequence[str] = (),
         bias_limit: int = 30,
         cpu_threads: int = 2,
-        country: str | None = None,
     ):
         super().__init__(settings)
         folder = model_dir(settings)
         self.model = load_model(str(folder), cpu_threads)
         detector()
-        self.analyser, self.language, self.beam_size, self.bias = analyser, language, beam_size, bias
-        self.context = LinkContext(country=country)
-        self.terms = bias_terms(vocabulary, linker, bias_limit, country)
+        self.text, self.language, self.beam_size, self.bias = text, language, beam_size, bias
+        self.terms = bias_terms(vocabulary, text.linker, bias_limit, text.context.country)
         self.bias_text = ", ".join(self.terms) if bias != "off" else ""
         self.version = f"audio.transcript-1+whisper-{folder.name}-int8+bias-{bias}"
 
@@ -186,14 +173,10 @@ class TranscriptEnricher(AudioEnricher):
             )
             for phrase in transcript.phrases
         ]
-        if self.analyser is not None:
-            proposals += entity_proposals(transcript, self.analyser, self.context, self.terms)
-        return proposals
+        return proposals + entity_proposals(transcript, self.text, self.terms)
 
 
 def create(params: dict[str, Any], context: Any) -> TranscriptEnricher:
-    """The registry's factory: the organisation's text pipeline (its `ner` models and authorities) for entities."""
-    analyser, linker = organisation_analyser(context.repo, context.settings) if params.pop("entities") else (None, None)
-    return TranscriptEnricher(
-        context.settings, analyser, linker, country=context.organisation_settings.get("country"), **params
-    )
+    """The registry's factory: the organisation's text pipeline (its `ner` models and authorities) for entities, and
+    its authorities' likeliest names for biasing."""
+    return TranscriptEnricher(context.settings, media_text(params, context), **params)

@@ -20,11 +20,7 @@ from verrijk.config import Settings
 from verrijk.domain import SuggestionKind
 from verrijk.enrich.base import Proposal
 from verrijk.enrich.image.base import ImageEnricher
-from verrijk.enrich.text.analysis import TextAnalyser, TextIn
-from verrijk.enrich.text.entities import placed, proposals_of
-from verrijk.enrich.text.language import SUPPORTED
-from verrijk.enrich.text.linking.model import LinkContext
-from verrijk.enrich.text.service import organisation_analyser
+from verrijk.enrich.text.media import MediaText, media_text
 from verrijk.errors import Unavailable
 
 INSTALL = "apt-get install tesseract-ocr tesseract-ocr-nld tesseract-ocr-fra tesseract-ocr-eng"
@@ -115,16 +111,11 @@ def text_with_boxes(lines: Sequence[Line]) -> tuple[str, list[tuple[int, int, Bo
     return text, spans
 
 
-def entity_proposals(
-    lines: Sequence[Line], analyser: TextAnalyser, language: str | None, context: LinkContext
-) -> list[Proposal]:
+def entity_proposals(lines: Sequence[Line], text: MediaText, language: str | None) -> list[Proposal]:
     """Entities and links in the text read, each placed at the union of the boxes of the words its mention spans."""
-    text, words = text_with_boxes(lines)
-    if not text:
-        return []
-    analysis = analyser.analyse([TextIn(text, language if language in SUPPORTED else None, context)])[0]
+    content, words = text_with_boxes(lines)
     proposals = []
-    for p, boxes in placed(proposals_of(analysis), words):
+    for p, boxes in text.entities(content, language, words):
         p.region = list(union(boxes))
         proposals.append(p)
     return proposals
@@ -139,15 +130,14 @@ class OcrEnricher(ImageEnricher):
     def __init__(
         self,
         settings: Settings,
-        analyser: TextAnalyser | None = None,
+        text: MediaText = MediaText(),
         language: str = "nld+fra+eng",
         min_confidence: float = 0.3,
-        country: str | None = None,
     ):
         super().__init__(settings)
         self.language = check_languages(language)
         self.min_confidence = min_confidence
-        self.analyser, self.context = analyser, LinkContext(country=country)
+        self.text = text
         self.version = f"image.ocr-1+tesseract-{tesseract()[0]}+{language}"
 
     def propose(self, image: Image.Image, language: str | None) -> list[Proposal]:
@@ -156,12 +146,9 @@ class OcrEnricher(ImageEnricher):
             Proposal(SuggestionKind.transcript, line.text, round(line.confidence, 4), region=list(line.box))
             for line in lines
         ]
-        if self.analyser is not None:
-            proposals += entity_proposals(lines, self.analyser, language, self.context)
-        return proposals
+        return proposals + entity_proposals(lines, self.text, language)
 
 
 def create(params: dict[str, Any], context: Any) -> OcrEnricher:
     """The registry's factory: the organisation's text pipeline (its `ner` models and authorities) for entities."""
-    analyser = organisation_analyser(context.repo, context.settings)[0] if params.pop("entities") else None
-    return OcrEnricher(context.settings, analyser, country=context.organisation_settings.get("country"), **params)
+    return OcrEnricher(context.settings, media_text(params, context), **params)
