@@ -3,7 +3,10 @@ status, and each renders the same domain error its own way (problem details; a p
 
 from __future__ import annotations
 
+import html
+
 import pytest
+from webforms import sign_in
 
 PAGE = {"Accept": "text/html", "Accept-Language": "en"}
 
@@ -59,6 +62,41 @@ def test_the_transparency_page_and_route_give_the_same_account(client, org):
     for path in ("/organisations/nowhere/transparency", "/about/nowhere"):
         missing = client.get(path)
         assert missing.status_code == 404 and "nowhere" in missing.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("language", "not_found", "forbidden", "invalid"),
+    [
+        ("en", "Not found", "You may not open this page", "Invalid input"),
+        ("nl", "Niet gevonden", "Geen toegang tot deze pagina", "Ongeldige invoer"),
+    ],
+)
+def test_a_signed_in_browser_sees_a_failed_page_as_a_page_in_its_language(
+    client, org, language, not_found, forbidden, invalid
+):
+    page = {"Accept": "text/html", "Accept-Language": language}
+    assert sign_in(client, api_key=org.keys["volunteer"]).status_code == 303
+    refused = client.get("/web/review", headers=page)
+    assert refused.status_code == 403 and refused.headers["content-type"].startswith("text/html")
+    assert f"<h1>{forbidden}</h1>" in refused.text and "may not do this" in refused.text
+    assert sign_in(client, api_key=org.keys["cataloger"]).status_code == 303
+    for path, status, title, detail in [
+        ("/web/records/999999", 404, not_found, "record 999999 does not exist"),
+        ("/web/collections/nowhere", 404, not_found, "collection 'nowhere' does not exist"),
+        ("/web/nothing-here", 404, not_found, "Not Found"),
+        ("/about/nowhere", 404, not_found, "organisation 'nowhere' does not exist"),
+        ("/web/review?min_score=abc", 422, invalid, "min_score: Input should be a valid number"),
+    ]:
+        shown = client.get(path, headers=page)
+        assert shown.status_code == status and shown.headers["content-type"].startswith("text/html"), path
+        assert f"<h1>{title}</h1>" in shown.text and detail in html.unescape(shown.text), path
+        assert f'<html lang="{language}">' in shown.text and 'href="/"' in shown.text
+    # the same browser calling the API, and any program, still get problem details
+    for headers in (page, org.headers() | page, {"Accept": "application/json"} | org.headers()):
+        api = client.get("/search?query=x&rows=0", headers=headers)
+        assert api.status_code == 400 and api.headers["content-type"] == "application/problem+json"
+    program = client.get("/web/records/999999", headers=org.headers() | page)
+    assert program.status_code == 404 and program.headers["content-type"] == "application/problem+json"
 
 
 def _record(client, org) -> int:

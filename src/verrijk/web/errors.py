@@ -1,13 +1,21 @@
-"""How the web pages answer a caller who has not signed in: a browser asking for a page goes to the sign-in page."""
+"""How the web pages answer errors: a browser asking for a page without being signed in goes to the sign-in page; a
+browser asking for a page that fails (not found, forbidden, a bad parameter) gets a page in its language saying so,
+with the same status. Programs keep getting the API's problem details."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from verrijk.errors import Unauthenticated, VerrijkError
+from verrijk.web.routes import render
+
+PAGE_PATH = re.compile(r"/(web/.*|about/.*|login)?")
 
 
 def is_page_request(request: Request) -> bool:
@@ -24,13 +32,34 @@ def login_redirect(path: str) -> RedirectResponse:
 
 
 def install(app: FastAPI) -> None:
-    """Send browsers that are not signed in to /login?next=…; every other caller gets the answer of the handler
-    already installed for verrijk errors (the API's problem details), so install this after it."""
-    otherwise = app.exception_handlers[VerrijkError]
+    """Send browsers that are not signed in to /login?next=…, and show a browser's failed page as a page; every other
+    caller gets the answer of the handlers already installed (the API's problem details), so install this after them."""
+    kinds = (VerrijkError, RequestValidationError, StarletteHTTPException)
+    otherwise = {kind: app.exception_handlers[kind] for kind in kinds}
 
     async def _sign_in(request: Request, exc: Unauthenticated):
         if is_page_request(request):
             return login_redirect(request.url.path)
-        return await otherwise(request, exc)
+        return await otherwise[VerrijkError](request, exc)
+
+    def page_or_problem(kind: type[Exception]):
+        async def handler(request: Request, exc: Exception):
+            if not (is_page_request(request) and PAGE_PATH.fullmatch(request.url.path)):
+                return await otherwise[kind](request, exc)
+            status, detail = _status_and_detail(exc)
+            return render(request, "error.html", None, status_code=status, status=status, detail=detail)
+
+        return handler
 
     app.add_exception_handler(Unauthenticated, _sign_in)
+    for kind in otherwise:
+        app.add_exception_handler(kind, page_or_problem(kind))
+
+
+def _status_and_detail(exc: Exception) -> tuple[int, str]:
+    if isinstance(exc, VerrijkError):
+        return exc.status, str(exc)
+    if isinstance(exc, RequestValidationError):
+        return 422, "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors())
+    assert isinstance(exc, StarletteHTTPException)
+    return exc.status_code, exc.detail if isinstance(exc.detail, str) else str(exc.detail)
