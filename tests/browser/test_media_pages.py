@@ -103,3 +103,30 @@ def test_review_draws_regions_and_plays_spans_and_volunteers_correct_lines(brows
     with session_factory(engine)() as session:
         vote = session.scalar(select(Vote))
         assert (vote.verdict, vote.label) == ("edit", machine + " (1905)")
+
+
+def test_a_record_page_shows_its_media_served_and_in_the_language_chosen_at_sign_in(browser, media_server):  # noqa: F811
+    base, _, made = media_server
+    page = browser.new_context(locale="en-GB").new_page()  # the browser says English; the reader picks Dutch
+    troubles = []
+    page.on("console", lambda m: troubles.append(m.text) if m.type == "error" else None)
+    page.on("response", lambda r: troubles.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    sign_in(page, base, "an")  # on /login?lang=nl
+    assert page.locator("html").get_attribute("lang") == "nl"
+    page.goto(f"{base}/web/collections/beelden")
+    page.get_by_role("link", name="Kaartje met opschrift").click()
+    assert page.locator("html").get_attribute("lang") == "nl"
+    assert "file:" not in page.content()  # the server's own paths stay on the server
+    link = page.locator("ul.media a").last
+    assert link.inner_text() == "caption.png" and link.get_attribute("href").endswith("/media/0")
+    assert page.locator("ul.media .meta").inner_text() == "Afbeelding"
+    statuses = page.locator("table.suggestions tbody td:last-child").all_inner_texts()
+    assert statuses and set(statuses) == {"Voorgesteld (nog niet beoordeeld)"}
+    assert troubles == []  # no missing icon, no failed request
+    with page.expect_response(lambda r: r.url.endswith("/media/0")) as served:
+        link.click()
+    assert served.value.status == 200 and served.value.headers["content-type"].startswith("image/")
+    page.go_back()
+    page.get_by_role("button", name="Afmelden").click()
+    page.wait_for_url(f"{base}/login")
+    assert page.get_by_role("heading", level=1).inner_text() == "Aanmelden"

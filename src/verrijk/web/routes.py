@@ -107,7 +107,7 @@ def login(
             failed=False,
             throttled=math.ceil(wait / 60),
         )
-    request.session.clear()  # a new session: its CSRF token too
+    fresh_session(request)  # a new session: its CSRF token too
     if api_key.strip():
         found = authenticate_key(session, api_key.strip())
         if found is not None:
@@ -127,7 +127,7 @@ def login(
 
 @router.post("/logout", dependencies=[Depends(verify_csrf)])
 def logout(request: Request, principal=Depends(allow(public=True))):
-    request.session.clear()
+    fresh_session(request)
     return RedirectResponse("/login", status_code=303)
 
 
@@ -301,6 +301,14 @@ def search_page(service: SearchService, repo: Repo, slug: str, q: str, cursor: s
     req = parse_request(q, [f"collection:{slug}"], rows=PAGE_SIZE, cursor=cursor)
     page = hits_page(repo, service.search(repo, req), req)
     return Page([r for r, _ in page.found], page.next_cursor, page.total)
+
+
+def fresh_session(request: Request) -> None:
+    """Forget who was signed in (and the CSRF token), but keep the language the reader chose."""
+    lang = request.session.get("lang")
+    request.session.clear()
+    if lang:
+        request.session["lang"] = lang
 
 
 def _safe_next(target: str) -> str:
