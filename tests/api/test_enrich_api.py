@@ -175,3 +175,11 @@ def test_the_organisations_ner_configuration_is_what_the_api_and_the_page_run(cl
     assert client.delete("/config/enrichers", headers=org.headers("admin")).status_code == 200
     r = post(client, org, {"texts": [{"text": "Gezicht op Paramaribo", "language": "nl"}], "authorities": []})
     assert r.status_code == 200 and r.json()["results"][0]["entities"][0]["text"] == "Paramaribo"
+
+
+@pytest.mark.parametrize(("body", "where", "what"), [("not json", 0, "Expecting value"), ('{"texts": [,]}', 11, "")])
+def test_a_body_that_is_not_json_is_named_as_such(client, org, body, where, what):
+    r = client.post("/enrich", content=body, headers=org.headers() | {"Content-Type": "application/json"})
+    assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
+    assert r.json()["detail"].startswith(f"body (character {where}): not valid JSON: {what}")
+    assert r.json()["errors"][0]["where"] == f"body (character {where})"

@@ -38,7 +38,9 @@ def test_models_api(client, org):
     assert one["card"].startswith("#") and one["metrics"]["precision"] == one["headline_value"] == 0.9051
     assert [v["active"] for v in one["versions"]] == [True]
     assert one["versions"][0]["command"] == "python training/eval_creators.py"
-    assert client.get("/models/nothing", headers=org.headers()).status_code == 404
+    missing = client.get("/models/nothing", headers=org.headers())
+    assert missing.status_code == 404 and "known: " in missing.json()["detail"] and "ner-nl" in missing.json()["detail"]
+    assert "/" not in missing.json()["detail"]  # the server's folders stay on the server
     assert client.get("/models/%2E%2E", headers=org.headers()).status_code == 404  # no way out of the folder
 
 

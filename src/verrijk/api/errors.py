@@ -68,6 +68,14 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
+def _error(error: dict[str, Any]) -> dict[str, str]:
+    """Where and what: a body that is not JSON at all is named as such, at the character where parsing stopped."""
+    if error["type"] == "json_invalid":
+        where = f"body (character {error['loc'][-1]})"
+        return {"where": where, "message": f"not valid JSON: {error.get('ctx', {}).get('error', error['msg'])}"}
+    return {"where": _where(tuple(error["loc"])), "message": error["msg"]}
+
+
 def _where(loc: tuple) -> str:
     parts = [str(p) for p in loc]
     if parts and parts[0] in ("query", "path", "header", "body", "cookie"):
@@ -92,7 +100,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
-        errors = [{"where": _where(tuple(e["loc"])), "message": e["msg"]} for e in exc.errors()]
+        errors = [_error(e) for e in exc.errors()]
         detail = "; ".join(f"{e['where']}: {e['message']}" for e in errors)
         return problem_response(422, detail, request.url.path, errors=errors)
 

@@ -119,7 +119,8 @@ def list_models(models_dir: Path, trained_dir: Path | None = None) -> list[Model
 def get_model(models_dir: Path, name: str, trained_dir: Path | None = None) -> Model:
     folder = models_dir / name
     if "/" in name or name.startswith(".") or not _is_model(folder):
-        raise NotFound(f"no model {name!r} in {models_dir}")
+        known = [f.name for f in sorted(models_dir.iterdir()) if _is_model(f)] if models_dir.is_dir() else []
+        raise NotFound(f"no model {name!r}; known: {', '.join(known) or 'none'}")
     return _read(folder, _cards(models_dir), trained_dir)
 
 
