@@ -132,6 +132,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "items_waiting": "suggesties wachten op beoordeling",
         "acceptance_per_enricher": "Aanvaarding per verrijker",
         "decisions_per_day": "Beslissingen per dag",
+        "no_decisions_yet": "Nog geen beslissingen: beoordeel suggesties en hier verschijnen de grafieken.",
         "score_calibration": "Kalibratie van de scores",
         "score_calibration_help": (
             "Per scoreklasse het aandeel aanvaarde suggesties (balken) en de gemiddelde score (punten); "
@@ -299,6 +300,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "items_waiting": "suggestions wait for review",
         "acceptance_per_enricher": "Acceptance per enricher",
         "decisions_per_day": "Decisions per day",
+        "no_decisions_yet": "No decisions yet: review suggestions and the charts appear here.",
         "score_calibration": "Score calibration",
         "score_calibration_help": (
             "Per score bucket the share of suggestions accepted (bars) and the mean score (points); "
