@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from fastapi import Request
 
 LANGUAGES = ("nl", "en")
@@ -361,3 +363,9 @@ def pick_language(request: Request) -> str:
         if code in LANGUAGES:
             return code
     return "nl"
+
+
+def switch_link(request: Request, lang: str) -> str:
+    """The same page in another language: its query (a search, a filter, a page) kept, ?lang= replaced."""
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return "?" + urlencode([*kept, ("lang", lang)])

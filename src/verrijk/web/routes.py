@@ -41,13 +41,17 @@ from verrijk.store.repo import Page, RecordFilter, Repo
 from verrijk.transparency import transparency_of
 from verrijk.web.charts import dashboard_charts
 from verrijk.web.highlight import highlight, highlight_entities
-from verrijk.web.i18n import MESSAGES, pick_language
+from verrijk.web.i18n import MESSAGES, pick_language, switch_link
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.globals.update(
-    highlight=highlight, highlight_entities=highlight_entities, languages=SUPPORTED, csrf_token=csrf_token
+    highlight=highlight,
+    highlight_entities=highlight_entities,
+    languages=SUPPORTED,
+    csrf_token=csrf_token,
+    switch_link=switch_link,
 )
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 25
