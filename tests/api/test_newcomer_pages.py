@@ -7,7 +7,11 @@ import html
 import re
 
 import pytest
+from seeding import seed
 from webforms import sign_in
+
+from verrijk.store.tables import Suggestion
+from verrijk.web.i18n import MESSAGES, field_name
 
 
 @pytest.mark.parametrize(("language", "said"), [("nl", "Nog geen beslissingen"), ("en", "No decisions yet")])
@@ -27,3 +31,26 @@ def test_switching_language_keeps_the_search_filter_and_page(client, org):
     switch = html.unescape(re.search(r'href="([^"]*)"[^>]*id="lang-switch"', page.text).group(1))
     assert switch == "?q=riet&media=image&lang=en"
     assert 'lang="en"' in client.get(f"/web/collections/c{switch}", headers={"Accept": "text/html"}).text
+
+
+@pytest.mark.parametrize(("language", "title"), [("nl", "Titel"), ("en", "Title")])
+def test_suggestions_name_their_field_in_the_readers_language(client, session, org, language, title):
+    [first, *_] = seed(session, org, n=2)
+    record_id = session.get(Suggestion, first).record_id
+    assert sign_in(client, api_key=org.keys["cataloger"]).status_code == 303
+    headers = {"Accept": "text/html", "Accept-Language": language}
+    record = client.get(f"/web/records/{record_id}", headers=headers).text
+    assert re.search(rf"<tbody><tr><td>{title}</td>", record)
+    review = client.get("/web/review", headers=headers).text
+    assert review.count(f'<span class="meta">{title}</span>') == 2 and '<span class="meta">title</span>' not in review
+
+
+def test_field_names():
+    nl = MESSAGES["nl"]
+    assert [field_name(nl, f) for f in ("media.0", "creator.1", "extra.inventaris", "place", "nieuw.3")] == [
+        "Media 1",
+        "Vervaardiger 2",
+        "Overige velden: inventaris",
+        "Plaats",
+        "nieuw.3",
+    ]

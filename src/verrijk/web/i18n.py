@@ -147,7 +147,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "below_target": "onder het doel: wordt niet toegepast",
         "media_image": "Afbeelding",
         "media_crop": "Uitsnede",
-        "media_region": "Plaats",
+        "media_region": "Gebied",
         "play_span": "Fragment afspelen",
         "text_tasks": "Tekstcorrectie",
         "all_tasks": "Alle taken",
@@ -315,7 +315,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "below_target": "below the target: not applied",
         "media_image": "Image",
         "media_crop": "Crop",
-        "media_region": "Place",
+        "media_region": "Region",
         "play_span": "Play the span",
         "text_tasks": "Texts to check",
         "all_tasks": "All tasks",
@@ -369,3 +369,14 @@ def switch_link(request: Request, lang: str) -> str:
     """The same page in another language: its query (a search, a filter, a page) kept, ?lang= replaced."""
     kept = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
     return "?" + urlencode([*kept, ("lang", lang)])
+
+
+def field_name(t: dict[str, str], field: str) -> str:
+    """A record field as the reader says it: `title` is Titel, `media.0` the first medium (Media 1), `creator.1`
+    the second creator, `extra.x` the extra field x; a field the pages have no word for stays as it is."""
+    base, _, index = field.partition(".")
+    if base not in t:
+        return field
+    if index.isdigit():
+        return f"{t[base]} {int(index) + 1}"
+    return f"{t[base]}: {index}" if index else t[base]

@@ -41,7 +41,7 @@ from verrijk.store.repo import Page, RecordFilter, Repo
 from verrijk.transparency import transparency_of
 from verrijk.web.charts import dashboard_charts
 from verrijk.web.highlight import highlight, highlight_entities
-from verrijk.web.i18n import MESSAGES, pick_language, switch_link
+from verrijk.web.i18n import MESSAGES, field_name, pick_language, switch_link
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -52,6 +52,7 @@ templates.env.globals.update(
     languages=SUPPORTED,
     csrf_token=csrf_token,
     switch_link=switch_link,
+    field_name=field_name,
 )
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 25
