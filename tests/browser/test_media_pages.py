@@ -10,7 +10,7 @@ import time
 import pytest
 from media_records import SPAN, media_records
 from serving import serving
-from sqlalchemy import select
+from sqlalchemy import select, update
 from test_pages import browser, shot  # noqa: F401  (the browser fixture)
 from test_review_pages import PASSWORD, sign_in
 
@@ -106,7 +106,12 @@ def test_review_draws_regions_and_plays_spans_and_volunteers_correct_lines(brows
 
 
 def test_a_record_page_shows_its_media_served_and_in_the_language_chosen_at_sign_in(browser, media_server):  # noqa: F811
-    base, _, made = media_server
+    base, engine, made = media_server
+    with session_factory(engine)() as session:  # as long as the ner enricher's versions get, without a space
+        session.execute(
+            update(Suggestion).values(enricher_version=";".join(f"nl=spacy:nl_model_{i}@1.0" for i in range(9)))
+        )
+        session.commit()
     page = browser.new_context(locale="en-GB").new_page()  # the browser says English; the reader picks Dutch
     troubles = []
     page.on("console", lambda m: troubles.append(m.text) if m.type == "error" else None)
@@ -123,6 +128,7 @@ def test_a_record_page_shows_its_media_served_and_in_the_language_chosen_at_sign
     statuses = page.locator("table.suggestions tbody td:last-child").all_inner_texts()
     assert statuses and set(statuses) == {"Voorgesteld (nog niet beoordeeld)"}
     assert troubles == []  # no missing icon, no failed request
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # nothing wider than the window
     with page.expect_response(lambda r: r.url.endswith("/media/0")) as served:
         link.click()
     assert served.value.status == 200 and served.value.headers["content-type"].startswith("image/")
