@@ -1,6 +1,7 @@
 """Image enrichment speed and quality on generated material: images/s per image enricher on 2 cores with its
-peak memory (median of 3 runs each), OCR character error rate on clean, noisy and rotated captions, and duplicate
-precision/recall on altered copies.
+peak memory (median of 3 runs each), OCR character error rate on clean, noisy and rotated captions and on captions
+stored turned with an EXIF Orientation (3, 6, 8; read with the orientation applied, as verrijk does, and ignored),
+and duplicate precision/recall on altered copies.
 
 Each enricher runs in its own process (so its peak RSS is its own), pinned to 2 cores, over images read through
 the media service from files (read, sniff, decode and enrich are all timed).
@@ -8,6 +9,7 @@ the media service from files (read, sniff, decode and enrich are all timed).
     .venv/bin/python benchmarks/media.py
     .venv/bin/python benchmarks/media.py --images 40 --runs 3
     .venv/bin/python benchmarks/media.py --enrichers image.faces   # speed only, of the enrichers named
+    .venv/bin/python benchmarks/media.py --ocr-only
 
 OMP_THREAD_LIMIT is 1 unless set: Tesseract's OpenMP threads spin against each other on a busy 2-core machine
 (one caption: 1.0 s with 1 thread, 2.4 s with 2, under load).
@@ -16,6 +18,7 @@ OMP_THREAD_LIMIT is 1 unless set: Tesseract's OpenMP threads spin against each o
 from __future__ import annotations
 
 import argparse
+import io
 import itertools
 import multiprocessing
 import os
@@ -28,7 +31,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
 
-from media_material import CAPTIONS, altered, caption, cer, encode, photo  # noqa: E402
+from media_material import CAPTIONS, altered, caption, cer, encode, photo, turned_jpeg  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from verrijk.config import Settings  # noqa: E402
 from verrijk.enrich.base import Item  # noqa: E402
@@ -38,7 +42,7 @@ from verrijk.enrich.image.faces import FacesEnricher  # noqa: E402
 from verrijk.enrich.image.hash import DEFAULT_DISTANCE, duplicate_groups, phash  # noqa: E402
 from verrijk.enrich.image.objects import ObjectsEnricher  # noqa: E402
 from verrijk.enrich.image.ocr import OcrEnricher  # noqa: E402
-from verrijk.enrich.media import open_image, read  # noqa: E402
+from verrijk.enrich.media import medium_of, open_image, read  # noqa: E402
 
 
 class Hasher(ColoursEnricher):
@@ -117,6 +121,18 @@ def ocr_quality() -> None:
             errors += cer(reference, text) * len(reference)
             characters += len(reference)
         print(f"OCR character error rate, {label:<15} {errors / characters:.4f} over {int(characters)} characters")
+    settings = Settings()
+    for orientation, applied in itertools.product((3, 6, 8), (True, False)):
+        errors = characters = 0.0
+        for seed, lines in enumerate(CAPTIONS):
+            reference = " ".join(lines)
+            medium = medium_of(turned_jpeg(caption(lines, seed=seed), orientation), "turned.jpg")
+            image = open_image(medium, settings) if applied else Image.open(io.BytesIO(medium.data)).convert("RGB")
+            text = " ".join(p.label for p in enricher.propose(image, None))
+            errors += cer(reference, text) * len(reference)
+            characters += len(reference)
+        label = f"EXIF {orientation}, {'applied' if applied else 'ignored'}"
+        print(f"OCR character error rate, {label:<15} {errors / characters:.4f} over {int(characters)} characters")
 
 
 def duplicate_quality(count: int) -> None:
@@ -148,7 +164,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--photos", type=int, default=100, help="photos for duplicate precision/recall")
     parser.add_argument("--enrichers", nargs="+", choices=list(ENRICHERS), help="measure only these enrichers' speed")
+    parser.add_argument("--ocr-only", action="store_true", help="only the OCR character error rates")
     args = parser.parse_args()
+    if args.ocr_only:
+        ocr_quality()
+        return
     print(f"{os.cpu_count()} cores here, each enricher pinned to 2")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

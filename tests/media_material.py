@@ -1,5 +1,6 @@
 """Images the image tests and benchmarks/media.py generate: rendered Dutch and French captions, synthetic photos
-with solid colour regions, altered copies of a photo, and broken files."""
+with solid colour regions, altered copies of a photo, photos stored turned with an EXIF Orientation, and broken
+files."""
 
 from __future__ import annotations
 
@@ -102,6 +103,17 @@ def encode(image: Image.Image, format: str = "PNG", **options) -> bytes:
     out = io.BytesIO()
     image.save(out, format=format, **options)
     return out.getvalue()
+
+
+# EXIF Orientation -> how a camera stores the upright picture turned (a viewer turns it back)
+STORED_TURNED = {3: Image.Transpose.ROTATE_180, 6: Image.Transpose.ROTATE_90, 8: Image.Transpose.ROTATE_270}
+
+
+def turned_jpeg(upright: Image.Image, orientation: int) -> bytes:
+    """A JPEG holding the picture turned as a camera stores it, with the EXIF Orientation that turns it upright."""
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    return encode(upright.transpose(STORED_TURNED[orientation]), "JPEG", quality=95, exif=exif.tobytes())
 
 
 def truncated_jpeg() -> bytes:

@@ -10,8 +10,7 @@ import json
 
 import pytest
 from conftest import FIXTURES
-from media_material import CAPTIONS, altered, caption, encode, huge_png, photo, regions, truncated_jpeg
-from PIL import Image
+from media_material import CAPTIONS, altered, caption, encode, huge_png, photo, regions, truncated_jpeg, turned_jpeg
 from sqlalchemy import select
 
 from verrijk.enrich.config import configure
@@ -81,19 +80,11 @@ def test_the_text_read_is_run_through_ner_and_linking(client, org, session, sett
     assert body["tags"] == []
 
 
-# EXIF Orientation -> how the upright picture is turned to store it (the viewer turns it back)
-STORED_TURNED = {3: Image.Transpose.ROTATE_180, 6: Image.Transpose.ROTATE_90, 8: Image.Transpose.ROTATE_270}
-
-
 @pytest.mark.parametrize("orientation", [6, 3, 8])
 def test_a_photo_turned_by_its_exif_orientation_is_read_upright(client, org, orientation):
     size, lines = 32, CAPTIONS[0]
     upright = caption(lines, size=size)
-    exif = Image.Exif()
-    exif[0x0112] = orientation
-    stored = upright.transpose(STORED_TURNED[orientation])
-    data = encode(stored, "JPEG", quality=95, exif=exif.tobytes())
-    r = post_file(client, org, data, "gedraaid.jpg", enrichers="image.ocr", language="nl")
+    r = post_file(client, org, turned_jpeg(upright, orientation), "gedraaid.jpg", enrichers="image.ocr", language="nl")
     assert r.status_code == 200, r.text
     body = r.json()
     assert (body["media"]["width"], body["media"]["height"]) == upright.size

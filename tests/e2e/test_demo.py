@@ -14,7 +14,7 @@ def test_demo_sets_up_and_serves(db_url, tmp_path):
     proc = start(["demo", "--port", str(port)], server_env(db_url, tmp_path / "data", port), log)
     try:
         base = f"http://127.0.0.1:{port}"
-        wait_until_up(proc, base, log, timeout=300)
+        wait_until_up(proc, base, log, timeout=360)  # the demo transcribes its two clips too (~10 CPU-s)
         output = log.read_text()
         assert "read 3668, stored 3668 new" in output, output
         key = re.search(r"cataloger API key: (vk_\S+)", output).group(1)
@@ -50,5 +50,13 @@ def test_demo_sets_up_and_serves(db_url, tmp_path):
             if s["label"] == "speech"
         ]
         assert len(spans) == 2 and all(s.startswith("t=") for s in spans)
+        heard = [
+            s
+            for c in clips
+            for s in httpx.get(f"{base}/records/{c['id']}", headers=headers).json()["suggestions"]
+            if s["enricher"] == "audio.transcript"
+        ]
+        assert any(s["kind"] == "transcript" and "Antwerp" in s["label"] for s in heard)
+        assert any(s["kind"] == "link" and s["authority_uri"] == "https://sws.geonames.org/2803138/" for s in heard)
     finally:
         stop(proc)

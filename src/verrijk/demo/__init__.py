@@ -72,7 +72,7 @@ MEDIA_COLLECTIONS = (
             "description": "Twee korte Engelse opnames over Vlaamse schilders, gesproken door een Piper-stem.",
             "attribution": "Spoken clips: Piper voice en_US-joe-medium (CC0 dataset), made for the verrijk demo.",
         },
-        ("audio.segments",),
+        ("audio.segments", "audio.transcript"),
     ),
 )
 
