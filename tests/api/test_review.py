@@ -183,3 +183,13 @@ def test_volunteers_of_another_organisation_see_nothing(client, session, org, it
     other = make_org(session, "elders")
     assert client.get("/tasks/next", headers=other.headers("volunteer")).json() is None
     assert client.get("/review/next", headers=other.headers()).json()["items"] == []
+
+
+def test_a_status_no_decision_has_names_the_allowed_ones_as_they_are_written(client, org, items):
+    r = client.post(
+        "/review/decisions", json={"decisions": [{"id": items[0], "status": "maybe"}]}, headers=org.headers()
+    )
+    assert r.status_code == 422
+    assert r.json()["detail"] == (
+        "body field 'decisions.0.status': Input should be 'accepted', 'rejected', 'edited' or 'suggested'"
+    )

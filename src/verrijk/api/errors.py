@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -68,12 +69,17 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
+# how pydantic names an enum member among the values a Literal allows: <SuggestionStatus.accepted: 'accepted'>
+ENUM_REPR = re.compile(r"<\w+\.\w+: ('[^']*')>")
+
+
 def _error(error: dict[str, Any]) -> dict[str, str]:
-    """Where and what: a body that is not JSON at all is named as such, at the character where parsing stopped."""
+    """Where and what: a body that is not JSON at all is named as such, at the character where parsing stopped; the
+    values an enum-valued field allows are quoted as a caller writes them."""
     if error["type"] == "json_invalid":
         where = f"body (character {error['loc'][-1]})"
         return {"where": where, "message": f"not valid JSON: {error.get('ctx', {}).get('error', error['msg'])}"}
-    return {"where": _where(tuple(error["loc"])), "message": error["msg"]}
+    return {"where": _where(tuple(error["loc"])), "message": ENUM_REPR.sub(r"\1", error["msg"])}
 
 
 def _where(loc: tuple) -> str:
