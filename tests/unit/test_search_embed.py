@@ -115,3 +115,14 @@ def test_a_cache_saved_as_one_npz_is_read_and_rewritten(tmp_path):
     assert not (tmp_path / "e.npz").exists()
     rewritten = EmbeddingCache(tmp_path / "e.npz", embedder.dim)
     assert np.array_equal(rewritten.vectors(embedder, ["twee"])[0][0], vectors[1])
+
+
+def test_progress_reaches_every_text_when_some_are_cached_or_repeated(tmp_path):
+    embedder, cache, seen = CountingEmbedder(), EmbeddingCache(tmp_path / "e.npz", CountingEmbedder.dim), []
+    cache.vectors(embedder, [f"tekst {i}" for i in range(50)])
+    texts = [f"tekst {i}" for i in range(100)] + ["Zonder titel"] * 30  # 50 cached, 30 the same text
+    cache.vectors(embedder, texts, lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (130, 130) and embedder.calls == 50 + 51
+    seen.clear()
+    cache.vectors(embedder, texts, lambda done, total: seen.append((done, total)))  # all cached now
+    assert seen == [(130, 130)]

@@ -58,13 +58,18 @@ class EmbeddingCache:
     def vectors(
         self, embedder: Embedder, texts: Sequence[str], progress: Progress | None = None
     ) -> tuple[np.ndarray, list[str]]:
-        """Vectors for texts (embedding only those not cached) and their keys."""
+        """Vectors for texts (embedding only those not cached) and their keys; progress counts every text, the cached
+        ones and repeats of a text as done from the start."""
         keys = [text_key(embedder, t) for t in texts]
         absent = self.missing(keys)
         missing = {k: t for k, t in zip(keys, texts, strict=True) if k in absent}
+        known = len(texts) - len(missing)
         if missing:
-            fresh = embedder.embed(list(missing.values()), progress=progress)
+            done = (lambda n, _: progress(known + n, len(texts))) if progress else None
+            fresh = embedder.embed(list(missing.values()), progress=done)
             self._fresh.update(zip(missing, fresh, strict=True))
+        elif progress and texts:
+            progress(len(texts), len(texts))
         out = np.zeros((len(keys), self.dim), np.float32)
         rows = self._stored(keys)
         on_disk = np.flatnonzero(rows >= 0)
