@@ -136,3 +136,12 @@ def test_a_record_page_shows_its_media_served_and_in_the_language_chosen_at_sign
     page.get_by_role("button", name="Afmelden").click()
     page.wait_for_url(f"{base}/login")
     assert page.get_by_role("heading", level=1).inner_text() == "Aanmelden"
+
+    phone = browser.new_context(locale="nl-BE", viewport={"width": 390, "height": 844}).new_page()
+    sign_in(phone, base, "vera")
+    phone.goto(f"{base}/web/tasks?kind=transcript")
+    answers = phone.locator(".task-answers button")
+    assert answers.count() == 3
+    for i in range(3):  # each answer readable in at most two lines, none squeezed into a sliver
+        box = answers.nth(i).bounding_box()
+        assert box["width"] >= 140 and box["height"] <= 90, (answers.nth(i).inner_text(), box)
