@@ -54,3 +54,12 @@ def test_field_names():
         "Plaats",
         "nieuw.3",
     ]
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_commands_in_the_pages_words_are_shown_as_code_not_in_backticks(client, org, language):
+    page = {"Accept": "text/html", "Accept-Language": language}
+    assert "<code>verrijk keys create</code>" in client.get("/login", headers=page).text
+    assert sign_in(client, api_key=org.keys["cataloger"]).status_code == 303
+    home = client.get("/", headers=page).text
+    assert "<code>verrijk ingest</code>" in home and "`" not in home

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 from fastapi import Request
+from markupsafe import Markup, escape
 
 LANGUAGES = ("nl", "en")
 
@@ -380,3 +382,8 @@ def field_name(t: dict[str, str], field: str) -> str:
     if index.isdigit():
         return f"{t[base]} {int(index) + 1}"
     return f"{t[base]}: {index}" if index else t[base]
+
+
+def commands(text: str) -> Markup:
+    """A message with its `commands` set as code (the messages quote them in backticks)."""
+    return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", str(escape(text))))

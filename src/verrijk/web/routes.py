@@ -41,7 +41,7 @@ from verrijk.store.repo import Page, RecordFilter, Repo
 from verrijk.transparency import transparency_of
 from verrijk.web.charts import dashboard_charts
 from verrijk.web.highlight import highlight, highlight_entities
-from verrijk.web.i18n import MESSAGES, field_name, pick_language, switch_link
+from verrijk.web.i18n import MESSAGES, commands, field_name, pick_language, switch_link
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -54,6 +54,7 @@ templates.env.globals.update(
     switch_link=switch_link,
     field_name=field_name,
 )
+templates.env.filters["commands"] = commands
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 25
 TEXT_ERRORS = {EmptyText: "enrich_empty", TextTooLong: "enrich_too_long", UnsupportedLanguage: "enrich_bad_language"}
