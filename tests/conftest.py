@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, text
 from verrijk.app import create_app
 from verrijk.config import Settings
 from verrijk.store.accounts import create_api_key, ensure_organisation
+from verrijk.store.counters import PG_TABLES
 from verrijk.store.db import make_engine, migrate
 from verrijk.store.tables import Base
 
@@ -72,6 +73,7 @@ def db_url(request, tmp_path) -> str:
     with engine.begin() as conn:
         tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        conn.execute(text(f"DROP TABLE IF EXISTS {', '.join(PG_TABLES)}"))  # shared counters: a test's own
     engine.dispose()
     return url
 

@@ -16,6 +16,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from verrijk import __version__, logs
 from verrijk.api import errors as api_errors
+from verrijk.api.cache import ResultCache
 from verrijk.api.limits import BodySizeLimit, JsonDepthLimit
 from verrijk.api.routers import (
     annotations,
@@ -44,7 +45,7 @@ from verrijk.api.routers import (
 from verrijk.config import Settings
 from verrijk.enrich.jobs import Recovery
 from verrijk.store.accounts import AUTH_TABLES, KeyCache
-from verrijk.store.counters import SharedWindow
+from verrijk.store.counters import CACHED_TABLES, SharedWindow, announce_changes, open_counters
 from verrijk.store.db import make_engine, session_factory, watch_writes
 from verrijk.web import errors as web_errors
 from verrijk.web import routes as web_routes
@@ -105,11 +106,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.keys = KeyCache(settings.key_cache_seconds)
     watch_writes(app.state.engine, AUTH_TABLES, app.state.keys.clear)
     watch_writes(app.state.engine, {"records"}, lambda: _records_changed(app))
-    # shared by the server's worker processes; kept apart per database when several share a data directory
-    app.state.rate_limiter = SharedWindow(settings.data_dir / "counters-requests.db", 60, settings.db_url)
-    app.state.login_failures = SharedWindow(
-        settings.data_dir / "counters-logins.db", settings.login_window_minutes * 60, settings.db_url
-    )
+    # shared by the server's worker processes (on PostgreSQL: by every machine's)
+    counters = open_counters(app.state.engine, settings.data_dir)
+    app.state.rate_limiter = SharedWindow(counters, "requests", 60)
+    app.state.login_failures = SharedWindow(counters, "logins", settings.login_window_minutes * 60)
+    app.state.results = ResultCache(counters, int(settings.result_cache_mb * 1e6), settings.result_cache_seconds)
+    watch_writes(app.state.engine, set(CACHED_TABLES), app.state.results.changed)
+    announce_changes(app.state.engine, counters)
     api_errors.install(app)
     web_errors.install(app)  # after the API's: it hands every error but a browser's missing sign-in back to it
     for router in (

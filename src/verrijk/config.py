@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     max_json_depth: int = 32  # nesting of arrays and objects in a JSON body; deeper is refused before parsing
     key_requests_per_minute: int = 0  # per API key (0: no limit; organisations have their own quota)
     key_cache_seconds: float = 10.0  # how long a worker trusts a key it looked up (revocation elsewhere: this late)
+    # encoded answers of GET /search and GET /records each worker keeps (api/cache.py); 0: none
+    result_cache_mb: float = 32.0
+    result_cache_seconds: float = 300.0  # the oldest answer used (changes made past verrijk show this late)
     login_max_failures: int = 5  # failed sign-ins per user name, and per address, within login_window_minutes
     login_window_minutes: float = 15
     ingest_batch_size: int = 500

@@ -94,7 +94,7 @@ def test_the_pages_have_no_inline_code_the_csp_would_block(template):
 
 def test_failed_sign_ins_are_throttled_per_user_name_and_address(client, app, settings, session, org, tmp_path):
     settings.login_max_failures = 3
-    app.state.login_failures = SharedWindow(tmp_path / "logins.db", 2.0)
+    app.state.login_failures = SharedWindow(app.state.rate_limiter.counters, "logins", 2.0)
     set_membership(session, set_password(session, "an", PASSWORD), session.get(Organisation, org.id), "cataloger")
     session.commit()
     for _ in range(3):

@@ -1,6 +1,8 @@
 """Serving with several workers and caches: a key's cached principal honours revocation (at once in the process, within
 the cache's lifetime across processes), a request writes nothing, two real uvicorn workers share the per-key rate
-limit, and a worker reads the search index another worker saved instead of embedding again."""
+limit, two engines (two machines) count against one limit in the shared counters, repeated searches and listings are
+answered from the result cache until a change made by this or another process, and a worker reads the search index
+another worker saved instead of embedding again."""
 
 from __future__ import annotations
 
@@ -10,15 +12,18 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from test_search import HashEmbedder, add_records
 
+from verrijk.api.cache import ResultCache
 from verrijk.search.query import SearchRequest
 from verrijk.search.service import SearchService, SearchSettings
 from verrijk.store.accounts import revoke_api_key
+from verrijk.store.counters import CHANGES, SharedWindow, SqliteCounters, announce_changes, open_counters
 from verrijk.store.db import make_engine
 from verrijk.store.repo import Repo, Scope
 from verrijk.store.tables import ApiKey, User
@@ -106,3 +111,79 @@ def test_a_worker_reads_the_index_another_worker_saved(session, org, settings):
     new_id = max(worker_a.search(repo, request).top(10), key=lambda hit: hit[1])[0]  # worker A syncs and saves
     assert worker_b.search(repo, request).top(1)[0][0] == new_id
     assert second.calls == 1  # the query only: worker B took worker A's index instead of embedding the records
+
+
+def test_two_engines_count_against_one_limit_and_share_generations(db_url, tmp_path):
+    engines = [make_engine(db_url) for _ in range(2)]  # two pools: on PostgreSQL, as two machines would have
+    try:
+        counters = [open_counters(engine, tmp_path) for engine in engines]
+        windows = [SharedWindow(c, "requests", 60) for c in counters]
+        with ThreadPoolExecutor(8) as pool:
+            waits = list(pool.map(lambda i: windows[i % 2].hit(("key", 1), 25), range(60)))
+        assert waits.count(None) == 25, waits
+        assert all(0 < wait <= 60 for wait in waits if wait is not None)
+        assert windows[0].wait(("key", 1), 25) > 0 and windows[1].wait(("key", 2), 25) is None
+        windows[1].forget(("key", 1))
+        assert windows[0].hit(("key", 1), 25) is None
+        token = counters[0].generation(CHANGES)
+        assert counters[1].generation(CHANGES) == token
+        counters[1].bump(CHANGES)
+        assert counters[0].generation(CHANGES) not in ("", token)
+    finally:
+        for engine in engines:
+            engine.dispose()
+
+
+def test_a_short_window_forgets_its_events(tmp_path):
+    window = SharedWindow(SqliteCounters(tmp_path / "counters.db"), "logins", 0.3)
+    assert [window.hit("an", 2) for _ in range(2)] == [None, None]
+    assert 0 < window.hit("an", 2) <= 0.3
+    time.sleep(0.35)
+    assert window.hit("an", 2) is None
+
+
+def test_repeated_searches_and_listings_come_from_the_cache_until_something_changes(
+    client, app, session, org, other_org, db_url, settings
+):
+    app.state.search = SearchService(settings.data_dir, HashEmbedder(), SearchSettings(check_seconds=0.3))
+    add_records(session, org.id, "objects", [{"source_id": "a", "title": "zilveren theepot"}])
+    add_records(session, other_org.id, "objects", [{"source_id": "a", "title": "koperen theepot"}])
+    cache: ResultCache = app.state.results
+    search = {"query": "theepot", "mode": "lexical"}
+
+    def ask(path, params, who=org, role="cataloger"):
+        r = client.get(path, params=params, headers=who.headers(role))
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    first = ask("/search", search)
+    hits = cache.hits
+    assert ask("/search", search) == first and ask("/records", {"q": "theepot"}) and cache.hits == hits + 1
+    assert ask("/records", {"q": "theepot"})["total"] == 1 and cache.hits == hits + 2
+    assert [i["title"] for i in ask("/search", search, other_org)["items"]] == ["koperen theepot"]  # its own
+    add_records(session, org.id, "objects", [{"source_id": "b", "title": "tinnen theepot"}])  # this process
+    assert ask("/records", {"q": "theepot"})["total"] == 2 and ask("/search", search)["total"] == 2
+    elsewhere = make_engine(db_url)  # another worker, machine or the command line, which announce their commits
+    announce_changes(elsewhere, open_counters(elsewhere, settings.data_dir))
+    with Session(elsewhere) as other:
+        add_records(other, org.id, "objects", [{"source_id": "c", "title": "gouden theepot"}])
+    elsewhere.dispose()
+    assert ask("/records", {"q": "theepot"})["total"] == 3  # at once
+    time.sleep(0.35)  # the index compares itself with the database every check_seconds, cached answers or not
+    assert ask("/search", search)["total"] == 3
+    hits = cache.hits
+    assert ask("/search", search, role="client") == ask("/search", search, role="client") and cache.hits == hits + 1
+    revoked = client.delete(f"/keys/{_key_id(session, 'museum-a-client')}", headers=org.headers("admin"))
+    assert revoked.status_code == 204
+    assert client.get("/search", params=search, headers=org.headers("client")).status_code == 401  # checked first
+
+
+def test_the_cache_keeps_to_its_size(tmp_path):
+    import asyncio
+
+    cache = ResultCache(SqliteCounters(tmp_path / "counters.db"), max_bytes=100, max_age=60)
+    for name in ("a", "b", "c", "a"):
+        asyncio.run(cache.answer((name,), lambda name=name: name.encode() * 40))
+    assert (cache.hits, cache.misses) == (0, 4)  # "a" (40 bytes) went when "c" came: 120 > 100
+    asyncio.run(cache.answer(("c",), lambda: b"never made"))
+    assert cache.hits == 1

@@ -18,6 +18,7 @@ from typer.core import TyperGroup
 from verrijk.config import Settings
 from verrijk.errors import BadInput, VerrijkError
 from verrijk.store.accounts import organisation_by_slug, organisations
+from verrijk.store.counters import announce_changes, open_counters
 from verrijk.store.db import make_engine, migrate, session_factory
 from verrijk.store.repo import Repo, Scope
 from verrijk.store.tables import Organisation
@@ -48,6 +49,7 @@ def open_session(create: bool = False) -> Iterator[Session]:
     engine = make_engine(settings.db_url)
     if create:
         migrate(engine)
+    announce_changes(engine, open_counters(engine, settings.data_dir))  # running servers drop their cached answers
     try:
         with session_factory(engine)() as session:
             yield session

@@ -214,6 +214,20 @@ class SearchService:
         for index in list(self._indexes.values()):
             index.checked_at = 0.0
 
+    def version(self, org_id: int) -> str | None:
+        """What the organisation's index reflects now, for caches of its answers; None when only a search can tell
+        (no index yet, due to compare itself with the database or its image labels, or still embedding)."""
+        index = self._indexes.get(org_id)
+        now = time.monotonic()
+        if (
+            index is None
+            or now - index.checked_at >= self.settings.check_seconds
+            or now - index.images_checked >= self.settings.images_recheck_s
+            or (index.embedding is not None and index.embedding.is_alive())
+        ):
+            return None
+        return f"{index.fingerprint}|{index.images_stamp}"
+
     @property
     def embedder(self) -> Embedder:
         with self._lock:

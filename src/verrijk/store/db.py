@@ -106,29 +106,32 @@ def write_lock(session: Session) -> Iterator[None]:
 _DML = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
 
 
-def watch_writes(engine: Engine, tables: set[str], changed: Callable[[], None]) -> None:
+def watch_writes(engine: Engine, tables: set[str], changed: Callable[[], None], committed_only: bool = False) -> None:
     """Call `changed` whenever this process writes one of `tables` through the engine: when the statement runs, when
     its transaction commits and when the connection goes back to the pool after the commit, so that a cache filled in
-    between (from another connection, which cannot see the write yet) is dropped too. Writes by other processes are
-    not seen: caches fed by this bound their age instead."""
+    between (from another connection, which cannot see the write yet) is dropped too; with `committed_only`, once,
+    when the connection goes back after the commit (what other processes are told: the change is visible by then).
+    Writes by other processes are not seen: caches fed by this bound their age or ask a shared generation."""
     pattern = re.compile(r"\b(" + "|".join(map(re.escape, sorted(tables))) + r")\b", re.IGNORECASE)
+    flag = object()  # this watch's mark on a connection: another watch's tables must not take it away
 
     @event.listens_for(engine, "after_cursor_execute")
     def _after_execute(conn, _cursor, statement, _parameters, _context, _executemany):
         if _DML.match(statement) and pattern.search(statement):
-            conn.info["verrijk_changed"] = True
-            changed()
+            conn.info[flag] = True
+            if not committed_only:
+                changed()
 
     @event.listens_for(engine, "commit")
     def _on_commit(conn):
-        if conn.info.get("verrijk_changed"):
+        if conn.info.get(flag) and not committed_only:
             changed()
 
     @event.listens_for(engine, "rollback")
     def _on_rollback(conn):
-        conn.info.pop("verrijk_changed", None)
+        conn.info.pop(flag, None)
 
     @event.listens_for(engine, "checkin")
     def _after_commit(_dbapi_connection, record):
-        if record.info.pop("verrijk_changed", False):
+        if record.info.pop(flag, False):
             changed()

@@ -6,8 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
+from pydantic_core import to_json
 from sqlalchemy.orm import Session
 
+from verrijk.api.cache import ResultCache
 from verrijk.api.errors import Problem
 from verrijk.api.negotiate import MEDIA_TYPES, choose
 from verrijk.api.schemas import RecordOut, RecordPage, SuggestionOut
@@ -39,24 +41,25 @@ def record_filter(
 
 
 @router.get("", response_model=RecordPage)
-def list_records(
+async def list_records(
     request: Request,
     flt: RecordFilter = Depends(record_filter),
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: str | None = None,
     repo: Repo = Depends(scoped(*ALL_ROLES)),
-) -> RecordPage:
-    try:
-        page = repo.records(flt, limit=limit, cursor=cursor)
-    except ValueError as exc:
-        raise Problem(400, f"query parameter 'cursor': {exc}") from exc
-    slugs = repo.collection_slugs()
-    base = request.app.state.settings.base_url
-    return RecordPage(
-        items=[RecordOut.of(r, base, slugs[r.collection_id]) for r in page.items],
-        total=page.total,
-        next_cursor=page.next_cursor,
-    )
+) -> Response:
+    def answer() -> bytes:
+        try:
+            page = repo.records(flt, limit=limit, cursor=cursor)
+        except ValueError as exc:
+            raise Problem(400, f"query parameter 'cursor': {exc}") from exc
+        slugs = repo.collection_slugs()
+        base = request.app.state.settings.base_url
+        items = [RecordOut.of(r, base, slugs[r.collection_id]) for r in page.items]
+        return to_json(RecordPage(items=items, total=page.total, next_cursor=page.next_cursor))
+
+    cache: ResultCache = request.app.state.results
+    return await cache.answer(("records", repo.org_id, repo.scope.role, repr(flt), limit, cursor), answer)
 
 
 @router.get(

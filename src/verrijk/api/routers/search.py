@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
+from pydantic_core import to_json
 
+from verrijk.api.cache import ResultCache
 from verrijk.api.schemas import RecordOut
 from verrijk.deps import scoped, search_service
 from verrijk.domain import ALL_ROLES, Id
@@ -65,7 +67,7 @@ def items_of(request: Request, repo: Repo, found: list[tuple[Record, float]], te
 
 
 @router.get("/search", response_model=SearchPage)
-def search(
+async def search(
     request: Request,
     query: Annotated[
         str,
@@ -107,19 +109,29 @@ def search(
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
     repo: Repo = Depends(scoped(*ALL_ROLES)),
     service: SearchService = Depends(search_service),
-) -> SearchPage:
+) -> Response:
     req = parse_request(query, qf, facet, mode, lang, rows, cursor)
-    hits = service.search(repo, req)
-    page = hits_page(repo, hits, req)
-    return SearchPage(
-        query=req.query,
-        mode=req.mode,
-        total=page.total,
-        items=items_of(request, repo, page.found, hits.terms),
-        next_cursor=page.next_cursor,
-        facets=facet_counts(repo, hits.ids(), req.facets),
-        spaces=hits.spaces,
-    )
+
+    def answer() -> bytes:
+        hits = service.search(repo, req)
+        page = hits_page(repo, hits, req)
+        return to_json(
+            SearchPage(
+                query=req.query,
+                mode=req.mode,
+                total=page.total,
+                items=items_of(request, repo, page.found, hits.terms),
+                next_cursor=page.next_cursor,
+                facets=facet_counts(repo, hits.ids(), req.facets),
+                spaces=hits.spaces,
+            )
+        )
+
+    cache: ResultCache = request.app.state.results
+    filters = tuple(sorted(map(repr, req.filters)))
+    asked = ("search", repo.org_id, repo.scope.role, req.query, req.mode, req.lang, filters, *req.facets)
+    asked += (req.rows, req.offset)
+    return await cache.answer(asked, answer, lambda: service.version(repo.org_id))
 
 
 @router.get("/records/{record_id}/similar", response_model=SearchPage)
