@@ -1,10 +1,13 @@
 """Serving speed under load: p50/p99, throughput and errors per route, 1 client and 50, against a real server.
 
 It builds the demo store (`verrijk demo --no-serve`, kept in --cache per commit so a second run starts at once),
-starts a real `verrijk serve` on a loopback port, warms every route, then
+starts a real server (uvicorn with verrijk's app, --workers) on a loopback port, warms every route, then
   - 1 client: --single requests per route, one after another (p50/p99 of each route alone);
   - N clients (--clients, 50): a search-heavy mix (MIX below) for --seconds, every client on its own keep-alive
     connection, each request waiting for its answer before the next.
+Queries come from QUERIES, popular ones that every client repeats; --repeat below 1 makes that share of requests
+ask a query no one asked before instead (a popular one plus a word of its own), and --no-result-cache starts the
+server with its result cache off (VERRIJK_RESULT_CACHE_MB=0): what every answer costs when none can be reused.
 --baseline REV runs the same against a git worktree of another commit (its own store, its own server, one after
 the other, never at the same time) and prints after/before ratios. --url with --key measures a running server
 instead (loopback only). The client is a small HTTP/1.1 keep-alive client on asyncio streams, so that the load
@@ -12,6 +15,8 @@ generator costs the two cores far less than the server it measures.
 
     .venv/bin/python benchmarks/load.py --baseline HEAD~3
     .venv/bin/python benchmarks/load.py --workers 2 --seconds 20
+    .venv/bin/python benchmarks/load.py --workers 2 --baseline HEAD~1 --repeat 0.5
+    .venv/bin/python benchmarks/load.py --workers 2 --baseline HEAD~1 --no-result-cache
     .venv/bin/python benchmarks/load.py --url http://127.0.0.1:8000 --key vk_...
 """
 
@@ -146,14 +151,27 @@ async def timed(conn: Connection, result: Result, route: str, query: str) -> Non
         result.errors[route] += 1
 
 
-async def single(host: str, port: int, key: str, count: int, pid: int | None = None) -> Result:
+class Queries:
+    """The query of each request: a popular one (`repeat` of the time) or one never asked before."""
+
+    def __init__(self, repeat: float, seed: int):
+        self.repeat, self.rng, self.seed, self.made = repeat, random.Random(seed), seed, 0
+
+    def next(self, popular: str) -> str:
+        if self.repeat >= 1 or self.rng.random() < self.repeat:
+            return popular
+        self.made += 1
+        return f"{popular} w{self.seed}x{self.made}"
+
+
+async def single(host: str, port: int, key: str, count: int, repeat: float, pid: int | None = None) -> Result:
     """Each route alone, `count` times in a row, one connection."""
-    conn, result = Connection(host, port, key), Result(sequential=True)
+    conn, result, queries = Connection(host, port, key), Result(sequential=True), Queries(repeat, -1)
     started = time.perf_counter()
     for route in ROUTES:
         before = cpu_seconds(pid)
         for i in range(count):
-            await timed(conn, result, route, QUERIES[i % len(QUERIES)])
+            await timed(conn, result, route, queries.next(QUERIES[i % len(QUERIES)]))
         if pid is not None:
             result.route_cpu[route] = cpu_seconds(pid) - before
     result.seconds = time.perf_counter() - started
@@ -161,7 +179,7 @@ async def single(host: str, port: int, key: str, count: int, pid: int | None = N
     return result
 
 
-async def many(host: str, port: int, key: str, clients: int, seconds: float, limit: int) -> Result:
+async def many(host: str, port: int, key: str, clients: int, seconds: float, limit: int, repeat: float) -> Result:
     """`clients` connections, each sending the weighted mix for `seconds` (or `limit` requests in all)."""
     result, sent = Result(), 0
     names, weights = list(MIX), list(MIX.values())
@@ -169,10 +187,10 @@ async def many(host: str, port: int, key: str, clients: int, seconds: float, lim
 
     async def client(seed: int) -> None:
         nonlocal sent
-        rng, conn = random.Random(seed), Connection(host, port, key)
+        rng, conn, queries = random.Random(seed), Connection(host, port, key), Queries(repeat, seed)
         while time.perf_counter() < deadline and sent < limit:
             sent += 1
-            await timed(conn, result, rng.choices(names, weights)[0], rng.choice(QUERIES))
+            await timed(conn, result, rng.choices(names, weights)[0], queries.next(rng.choice(QUERIES)))
         await conn.close()
 
     started = time.perf_counter()
@@ -207,16 +225,18 @@ def demo_store(tree: Path, store: Path) -> str:
 
 
 class Server:
-    """A real `verrijk serve` of a source tree over a store, on a free loopback port."""
+    """A real server of a source tree over its (migrated) demo store, on a free loopback port: uvicorn with
+    verrijk's application, as `verrijk serve` starts it, but with the same worker health check for every tree
+    (commits before 2026-11-30 let uvicorn kill a worker that answered its ping later than 5 s, which a worker
+    building the GeoNames index on a loaded machine does, and restart it, again and again)."""
 
-    def __init__(self, tree: Path, store: Path, workers: int):
-        self.port = free_port()
+    def __init__(self, tree: Path, store: Path, workers: int, result_cache: bool = True):
+        self.port, self.workers = free_port(), workers
         env = os.environ | {"PYTHONPATH": str(tree / "src"), "VERRIJK_DATA_DIR": str(store)}
-        command = [sys.executable, "-m", "verrijk.cli", "serve", "--port", str(self.port)]
-        help_text = subprocess.run([*command[:4], "--help"], env=env, capture_output=True, text=True).stdout
-        self.workers = workers if "--workers" in help_text else 1
-        if self.workers > 1:
-            command += ["--workers", str(workers)]
+        if not result_cache:
+            env["VERRIJK_RESULT_CACHE_MB"] = "0"
+        command = [sys.executable, "-m", "uvicorn", "verrijk.app:create_app", "--factory", "--no-access-log"]
+        command += ["--port", str(self.port), "--workers", str(workers), "--timeout-worker-healthcheck", "60"]
         self.log = (store / "server.log").open("w")
         self.process = subprocess.Popen(command, env=env, stdout=self.log, stderr=subprocess.STDOUT)
 
@@ -233,7 +253,7 @@ class Server:
         # every route a few times on each of several connections at once, so that every worker has loaded its
         # models and indexes before anything is measured (one connection stays with one worker)
         async def warm() -> None:
-            await asyncio.gather(*(single("127.0.0.1", self.port, key, 2) for _ in range(4 * self.workers)))
+            await asyncio.gather(*(single("127.0.0.1", self.port, key, 2, 1.0) for _ in range(4 * self.workers)))
 
         asyncio.run(warm())
 
@@ -260,8 +280,11 @@ def measure(host: str, port: int, key: str, args, pid: int | None = None) -> dic
     a shared machine disturbs far less than latency)."""
     phases = {}
     for name, run in (
-        ("1 client", lambda: single(host, port, key, args.single, pid)),
-        (f"{args.clients} clients", lambda: many(host, port, key, args.clients, args.seconds, args.max_requests)),
+        ("1 client", lambda: single(host, port, key, args.single, args.repeat, pid)),
+        (
+            f"{args.clients} clients",
+            lambda: many(host, port, key, args.clients, args.seconds, args.max_requests, args.repeat),
+        ),
     ):
         before = cpu_seconds(pid)
         phases[name] = asyncio.run(run())
@@ -273,7 +296,7 @@ def measure(host: str, port: int, key: str, args, pid: int | None = None) -> dic
 def measure_tree(tree: Path, store: Path, args) -> tuple[dict[str, Result], int]:
     store.mkdir(parents=True, exist_ok=True)
     key = demo_store(tree, store)
-    server = Server(tree, store, args.workers)
+    server = Server(tree, store, args.workers, not args.no_result_cache)
     try:
         server.wait_ready(key)
         return measure("127.0.0.1", server.port, key, args, server.process.pid), server.workers
@@ -337,6 +360,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20, help="length of the many-clients phase")
     parser.add_argument("--max-requests", type=int, default=50_000, help="bound on the many-clients phase")
     parser.add_argument("--single", type=int, default=60, help="requests per route with one client")
+    parser.add_argument(
+        "--repeat", type=float, default=1.0, help="share of requests asking a popular query (the rest: new ones)"
+    )
+    parser.add_argument("--no-result-cache", action="store_true", help="serve with VERRIJK_RESULT_CACHE_MB=0")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "verrijk-load")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
@@ -358,7 +385,11 @@ def main() -> None:
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=True)
         print(f"\nbaseline {args.baseline} = {commit[:12]} ({base_workers} worker(s))")
-    print(f"this tree: {workers or 'external'} worker(s); {os.cpu_count()} CPUs")
+    cache = "off" if args.no_result_cache else "on"
+    print(
+        f"this tree: {workers or 'external'} worker(s); {os.cpu_count()} CPUs; "
+        f"popular queries {args.repeat:.0%}; result cache {cache}"
+    )
     figures = {}
     for phase, result in after.items():
         rows = summary(result)

@@ -19,6 +19,9 @@ from verrijk.store.repo import Repo, Scope
 
 DEMO_ORG = "demo"
 DEMO_COLLECTION = "rijksmuseum-suriname"
+# How long uvicorn waits for a worker to answer its health check before killing it as hung (its default, 5 s, kills
+# a worker whose garbage collector or OS scheduling stalls that long, e.g. building the GeoNames index under load)
+WORKER_HEALTHCHECK_S = 60
 
 
 def version() -> None:
@@ -63,6 +66,7 @@ def serve(
         port=port,
         reload=reload,
         workers=None if reload else workers,
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
         **logs.UVICORN,
     )
 

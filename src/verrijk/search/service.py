@@ -194,6 +194,7 @@ class SearchService:
         self._indexes: dict[int, OrgIndex] = {}
         self._lock = threading.Lock()
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._claimed: dict[int, float] = {}  # organisation -> when a cached answer's caller was sent to search
 
     def query_vector(self, text: str) -> np.ndarray:
         """A query's vector, from the cache of recent queries or embedded now."""
@@ -215,17 +216,19 @@ class SearchService:
             index.checked_at = 0.0
 
     def version(self, org_id: int) -> str | None:
-        """What the organisation's index reflects now, for caches of its answers; None when only a search can tell
-        (no index yet, due to compare itself with the database or its image labels, or still embedding)."""
+        """What the organisation's index reflects now, for caches of its answers; None when only a search can tell:
+        no index yet, still embedding, or due to compare itself with the database or its image labels (then for one
+        caller a check period, whose search does that; the others go on with the index as it is, as searches do)."""
         index = self._indexes.get(org_id)
-        now = time.monotonic()
-        if (
-            index is None
-            or now - index.checked_at >= self.settings.check_seconds
-            or now - index.images_checked >= self.settings.images_recheck_s
-            or (index.embedding is not None and index.embedding.is_alive())
-        ):
+        if index is None or (index.embedding is not None and index.embedding.is_alive()):
             return None
+        now = time.monotonic()
+        due = now - index.checked_at >= self.settings.check_seconds
+        if due or now - index.images_checked >= self.settings.images_recheck_s:
+            with self._lock:
+                if now - self._claimed.get(org_id, float("-inf")) >= self.settings.check_seconds:
+                    self._claimed[org_id] = now
+                    return None
         return f"{index.fingerprint}|{index.images_stamp}"
 
     @property
