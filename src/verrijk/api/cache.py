@@ -25,6 +25,8 @@ Key = tuple[Hashable, ...]
 
 
 class ResultCache:
+    """One worker's cached answers, at most `max_bytes` of them (0: none) and none older than `max_age` seconds."""
+
     def __init__(self, counters: Counters, max_bytes: int, max_age: float):
         self.counters, self.max_bytes, self.max_age = counters, max_bytes, max_age
         self._entries: OrderedDict[Key, tuple[float, bytes]] = OrderedDict()

@@ -62,6 +62,7 @@ class BodySizeLimit:
         await send_problem(send, scope, 413, "Content too large", detail)
 
 
+BODILESS = frozenset({"GET", "HEAD", "OPTIONS"})
 JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
 NOT_A_BRACKET = bytes(sorted(set(range(256)) - set(b"[]{}")))
 
@@ -86,13 +87,12 @@ class JsonDepthLimit:
         self.app, self.max_depth = app, max_depth
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in BODILESS:  # no route reads the body of these
+            await self.app(scope, receive, send)
+            return
         content_type = dict(scope.get("headers") or []).get(b"content-type", b"").split(b";")[0].strip().lower()
         # FastAPI reads a body without a content type as JSON too
-        if (
-            scope["type"] != "http"
-            or content_type not in (b"", b"application/json")
-            and not content_type.endswith(b"+json")
-        ):
+        if content_type not in (b"", b"application/json") and not content_type.endswith(b"+json"):
             await self.app(scope, receive, send)
             return
         chunks, more = [], True
