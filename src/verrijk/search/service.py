@@ -229,7 +229,7 @@ class SearchService:
                 if now - self._claimed.get(org_id, float("-inf")) >= self.settings.check_seconds:
                     self._claimed[org_id] = now
                     return None
-        return f"{index.fingerprint}|{index.images_stamp}"
+        return f"{index.fingerprint}|{index.images_stamp}|{index.clip_stamp}"
 
     @property
     def embedder(self) -> Embedder:
