@@ -16,6 +16,14 @@ next run), then a real `verrijk serve` answers hybrid, lexical and semantic sear
 and the server's resident memory after them.
 
     .venv/bin/python benchmarks/search.py --api 1000000
+
+--lexical N: the BM25 engine alone on the same synthetic texts (1-3-word queries as the API gets them, every
+language's analysis): build, save and load time, files, memory, p50/p99 per query. --baseline REV measures the
+engine (and with --api the whole server) of another commit in the same run, from `git archive REV src`; every
+engine runs in a fresh process of its own (`nice` it on a shared machine).
+
+    nice -n 10 .venv/bin/python benchmarks/search.py --lexical 200000 1000000 --baseline f43a639
+    nice -n 10 .venv/bin/python benchmarks/search.py --api 200000 --baseline f43a639
 """
 
 from __future__ import annotations
@@ -23,6 +31,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import gzip
+import importlib.util
 import json
 import multiprocessing as mp
 import os
@@ -44,6 +54,7 @@ from sqlalchemy import insert
 from verrijk.records import index_text
 from verrijk.search.embed import UseEmbedder
 from verrijk.search.embedding_cache import EmbeddingCache, text_key
+from verrijk.search.lexical import MANIFEST, LexicalIndex
 from verrijk.search.service import SearchService
 from verrijk.search.vector import VectorIndex
 from verrijk.store.accounts import create_api_key, ensure_organisation
@@ -51,7 +62,8 @@ from verrijk.store.db import make_engine, migrate, session_factory
 from verrijk.store.repo import Repo, Scope
 from verrijk.store.tables import Collection, Record
 
-DEMO = Path(__file__).parents[1] / "src" / "verrijk" / "demo" / "rijksmuseum_suriname.csv"
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "src" / "verrijk" / "demo" / "rijksmuseum_suriname.csv"
 NOISE = 0.025  # per dimension: a synthetic vector keeps a cosine of about 0.85 to its real centre
 QUERIES, K, RUNS = 300, 10, 3
 
@@ -173,6 +185,24 @@ def spread(values: list[float]) -> str:
 BULK = 50_000  # records put in the database at a time
 
 
+def synthetic(rows: list[dict], i: int) -> dict:
+    """Record i of a synthetic store: a demo record's texts, numbered."""
+    row = rows[i % len(rows)]
+    return {
+        "source_id": f"s{i}",
+        "title": f"{row['titel']} (nr. {i})",
+        "description": row["beschrijving"],
+        "creator": [c for c in row["vervaardiger"].split("$") if c],
+        "language": "nl",
+        "content_hash": str(i),
+    }
+
+
+def synthetic_text(fields: dict) -> str:
+    """The text the search service indexes for a synthetic record (none has places, subjects or labels)."""
+    return index_text(Record(**{**fields, "place": [], "subject": []}), [])
+
+
 def build_store(n: int, data_dir: Path, real: np.ndarray) -> str:
     """A store of n synthetic records with their vectors in the embedding cache and indexes built; its API key."""
     key_file = data_dir / "bench.key"
@@ -195,23 +225,12 @@ def build_store(n: int, data_dir: Path, real: np.ndarray) -> str:
         cache = service.index_for(org.id).cache
         started = time.perf_counter()
         for start in range(0, n, BULK):
-            batch = []
-            for i in range(start, min(n, start + BULK)):
-                row = rows[i % len(rows)]
-                batch.append(
-                    {
-                        "organisation_id": org.id,
-                        "collection_id": collection.id,
-                        "source_id": f"s{i}",
-                        "title": f"{row['titel']} (nr. {i})",
-                        "description": row["beschrijving"],
-                        "creator": [c for c in row["vervaardiger"].split("$") if c],
-                        "language": "nl",
-                        "content_hash": str(i),
-                    }
-                )
+            batch = [
+                {"organisation_id": org.id, "collection_id": collection.id, **synthetic(rows, i)}
+                for i in range(start, min(n, start + BULK))
+            ]
             session.execute(insert(Record), batch)
-            texts = [index_text(Record(**{**r, "place": [], "subject": []}), []) for r in batch]
+            texts = [synthetic_text(r) for r in batch]
             centres = real[np.arange(start, start + len(batch)) % len(real)]  # each record near its text's vector
             vectors = centres + np.random.default_rng(start).normal(0, NOISE, centres.shape).astype(np.float32)
             vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
@@ -241,13 +260,22 @@ async def api_latencies(port: int, key: str, mode: str, count: int) -> list[floa
     return out
 
 
-def measure_api(n: int, cache: Path, real: np.ndarray, count: int) -> None:
+def measure_api(n: int, cache: Path, real: np.ndarray, count: int, baseline: str | None) -> None:
     data_dir = cache / f"api-{n}"
     key = build_store(n, data_dir, real)
+    both_formats(data_dir)
+    sides = [(f"baseline {baseline}", baseline_src(baseline, cache))] if baseline else []
+    for label, src in [*sides, ("this tree", ROOT / "src")]:
+        print(f"\n{label}: {n:,} records")
+        serve_and_measure(data_dir, src, key, count)
+
+
+def serve_and_measure(data_dir: Path, src: Path, key: str, count: int) -> None:
+    """Start `verrijk serve` from a source tree on the store, time each mode one search at a time, stop it."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = os.environ | {"VERRIJK_DATA_DIR": str(data_dir), "VERRIJK_LOG_LEVEL": "WARNING"}
+    env = os.environ | {"VERRIJK_DATA_DIR": str(data_dir), "VERRIJK_LOG_LEVEL": "WARNING", "PYTHONPATH": str(src)}
     with (data_dir / "server.log").open("w") as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "verrijk.cli", "serve", "--port", str(port)], env=env, stdout=log, stderr=log
@@ -261,7 +289,7 @@ def measure_api(n: int, cache: Path, real: np.ndarray, count: int) -> None:
                 time.sleep(0.2)
         started = time.perf_counter()
         asyncio.run(api_latencies(port, key, "hybrid", 1))  # loads the embedder and the indexes
-        print(f"\n{n:,} records; first search (loads the indexes) {time.perf_counter() - started:.1f} s")
+        print(f"first search (loads the indexes) {time.perf_counter() - started:.1f} s")
         print("| mode | n | p50 ms | p99 ms |\n|---|---|---|---|")
         for mode in ("hybrid", "lexical", "semantic"):
             found = asyncio.run(api_latencies(port, key, mode, count))
@@ -272,11 +300,161 @@ def measure_api(n: int, cache: Path, real: np.ndarray, count: int) -> None:
         server.wait(timeout=30)
 
 
+def baseline_src(rev: str, cache: Path) -> Path:
+    """The src/ tree of another commit (`git archive`), exported once into the cache."""
+    commit = subprocess.run(["git", "rev-parse", rev], cwd=ROOT, capture_output=True, text=True, check=True)
+    out = cache / f"src-{commit.stdout.strip()[:12]}"
+    if not out.exists():
+        tmp = out.with_name(out.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        archive = subprocess.run(["git", "archive", commit.stdout.strip(), "src"], cwd=ROOT, capture_output=True)
+        subprocess.run(["tar", "-x", "-C", str(tmp)], input=archive.stdout, check=True)
+        tmp.rename(out)
+    return out / "src"
+
+
+def both_formats(data_dir: Path) -> None:
+    """Give the store's lexical index in both formats, so that a server of a commit before the array index (it reads
+    lexical.json.gz, each record's term counts) and one after (it reads lexical/) find the same index."""
+    for directory in data_dir.glob("search/org-*/*/"):
+        legacy, arrays = directory / "lexical.json.gz", directory / "lexical"
+        if not (arrays / MANIFEST).exists() and legacy.exists():
+            kept = legacy.with_name("kept.json.gz")
+            shutil.copy(legacy, kept)
+            LexicalIndex.load(arrays, legacy=legacy)  # migrates, and removes the old file
+            kept.rename(legacy)
+        if not legacy.exists() and (arrays / MANIFEST).exists():
+            index = LexicalIndex.load(arrays)
+            index.merge()
+            docs: dict[str, dict[str, int]] = {}
+            ids, offsets = index._ids.tolist(), index._offsets.tolist()
+            for t, term in enumerate(index._terms.all()):
+                slots, tfs = index._docs[offsets[t] : offsets[t + 1]], index._tfs[offsets[t] : offsets[t + 1]]
+                for slot, tf in zip(slots.tolist(), tfs.tolist(), strict=True):
+                    docs.setdefault(str(ids[slot]), {})[term.decode()] = tf
+            with gzip.open(legacy, "wt", encoding="utf-8") as fh:
+                json.dump(docs, fh)
+
+
+def lexical_module(src: str | None):
+    """verrijk.search.lexical of this tree (src None) or of a baseline's source tree, loaded from its file."""
+    if src is None:
+        from verrijk.search import lexical
+
+        return lexical
+    spec = importlib.util.spec_from_file_location("baseline_lexical", Path(src) / "verrijk/search/lexical.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def lexical_path(module, directory: Path) -> Path:
+    """Where an engine saves: a directory of arrays, or (before them) one gzipped JSON file."""
+    return directory / ("lexical" if hasattr(module, "MANIFEST") else "lexical.json.gz")
+
+
+def first_page(module, index, terms: set[str]) -> int:
+    """What a search page needs of the engine: the best 12 hits and how many there are."""
+    found = index.search(terms)
+    if hasattr(module, "MANIFEST"):
+        found.top(12)
+    else:
+        found[:12]
+    return len(found)
+
+
+def lexical_build(src: str | None, n: int, directory: Path, result) -> None:
+    module = lexical_module(src)
+    rows = demo_rows()
+    texts = [synthetic_text(synthetic(rows, i)) for i in range(n)]
+    before = rss_mb()
+    started = time.perf_counter()
+    index = module.LexicalIndex()
+    for i, text in enumerate(texts, start=1):
+        index.upsert(i, text, "nl")
+    built = time.perf_counter() - started
+    path = lexical_path(module, directory)
+    started = time.perf_counter()
+    index.save(path)
+    saved = time.perf_counter() - started
+    files = path.rglob("*") if path.is_dir() else [path]
+    result.put(
+        {
+            "build_s": built,
+            "save_s": saved,
+            "files_mb": sum(f.stat().st_size for f in files if f.is_file()) / 2**20,
+            "build_mb": rss_mb() - before,
+        }
+    )
+
+
+def lexical_serve(src: str | None, directory: Path, runs: int, result) -> None:
+    module = lexical_module(src)
+    before = rss_mb()
+    started = time.perf_counter()
+    index = module.LexicalIndex.load(lexical_path(module, directory))
+    loaded = time.perf_counter() - started
+    per_query = {}
+    for query in API_QUERIES:
+        terms = module.query_terms(query, None)
+        hits = first_page(module, index, terms)
+        times = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            first_page(module, index, terms)
+            times.append((time.perf_counter() - started) * 1000)
+        per_query[query] = (hits, times)
+    result.put({"load_s": loaded, "ram_mb": rss_mb() - before, "queries": per_query})
+
+
+def in_process(target, *args) -> dict:
+    """Run a function in a fresh process (its memory its own) and return what it reports."""
+    context = mp.get_context("spawn")
+    result = context.Queue()
+    proc = context.Process(target=target, args=(*args, result))
+    proc.start()
+    found = result.get()
+    proc.join()
+    return found
+
+
+def measure_lexical(n: int, cache: Path, baseline: str | None, runs: int) -> None:
+    """Build, save, load and query the BM25 engine of this tree (and of a baseline) on n synthetic records."""
+    engines = [(f"baseline {baseline}", str(baseline_src(baseline, cache)))] if baseline else []
+    engines.append(("this tree", None))
+    found = {}
+    for label, src in engines:
+        directory = cache / f"lexical-{n}-{'base' if src else 'new'}"
+        shutil.rmtree(directory, ignore_errors=True)
+        directory.mkdir(parents=True)
+        found[label] = in_process(lexical_build, src, n, directory) | in_process(lexical_serve, src, directory, runs)
+        shutil.rmtree(directory)
+    print(f"\n{n:,} records, BM25 alone, {runs} runs of each of {len(API_QUERIES)} queries")
+    print("| engine | build s | save s | files MB | build MB | load s | loaded MB | p50 ms | p99 ms |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for label, r in found.items():
+        times = [t for _, ts in r["queries"].values() for t in ts]
+        cells = [r[k] for k in ("build_s", "save_s", "files_mb", "build_mb", "load_s", "ram_mb")]
+        print(f"| {label} | " + " | ".join(f"{c:.1f}" for c in cells), end=" | ")
+        print(f"{np.percentile(times, 50):.2f} | {np.percentile(times, 99):.2f} |")
+    print("\n| query | hits | " + " | ".join(f"{label} p50 ms" for label in found) + " |")
+    print("|---|---|" + "---|" * len(found))
+    for query in API_QUERIES:
+        hits = {r["queries"][query][0] for r in found.values()}
+        assert len(hits) == 1, f"the engines disagree on how many records match {query!r}: {hits}"
+        medians = " | ".join(f"{statistics.median(r['queries'][query][1]):.2f}" for r in found.values())
+        print(f"| {query} | {hits.pop():,} | {medians} |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
     parser.add_argument("--api", type=int, nargs="+", help="measure the service through the API at these sizes")
     parser.add_argument("--api-queries", type=int, default=200, help="searches per mode in --api")
+    parser.add_argument("--lexical", type=int, nargs="+", help="measure the BM25 engine alone at these sizes")
+    parser.add_argument("--lexical-runs", type=int, default=20, help="runs of each query in --lexical")
+    parser.add_argument("--baseline", metavar="REV", help="--api, --lexical: also measure this commit, in the same run")
     parser.add_argument("--noise-dims", type=int, default=0, help="0: isotropic noise; k: noise in a k-dim subspace")
     parser.add_argument("--engines", nargs="+", default=["verrijk-hnsw", "chromadb", "verrijk-flat"])
     parser.add_argument("--ef-sweep", type=int, nargs="*", default=[], help="verrijk-hnsw also at these efSearch")
@@ -284,11 +462,15 @@ def main() -> None:
     parser.add_argument("--metrics", type=Path, help="also record the medians in this JSON file (models/search/...)")
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
+    if args.lexical:
+        for n in args.lexical:
+            measure_lexical(n, args.cache, args.baseline, args.lexical_runs)
+        return
     real = real_embeddings(args.cache)
     print(f"{len(real)} real embeddings ({real.shape[1]}-d), {faiss.omp_get_max_threads()} threads\n")
     if args.api:
         for n in args.api:
-            measure_api(n, args.cache, real, args.api_queries)
+            measure_api(n, args.cache, real, args.api_queries, args.baseline)
         return
     header = "| n | engine | build s | RAM MB | p50 ms | p99 ms | QPS | recall@10 | QPS vs chromadb |"
     print(header)

@@ -74,7 +74,12 @@ def matched_words(text: str, terms: set[str], lang: str) -> list[tuple[int, int]
 
 MERGE_MIN = 1_000_000  # postings added (or dead slots) before a merge, or a quarter of the merged ones if more
 MANIFEST = "lexical.json"  # names the files of the saved index; written last, so a reader sees a whole set
-MAX_TF = np.iinfo(np.uint16).max
+MAX_TF = np.iinfo(np.uint16).max  # an added posting packs its slot and term frequency into one int64: slot << 16 | tf
+
+
+def unpack(packed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Slots and term frequencies of packed added postings."""
+    return (packed >> 16).astype(np.int32), (packed & MAX_TF).astype(np.uint16)
 
 
 class TermTable:
@@ -129,7 +134,7 @@ class LexicalIndex:
         self._offsets = np.zeros(1, dtype=np.int64)
         self._docs = np.zeros(0, dtype=np.int32)
         self._tfs = np.zeros(0, dtype=np.uint16)
-        self._added: dict[str, tuple[array, array]] = {}  # term -> (slots, term frequencies) since the last merge
+        self._added: dict[str, array] = {}  # term -> its packed postings added since the last merge
         self._added_count = 0
         self._stored: str | None = None  # the name of the saved files holding the merged postings, if still current
 
@@ -152,19 +157,22 @@ class LexicalIndex:
         self._slots += 1
         self._live += 1
         self.total_length += length
+        packed, added = slot << 16, self._added
         for term, tf in counts.items():
-            posting = self._added.get(term)
+            posting = added.get(term)
             if posting is None:
-                posting = self._added[term] = (array("i"), array("H"))
-            posting[0].append(slot)
-            posting[1].append(min(tf, MAX_TF))
+                posting = added[term] = array("q")
+            posting.append(packed | (tf if tf < MAX_TF else MAX_TF))
         self._added_count += len(counts)
         if self._added_count > max(MERGE_MIN, len(self._docs) // 4):
             self.merge()
 
     def remove(self, doc_id: int) -> None:
-        slot = self._slots_of(np.array([doc_id], dtype=np.int64))[0]
-        if slot < 0:
+        slot = self._recent.get(doc_id)
+        if slot is None and self._merged_slots:
+            i = int(np.searchsorted(self._ids[: self._merged_slots], doc_id))
+            slot = i if i < self._merged_slots and self._ids[i] == doc_id else None
+        if slot is None or not self._alive[slot]:
             return
         self._alive[slot] = False
         self._recent.pop(doc_id, None)
@@ -195,8 +203,8 @@ class LexicalIndex:
             start, end = self._offsets[i], self._offsets[i + 1]
             parts.append((self._docs[start:end], self._tfs[start:end]))
         added = self._added.get(term)
-        if added is not None:  # copied: an array exporting its buffer could not grow
-            parts.append((np.array(added[0], dtype=np.int32), np.array(added[1], dtype=np.uint16)))
+        if added is not None:
+            parts.append(unpack(np.array(added, dtype=np.int64)))  # a copy: an array exporting its buffer cannot grow
         if len(parts) < 2:
             return parts[0] if parts else None
         return np.concatenate([parts[0][0], parts[1][0]]), np.concatenate([parts[0][1], parts[1][1]])
@@ -264,11 +272,12 @@ class LexicalIndex:
         term_of = np.concatenate(
             [
                 np.repeat(base_at.astype(np.int32), np.diff(self._offsets)),
-                np.repeat(np.array(added_at, dtype=np.int32), [len(p[0]) for _, p in added]),
+                np.repeat(np.array(added_at, dtype=np.int32), [len(p) for _, p in added]),
             ]
         )
-        docs = renumber[np.concatenate([self._docs, *(np.array(p[0], dtype=np.int32) for _, p in added)])]
-        tfs = np.concatenate([self._tfs, *(np.array(p[1], dtype=np.uint16) for _, p in added)])
+        added_docs, added_tfs = unpack(np.concatenate([np.zeros(0, dtype=np.int64), *(p for _, p in added)]))
+        docs = renumber[np.concatenate([self._docs, added_docs])]
+        tfs = np.concatenate([self._tfs, added_tfs])
         keep = docs >= 0
         term_of, docs, tfs = term_of[keep], docs[keep], tfs[keep]
         order = np.argsort(term_of, kind="stable")  # the merged postings are one sorted run already
@@ -318,9 +327,8 @@ class LexicalIndex:
                 merged_slots=np.array(self._merged_slots),
                 added_terms=np.frombuffer(terms.blob, dtype=np.uint8),
                 added_starts=terms.starts,
-                added_counts=np.array([len(p[0]) for _, p in added], dtype=np.int64),
-                added_docs=np.concatenate([np.array(p[0], dtype=np.int32) for _, p in added] or [[]]).astype(np.int32),
-                added_tfs=np.concatenate([np.array(p[1], dtype=np.uint16) for _, p in added] or [[]]).astype(np.uint16),
+                added_counts=np.array([len(p) for _, p in added], dtype=np.int64),
+                added=np.concatenate([np.zeros(0, dtype=np.int64), *(p for _, p in added)]),
             )
         manifest = {"format": 2, "k1": self.k1, "b": self.b, "postings": self._stored, "table": table}
         (directory / f"{MANIFEST}.tmp").write_text(json.dumps(manifest))
@@ -362,11 +370,10 @@ class LexicalIndex:
             index._slots, index._merged_slots = len(index._ids), int(table["merged_slots"])
             terms = TermTable(table["added_terms"].tobytes(), table["added_starts"])
             ends = np.cumsum(table["added_counts"]).tolist()
-            docs, tfs = table["added_docs"], table["added_tfs"]
+            packed = table["added"]
         for i, (term, end) in enumerate(zip(terms.all(), ends, strict=True)):
-            start = ends[i - 1] if i else 0
-            index._added[term.decode()] = (array("i", docs[start:end].tolist()), array("H", tfs[start:end].tolist()))
-        index._added_count = len(docs)
+            index._added[term.decode()] = array("q", packed[ends[i - 1] if i else 0 : end].tobytes())
+        index._added_count = len(packed)
         index._recent = {int(index._ids[s]): s for s in range(index._merged_slots, index._slots) if index._alive[s]}
         index._live = int(np.count_nonzero(index._alive))
         index.total_length = int(index._lengths[index._alive].sum())

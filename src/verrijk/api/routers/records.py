@@ -91,7 +91,7 @@ def get_record(
     if fmt == "html":
         return RedirectResponse(f"/web/records/{record_id}", status_code=303)
     base = request.app.state.settings.base_url
-    collection = next(c for c, _ in repo.collections() if c.id == record.collection_id)
+    collection = repo.collection_by_id(record.collection_id)
     if fmt in ("jsonld", "turtle"):
         accepted = repo.accepted([record.id]).get(record.id, [])
         doc = record_jsonld(

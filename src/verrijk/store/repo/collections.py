@@ -35,6 +35,13 @@ class Collections(Scoped):
             raise NotFound(f"collection {slug!r} does not exist in this organisation")
         return col
 
+    def collection_by_id(self, collection_id: int) -> Collection:
+        """One collection of the organisation by id (from the session when it holds it: no query)."""
+        col = self.session.get(Collection, collection_id)
+        if col is None or col.organisation_id != self.org_id:
+            raise NotFound(f"collection {collection_id} does not exist in this organisation")
+        return col
+
     def ensure_collection(self, slug: str, name: str | None = None, **attrs: Any) -> Collection:
         try:
             col = self.collection(slug)

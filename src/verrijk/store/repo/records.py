@@ -3,21 +3,38 @@ that ingest uses (unchanged records untouched, changed ones updated in place, ea
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import RowMapping, String, cast, func, insert, literal, or_, select
+from sqlalchemy import (
+    ARRAY,
+    JSON,
+    Integer,
+    String,
+    any_,
+    bindparam,
+    case,
+    cast,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import selectinload
 
 from verrijk.domain import SuggestionKind, SuggestionStatus
 from verrijk.errors import NotFound, QuotaExceeded
-from verrijk.store.repo.base import Page, RecordFilter, batches
+from verrijk.store.repo.base import Page, RecordFilter, batches, decode_cursor, encode_cursor
 from verrijk.store.repo.collections import Collections
 from verrijk.store.tables import Collection, Media, Record, StreamMember, Suggestion, utcnow
 
+LIST_COLUMNS = ("creator", "place", "subject", "type")  # JSON lists of strings
 # The fields of a record that an ingest sets; the hash over them decides whether a re-ingest changes anything.
 RECORD_COLUMNS = (
     "uri",
@@ -131,7 +148,16 @@ class Records(Collections):
         return {"media": media, "text": {k: n for k, n in texts.items() if n}}
 
     def records(self, flt: RecordFilter, limit: int = 20, cursor: str | None = None) -> Page:
-        return self._page(self._records_query(flt), Record.id, limit, cursor, options=(selectinload(Record.media),))
+        if not flt.q:
+            return self._page(self._records_query(flt), Record.id, limit, cursor, options=(selectinload(Record.media),))
+        # words in title or description: a scan of every record's text, so scanned once, for the matching ids (their
+        # count is the total), and the page read by primary key
+        ids = list(self.session.scalars(self._records_query(flt).with_only_columns(Record.id).order_by(Record.id)))
+        start = bisect.bisect_right(ids, decode_cursor(cursor)) if cursor else 0
+        wanted = ids[start : start + limit]
+        found = self.records_by_id(wanted, media=True)
+        next_cursor = encode_cursor(wanted[-1]) if start + limit < len(ids) else None
+        return Page([found[i] for i in wanted], next_cursor, len(ids))
 
     def record(self, record_id: int) -> Record:
         rec = self.session.scalar(
@@ -225,12 +251,31 @@ class Records(Collections):
             stmt = stmt.where(Record.collection_id == collection_id)
         return iter(self.session.execute(stmt))
 
-    def record_columns(self, record_ids: Sequence[int], names: Sequence[str]) -> Iterator[RowMapping]:
-        """Some columns (by name) of the organisation's records among ids, one query per batch of ids."""
-        columns = [Record.id, *(getattr(Record, name) for name in names)]
-        for ids in batches(record_ids):
-            stmt = select(*columns).where(Record.organisation_id == self.org_id, Record.id.in_(ids))
-            yield from self.session.execute(stmt).mappings()
+    def value_counts(self, record_ids: Sequence[int], name: str) -> dict[Any, int]:
+        """How many of the organisation's records among ids hold each value of a column (None left out), counted by
+        the database; a list column counts each record once per element. The ids go in as one bound parameter."""
+        column = getattr(Record, name)
+        sqlite = self.session.get_bind().dialect.name == "sqlite"
+        if sqlite:
+            among = Record.id.in_(select(func.json_each(json.dumps(list(record_ids))).table_valued("value").c.value))
+        else:
+            among = Record.id == any_(bindparam("record_ids", list(record_ids), type_=ARRAY(Integer)))
+        if name in LIST_COLUMNS:
+            if sqlite:
+                elements = func.json_each(column).table_valued("value")
+            else:  # a JSON null (no list) gives no elements instead of an error
+                listed = case((func.json_typeof(column) == "array", column), else_=cast(literal("[]"), JSON))
+                elements = func.json_array_elements_text(listed).table_valued("value")
+            stmt = (
+                select(elements.c.value, func.count(func.distinct(Record.id)))
+                .select_from(Record)
+                .join(elements, true())
+                .group_by(elements.c.value)
+            )
+        else:
+            stmt = select(column, func.count(Record.id)).group_by(column)
+        rows = self.session.execute(stmt.where(Record.organisation_id == self.org_id, among))
+        return {value: n for value, n in rows if value is not None}
 
     def touch_record(self, record_id: int) -> Record:
         """Mark a record changed now: its published form changed, so harvesters asking "from" see it again."""
