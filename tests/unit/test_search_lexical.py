@@ -67,6 +67,8 @@ def assert_same(index: LexicalIndex, docs: dict[int, Counter], allowed=None) -> 
         assert [d for d, _ in top] == [d for d, _ in want], query
         assert np.allclose([s for _, s in top], [s for _, s in want], rtol=1e-12, atol=0)
         assert got.top(7) == top[:7]  # a page is the head of the whole order
+        probe = [*list(docs)[::7], 99_999]  # hits, records without the terms, an id never indexed
+        assert np.allclose(got.score_of(np.array(probe)), [dict(want).get(d, 0.0) for d in probe], rtol=1e-12, atol=0)
 
 
 def test_scores_and_order_equal_the_dictionary_bm25_through_changes_merges_and_saves(texts, tmp_path, monkeypatch):

@@ -128,6 +128,7 @@ class LexicalIndex:
         self._slots = 0  # slots in use
         self._merged_slots = 0  # slots before this one hold ascending ids (a merge numbers them so)
         self._recent: dict[int, int] = {}  # record id -> slot, for the slots after the merged ones
+        self._recent_order: np.ndarray | None = None  # those slots in id order, made when a search needs it
         self._live = 0
         self.total_length = 0
         self._terms = TermTable()
@@ -154,6 +155,7 @@ class LexicalIndex:
         slot, length = self._slots, sum(counts.values())
         self._ids[slot], self._lengths[slot], self._alive[slot] = doc_id, length, True
         self._recent[doc_id] = slot
+        self._recent_order = None
         self._slots += 1
         self._live += 1
         self.total_length += length
@@ -176,6 +178,7 @@ class LexicalIndex:
             return
         self._alive[slot] = False
         self._recent.pop(doc_id, None)
+        self._recent_order = None
         self._live -= 1
         self.total_length -= int(self._lengths[slot])
         if self._slots - self._live > max(MERGE_MIN, self._slots // 4):
@@ -187,13 +190,20 @@ class LexicalIndex:
         slots = np.full(len(ids), -1, dtype=np.int64)
         if len(merged):
             pos = np.minimum(np.searchsorted(merged, ids), len(merged) - 1)
-            slots = np.where(merged[pos] == ids, pos, -1)
-        if self._recent:
-            recent = np.array([self._recent.get(i, -1) for i in ids.tolist()], dtype=np.int64)
-            slots = np.where(recent >= 0, recent, slots)
-        if not self._slots:
-            return slots
-        return np.where((slots >= 0) & self._alive[np.maximum(slots, 0)], slots, -1)
+            slots = np.where((merged[pos] == ids) & self._alive[pos], pos, -1)
+        if self._slots > self._merged_slots:
+            recent, order = self._ids[self._merged_slots : self._slots], self._sorted_recent()
+            found = order[np.minimum(np.searchsorted(recent, ids, sorter=order), len(order) - 1)]
+            hit = (recent[found] == ids) & self._alive[found + self._merged_slots]
+            slots = np.where(hit, found + self._merged_slots, slots)
+        return slots
+
+    def _sorted_recent(self) -> np.ndarray:
+        """The slots after the merged ones in id order, of one id's slots the live one first (kept until a change)."""
+        if self._recent_order is None:
+            start, end = self._merged_slots, self._slots
+            self._recent_order = np.lexsort((~self._alive[start:end], self._ids[start:end]))
+        return self._recent_order
 
     def _postings(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
         """A term's slots and term frequencies, merged and added ones."""
@@ -289,7 +299,7 @@ class LexicalIndex:
         self._ids, self._lengths = self._ids[live], self._lengths[live]
         self._alive = np.ones(len(live), dtype=bool)
         self._slots = self._merged_slots = len(live)
-        self._recent, self._added, self._added_count, self._stored = {}, {}, 0, None
+        self._recent, self._recent_order, self._added, self._added_count, self._stored = {}, None, {}, 0, None
 
     def save(self, directory: Path) -> None:
         """Write the index into a directory and remove the files of earlier saves."""
