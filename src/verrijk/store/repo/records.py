@@ -3,7 +3,6 @@ that ingest uses (unchanged records untouched, changed ones updated in place, ea
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
@@ -150,14 +149,17 @@ class Records(Collections):
     def records(self, flt: RecordFilter, limit: int = 20, cursor: str | None = None) -> Page:
         if not flt.q:
             return self._page(self._records_query(flt), Record.id, limit, cursor, options=(selectinload(Record.media),))
-        # words in title or description: a scan of every record's text, so scanned once, for the matching ids (their
-        # count is the total), and the page read by primary key
-        ids = list(self.session.scalars(self._records_query(flt).with_only_columns(Record.id).order_by(Record.id)))
-        start = bisect.bisect_right(ids, decode_cursor(cursor)) if cursor else 0
-        wanted = ids[start : start + limit]
+        # words in title or description: every record's text is scanned, so once: one query counts the matches (a
+        # window over all of them) and gives the page's ids; the page's records are then read by primary key
+        matches = self._records_query(flt).with_only_columns(Record.id, func.count().over().label("total")).subquery()
+        stmt = select(matches.c.id, matches.c.total).order_by(matches.c.id).limit(limit + 1)
+        rows = self.session.execute(stmt.where(matches.c.id > decode_cursor(cursor)) if cursor else stmt).all()
+        if not rows:  # nothing (left) to show: the count alone
+            return Page([], None, self._count(self._records_query(flt)) if cursor else 0)
+        wanted = [row.id for row in rows[:limit]]
         found = self.records_by_id(wanted, media=True)
-        next_cursor = encode_cursor(wanted[-1]) if start + limit < len(ids) else None
-        return Page([found[i] for i in wanted], next_cursor, len(ids))
+        next_cursor = encode_cursor(wanted[-1]) if len(rows) > limit else None
+        return Page([found[i] for i in wanted], next_cursor, rows[0].total)
 
     def record(self, record_id: int) -> Record:
         rec = self.session.scalar(
