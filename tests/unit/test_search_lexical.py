@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from verrijk.search import lexical
+from verrijk.search import lexical, ranking
 from verrijk.search.lexical import MANIFEST, LexicalIndex, analyse, query_terms
-from verrijk.search.ranking import Ordered, fuse
+from verrijk.search.ranking import Ordered, Scored, fuse
 
 DEMO = Path(lexical.__file__).parents[1] / "demo" / "rijksmuseum_suriname.csv"
 QUERIES = (
@@ -114,6 +114,16 @@ def test_scores_and_order_equal_the_dictionary_bm25_through_changes_merges_and_s
     assert left == {names["postings"], names["table"]}  # the earlier saves' files are gone
 
 
+def test_a_merge_numbering_the_slots_anew_keeps_every_score(texts):
+    index, docs = LexicalIndex(), {}
+    for i in range(300, 0, -1):  # ids falling: the merge reverses the slots' order
+        index.upsert(i, texts[i], "nl")
+        docs[i] = Counter(analyse(texts[i], "nl"))
+    assert_same(index, docs)
+    index.merge()
+    assert_same(index, docs)
+
+
 def test_the_old_gzipped_json_is_migrated_once(texts, tmp_path):
     docs = {i: Counter(analyse(text, "nl")) for i, text in enumerate(texts[:400], start=1)}
     legacy = tmp_path / "lexical.json.gz"
@@ -129,13 +139,17 @@ def test_the_old_gzipped_json_is_migrated_once(texts, tmp_path):
 def reference_fusion(rankings: list[list[tuple[int, float]]], k: int = 60) -> list[tuple[int, float]]:
     """Reciprocal rank fusion over every hit of every ranking, as hybrid search did before."""
     fused: dict[int, float] = {}
-    for ranking in rankings:
-        for rank, (doc_id, _) in enumerate(ranking, start=1):
+    for ranked in rankings:
+        for rank, (doc_id, _) in enumerate(ranked, start=1):
             fused[doc_id] = fused.get(doc_id, 0.0) + 1.0 / (k + rank)
     return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
 
 
-def test_fusion_read_as_deep_as_a_page_needs_equals_fusing_every_hit(texts):
+@pytest.mark.parametrize("one_by_one", [0, 32])  # deep hits placed by one full ordering, or each by a pass
+def test_fusion_read_as_deep_as_a_page_needs_equals_fusing_every_hit(texts, monkeypatch, one_by_one):
+    monkeypatch.setattr(ranking, "RANKED_ONE_BY_ONE", one_by_one)
+    placed, ranks = [], Scored.ranks
+    monkeypatch.setattr(Scored, "ranks", lambda self, ids: placed.append(len(ids)) or ranks(self, ids))
     index = LexicalIndex()
     for i, text in enumerate(texts):
         index.upsert(i, text, "nl")
@@ -152,4 +166,5 @@ def test_fusion_read_as_deep_as_a_page_needs_equals_fusing_every_hit(texts):
         assert len(fused) == len(want) and set(fused.ids().tolist()) == {d for d, _ in want}
         for k in (1, 12, 100, len(want)):
             assert fused.top(k) == want[:k]
+    assert placed and max(placed) > 0  # some deep hits could climb and were placed
     assert fuse([index.search({"plantag"})]).top(3) == index.search({"plantag"}).top(3)  # one ranking: as it is

@@ -138,6 +138,7 @@ class LexicalIndex:
         self._added: dict[str, array] = {}  # term -> its packed postings added since the last merge
         self._added_count = 0
         self._stored: str | None = None  # the name of the saved files holding the merged postings, if still current
+        self._norms, self._norms_at = np.zeros(0), (0, 0, 0)  # length normalisation per slot, and for which state
 
     def __len__(self) -> int:
         return self._live
@@ -228,18 +229,20 @@ class LexicalIndex:
             slots = self._slots_of(np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
             usable = np.zeros(self._slots, dtype=bool)
             usable[slots[slots >= 0]] = True
+        every = allowed is None and n == self._slots  # no dead slot, no filter: every posting counts
         found = []
         for term in sorted(set(terms)) if n else []:
             posting = self._postings(term)
             if posting is None:
                 continue
             docs, tfs = posting
-            df = np.count_nonzero(self._alive[docs])
+            df = len(docs) if every else np.count_nonzero(self._alive[docs])
             idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
-            keep = usable[docs]
-            docs, tf = docs[keep], tfs[keep].astype(np.float64)
-            norm = tf + self.k1 * (1 - self.b + self.b * self._lengths[docs] / (self.total_length / n))
-            found.append((docs, idf * tf * (self.k1 + 1) / norm))
+            if not every:
+                keep = usable[docs]
+                docs, tfs = docs[keep], tfs[keep]
+            tf = tfs.astype(np.float64)
+            found.append((docs, idf * tf * (self.k1 + 1) / (tf + self._length_norms()[docs])))
         if not found:
             slots, scores = np.zeros(0, dtype=np.int64), np.zeros(0)
         elif len(found) == 1:
@@ -254,6 +257,16 @@ class LexicalIndex:
             slots, where = np.unique(np.concatenate([d for d, _ in found]), return_inverse=True)
             scores = np.bincount(where, weights=np.concatenate([s for _, s in found]), minlength=len(slots))
         return Scored(self._ids[slots], scores, self._score_of(slots, scores))
+
+    def _length_norms(self) -> np.ndarray:
+        """k1 (1 - b + b length / average length) of every slot: BM25's length normalisation, made again only when
+        the average moved."""
+        state = (self.total_length, self._live, self._slots)
+        if self._norms_at != state:
+            average = self.total_length / self._live
+            self._norms = self.k1 * (1 - self.b + self.b * self._lengths[: self._slots] / average)
+            self._norms_at = state
+        return self._norms
 
     def _score_of(self, slots: np.ndarray, scores: np.ndarray):
         def score_of(ids: np.ndarray) -> np.ndarray:
@@ -300,6 +313,7 @@ class LexicalIndex:
         self._alive = np.ones(len(live), dtype=bool)
         self._slots = self._merged_slots = len(live)
         self._recent, self._recent_order, self._added, self._added_count, self._stored = {}, None, {}, 0, None
+        self._norms_at = (0, 0, 0)  # the slots were numbered again
 
     def save(self, directory: Path) -> None:
         """Write the index into a directory and remove the files of earlier saves."""

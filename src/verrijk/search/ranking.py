@@ -9,7 +9,8 @@ from typing import Protocol
 import numpy as np
 
 RRF_K = 60
-FIRST_DEPTH = 64  # how deep the fusion first reads the big ranking (deeper by 4x while a hit might still climb)
+FIRST_DEPTH = 64  # how deep the fusion reads the big ranking before placing the hits that could still climb
+RANKED_ONE_BY_ONE = 32  # up to this many hits are placed by a pass over all hits each, more by one full ordering
 
 
 class Ranked(Protocol):
@@ -69,6 +70,21 @@ class Scored:
             chosen = np.concatenate([above, tied])
         return chosen[np.lexsort((self._ids[chosen], -self.scores[chosen]))]
 
+    def ranks(self, ids: np.ndarray) -> np.ndarray:
+        """The place (1 = best) of each of some hits in the whole order: a pass over the hits for each, or one
+        ordering of them all when there are many."""
+        where = np.flatnonzero(np.isin(self._ids, ids))
+        score = dict(zip(self._ids[where].tolist(), self.scores[where].tolist(), strict=True))
+        if len(ids) > RANKED_ONE_BY_ONE:
+            place = {rid: r for r, rid in enumerate(self._ids[self.best(len(self._ids))].tolist(), start=1)}
+            return np.array([place[rid] for rid in ids.tolist()])
+        scores, hits = self.scores, self._ids
+        ahead = [  # better scores, and equal ones with smaller ids
+            np.count_nonzero(scores > score[rid]) + np.count_nonzero((scores == score[rid]) & (hits < rid))
+            for rid in ids.tolist()
+        ]
+        return 1 + np.array(ahead)
+
     def top(self, k: int) -> list[tuple[int, float]]:
         best = self.best(k)
         return list(zip(self._ids[best].tolist(), self.scores[best].tolist(), strict=True))
@@ -78,8 +94,8 @@ class Fused:
     """Reciprocal rank fusion of one big ranking (BM25, any length; may be None) and short ordered ones: each id
     scores the sum of 1 / (k + rank) over the rankings that hold it, best first, ties by id.
 
-    Only the first k are ever ordered: the big ranking is read to a depth, and deeper only while a hit of a short
-    ranking lies below that depth with a fused score that could still reach the first k."""
+    Only the first k are ever ordered: the big ranking is read to a depth, and a hit of a short ranking below that
+    depth is placed exactly in it only when its fused score could still reach the first k."""
 
     def __init__(self, big: Scored | None, short: Sequence[Ordered], k: int = RRF_K):
         self.big, self.short, self.k = big, list(short), k
@@ -109,27 +125,27 @@ class Fused:
     def top(self, k: int) -> list[tuple[int, float]]:
         n_big = len(self.big) if self.big is not None else 0
         depth = min(max(k, FIRST_DEPTH), n_big)
-        while True:
-            head = self.big.ids()[self.big.best(depth)] if n_big else np.zeros(0, dtype=np.int64)
-            rank = {rid: r for r, rid in enumerate(head.tolist(), start=1)}
-            below = np.array(
-                [held and rid not in rank for rid, held in zip(self.short_ids.tolist(), self.in_big, strict=True)],
-                dtype=bool,
-            )
-            candidates = np.concatenate([head, self.short_ids[~below & ~np.isin(self.short_ids, head)]])
-            fused = np.array([1.0 / (self.k + rank[rid]) if rid in rank else 0.0 for rid in candidates.tolist()])
-            self._add_short(candidates, fused)
-            if depth >= n_big or not below.any():
-                break
-            # a hit of a short ranking below the depth adds less than 1 / (k + depth + 1) from the big one
-            below_ids = self.short_ids[below]
-            ceiling = np.zeros(len(below_ids))
-            self._add_short(below_ids, ceiling)
-            ceiling += 1.0 / (self.k + depth + 1)
+        head = self.big.ids()[self.big.best(depth)] if depth else np.zeros(0, dtype=np.int64)
+        rank = {rid: r for r, rid in enumerate(head.tolist(), start=1)}
+        below = np.array(
+            [held and rid not in rank for rid, held in zip(self.short_ids.tolist(), self.in_big, strict=True)],
+            dtype=bool,
+        )
+        candidates = np.concatenate([head, self.short_ids[~below & ~np.isin(self.short_ids, head)]])
+        fused = np.array([1.0 / (self.k + rank[rid]) if rid in rank else 0.0 for rid in candidates.tolist()])
+        self._add_short(candidates, fused)
+        if below.any():
+            # a hit of a short ranking below the depth adds less than 1 / (k + depth + 1) from the big one: those
+            # that could still reach the first k get their exact place in the big ranking
+            deep = self.short_ids[below]
+            ceiling = np.full(len(deep), 1.0 / (self.k + depth + 1))
+            self._add_short(deep, ceiling)
             edge = np.sort(fused)[-k] if len(fused) >= k else -np.inf
-            if not (ceiling >= edge).any():
-                break
-            depth = min(depth * 4, n_big)
+            climbing = deep[ceiling >= edge]
+            if len(climbing):
+                exact = 1.0 / (self.k + self.big.ranks(climbing))
+                self._add_short(climbing, exact)
+                candidates, fused = np.concatenate([candidates, climbing]), np.concatenate([fused, exact])
         order = np.lexsort((candidates, -fused))[:k]
         return list(zip(candidates[order].tolist(), fused[order].tolist(), strict=True))
 
