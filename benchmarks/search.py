@@ -263,8 +263,10 @@ async def api_latencies(port: int, key: str, mode: str, count: int) -> list[floa
 def measure_api(n: int, cache: Path, real: np.ndarray, count: int, baseline: str | None) -> None:
     data_dir = cache / f"api-{n}"
     key = build_store(n, data_dir, real)
-    both_formats(data_dir)
-    sides = [(f"baseline {baseline}", baseline_src(baseline, cache))] if baseline else []
+    sides = []
+    if baseline:
+        both_formats(data_dir)
+        sides.append((f"baseline {baseline}", baseline_src(baseline, cache)))
     for label, src in [*sides, ("this tree", ROOT / "src")]:
         print(f"\n{label}: {n:,} records")
         serve_and_measure(data_dir, src, key, count)
