@@ -278,6 +278,7 @@ def serve_and_measure(data_dir: Path, src: Path, key: str, count: int) -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = os.environ | {"VERRIJK_DATA_DIR": str(data_dir), "VERRIJK_LOG_LEVEL": "WARNING", "PYTHONPATH": str(src)}
+    env["VERRIJK_RESULT_CACHE_MB"] = "0"  # the queries repeat: a cached answer would measure no search
     with (data_dir / "server.log").open("w") as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "verrijk.cli", "serve", "--port", str(port)], env=env, stdout=log, stderr=log
