@@ -23,6 +23,7 @@ from verrijk.api.routers import (
     authorities,
     calibration,
     collections,
+    docs,
     enrich,
     enrichers,
     health,
@@ -99,7 +100,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     settings.ensure_data_dir()
-    app = FastAPI(title="verrijk", version=__version__, description=DESCRIPTION, lifespan=_lifespan)
+    app = FastAPI(
+        title="verrijk", version=__version__, description=DESCRIPTION, lifespan=_lifespan, docs_url=None, redoc_url=None
+    )  # api/routers/docs.py serves /docs and /redoc without a CDN
     app.state.settings = settings
     app.state.engine = make_engine(settings.db_url)
     app.state.sessions = session_factory(app.state.engine)
@@ -138,6 +141,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         reconcile.router,
         keys.router,
         privacy.router,
+        docs.router,
     ):
         app.include_router(router, responses=api_errors.PROBLEM_RESPONSES)
     app.include_router(web_routes.router)

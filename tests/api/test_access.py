@@ -60,6 +60,8 @@ def test_every_route_declares_its_roles(tmp_path):
     assert public == [
         "/about/{organisation}",
         "/annotations/{suggestion_id:int}",
+        "/docs",
+        "/docs/assets/{name}",
         "/health",
         "/ldes/{organisation}",
         "/ldes/{organisation}/members/{member_id}",
@@ -80,6 +82,7 @@ def test_every_route_declares_its_roles(tmp_path):
         "/reconcile/{authority}/suggest/type",
         "/reconcile/{authority}/view",
         "/records/{record_id}",
+        "/redoc",
     ]
 
 
@@ -213,6 +216,9 @@ HTML = {"headers": {"Accept": "text/html"}}
 # World.ids.
 ROUTES: dict[tuple[str, str], tuple[int, dict | Callable[[World, str | None], dict]]] = {
     ("GET", "/health"): (200, {}),
+    ("GET", "/docs"): (200, {}),
+    ("GET", "/redoc"): (200, {}),
+    ("GET", "/docs/assets/{name}"): (200, {"ids": {"name": "swagger-ui.css"}}),
     ("GET", "/collections"): (200, {}),
     ("GET", "/collections/{slug}"): (200, {}),
     ("POST", "/collections"): (201, lambda w, role: {"json": {"slug": f"new-{role}", "name": "New"}}),
