@@ -110,6 +110,7 @@ def test_turtle_and_negotiation(client, org, linked):
     assert ttl.headers["content-type"].startswith("text/turtle")
     graph = Graph().parse(data=ttl.text, format="turtle")
     assert (None, URIRef(CRM + "P102_has_title"), None) in graph
+    assert "@prefix adms: <http://www.w3.org/ns/adms#> ." in ttl.text and "ns1:" not in ttl.text  # named prefixes
     assert (
         client.get(path + "?format=jsonld", headers=org.headers())
         .headers["content-type"]

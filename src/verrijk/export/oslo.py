@@ -33,6 +33,7 @@ FOAF_NAME = "http://xmlns.com/foaf/0.1/name"
 ANY_URI = "http://www.w3.org/2001/XMLSchema#anyURI"
 RDFS_LITERAL = "http://www.w3.org/2000/01/rdf-schema#Literal"
 CRM = "http://www.cidoc-crm.org/cidoc-crm/"
+ADMS = "http://www.w3.org/ns/adms#"
 # Which CIDOC property an accepted enrichment of each kind asserts, for its Toekenning (E13).
 ASSERTS = {"agent": CRM + "P14_carried_out_by", "place": CRM + "P62_depicts", "concept": CRM + "P129_is_about"}
 EDTF_DATE = re.compile(r"^-?\d{4}(-\d{2}(-\d{2})?)?$")
@@ -170,4 +171,5 @@ def to_turtle(doc: dict[str, Any]) -> str:
     graph.bind("crm", CRM)
     graph.bind("verrijk", VERRIJK_NS)
     graph.bind("skos", SKOS)
+    graph.bind("adms", ADMS)  # the record's identifier; unbound, rdflib would call it ns1
     return graph.serialize(format="turtle")
