@@ -63,3 +63,14 @@ def test_commands_in_the_pages_words_are_shown_as_code_not_in_backticks(client, 
     assert sign_in(client, api_key=org.keys["cataloger"]).status_code == 303
     home = client.get("/", headers=page).text
     assert "<code>verrijk ingest</code>" in home and "`" not in home
+
+
+def test_the_api_documentation_pages_load_their_scripts_from_verrijk(client):
+    for page, scripts in (("/docs", ["swagger-ui-bundle.js", "swagger-ui.css"]), ("/redoc", ["redoc.standalone.js"])):
+        html_page = client.get(page).text
+        assert "cdn." not in html_page
+        for name in scripts:
+            assert f"/docs/assets/{name}" in html_page
+            asset = client.get(f"/docs/assets/{name}")
+            assert asset.status_code == 200 and len(asset.content) > 100_000
+    assert client.get("/docs/assets/..%2Fcore.py").status_code in (404, 422)
