@@ -173,7 +173,11 @@ def test_exact_names_that_dwarf_their_namesakes_auto_match(places, creators):
     people = ReconcileService(creators, "http://test/reconcile/vkc-creators")
     answer = people.reconcile({q: Query(q, ("PER",)) for q in ("Anthonie van Dijck", "Jan Brueghel", "Pieter Bruegel")})
     matched = {q: a["result"][0]["id"] for q, a in answer.items() if a["result"] and a["result"][0]["match"]}
-    assert matched == {"Anthonie van Dijck": VAN_DYCK}
+    # a historical spelling (a variant match, not an exact name) matches only from the score of 90 up: linking
+    # model version 3 gave van Dyck 0.90, version 4 gives him 0.87 and leaves the cell to the user
+    assert matched == {}
+    assert answer["Anthonie van Dijck"]["result"][0]["id"] == VAN_DYCK
+    assert answer["Anthonie van Dijck"]["result"][0]["score"] >= 85
 
 
 def test_manifest_identifier_space_types_and_flyout(places, creators):

@@ -1,7 +1,8 @@
 """Disambiguation: which entry of one or more authorities a mention means, or none (NIL).
 
 Each candidate gets features (how the name matched, type agreement, a prior from population or fame, the
-collection's country, the record's other places, life years against the record's dates); a logistic model
+collection's country, the record's other places and the regions its text names, life years against the record's
+or the sentence's years, the roles the text names against the entry's description); a logistic model
 fitted on the demo collection's training split turns them into a probability, and an isotonic table fitted on
 the development split calibrates it. The link is the best candidate when its calibrated score reaches the NIL
 threshold chosen on the development split. Weights, table and threshold live in models/linking/model.json
@@ -19,7 +20,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from verrijk.enrich.text.linking import context as words
 from verrijk.enrich.text.linking import normalise
+from verrijk.enrich.text.linking.index import is_person
 from verrijk.enrich.text.linking.model import Candidate, Entry, LinkContext, LinkResult
 from verrijk.enrich.text.linking.normalise import EXACT, FUZZY, INITIALS, SURNAME, VARIANT
 from verrijk.folding import fold
@@ -49,10 +52,15 @@ FEATURES = (
     "epithet_conflict",
     "date_conflict",
     "single_token",
+    "date_fit",
+    "role",
+    "place_look_alike",
 )
 COOCCUR_KM = 150.0  # a place this close to another place the record names counts as "nearby"
 HOME_WEIGHT = 100.0  # how much likelier a place in the collection's (or the record's other places') country is
 DATE_MARGIN = 10  # years a record may fall outside a person's life (posthumous prints, early works)
+WORKING_AGE = 15  # a person makes or does little before this age
+LOOK_ALIKE_POWER = 8  # look-alikes' importance times similarity to this power: 0.9 alike counts 0.43, 0.8 0.17
 
 
 @dataclass(frozen=True)
@@ -111,7 +119,7 @@ class Model:
 DEFAULT_WEIGHTS = {"bias": -2.0, "exact": 3.0, "variant": 1.5, "initials": 0.5, "fuzzy": 0.5, "similarity": 1.0,
                    "type": 2.0, "prior": 1.5, "dominance": 2.0, "ambiguity": -0.5,
                    "best_level": 0.5, "share": 2.0, "country": 1.0, "cooccur": 1.0, "epithet_conflict": -3.0,
-                   "date_conflict": -3.0}  # fmt: skip
+                   "date_conflict": -3.0, "date_fit": 1.0, "role": 1.0}  # fmt: skip
 
 
 @lru_cache(maxsize=1)
@@ -123,14 +131,18 @@ def default_model() -> Model:
 @dataclass(frozen=True)
 class Neighbourhood:
     """The countries and coordinates of the places a record names besides the mention, resolved by their
-    likeliest exact match: evidence for candidates in the same country or nearby."""
+    likeliest exact match, and the countries its region and nationality words point to ("Vlaamse", "Flanders"):
+    evidence for candidates in the same country or nearby. Also the years the record or its text names and the
+    roles its text names, for people."""
 
     countries: frozenset[str]
     points: tuple[tuple[float, float], ...]
+    years: tuple[int, int] | None = None
+    roles: frozenset[str] = frozenset()
 
 
 def neighbourhood(indexes: Sequence[AuthorityIndex], context: LinkContext, mention: str) -> Neighbourhood:
-    countries: set[str] = set()
+    countries: set[str] = set(words.regions(context.text.replace(mention, " ")))
     points: list[tuple[float, float]] = []
     mention_key = fold(mention)
     for other, kind in context.mentions:
@@ -143,7 +155,11 @@ def neighbourhood(indexes: Sequence[AuthorityIndex], context: LinkContext, menti
             countries.add(entry.properties["country"])
         if entry.properties.get("lat") is not None and entry.properties.get("lon") is not None:
             points.append((float(entry.properties["lat"]), float(entry.properties["lon"])))
-    return Neighbourhood(frozenset(countries), tuple(points))
+    if context.year_from is not None:
+        span = (context.year_from, context.year_to or context.year_from)
+    else:
+        span = words.years(context.text)
+    return Neighbourhood(frozenset(countries), tuple(points), span, words.roles(context.text.replace(mention, " ")))
 
 
 def _likeliest_place(indexes: Sequence[AuthorityIndex], name: str) -> Entry | None:
@@ -210,8 +226,16 @@ def features(
         "country": (1.0 if context.country == country else -1.0) if context.country and country else 0.0,
         "cooccur": float(_cooccurs(p, near)),
         "epithet_conflict": float(_epithet_conflict(mention, entry)),
-        "date_conflict": float(_date_conflict(p, context)),
+        "date_conflict": float(_date_conflict(p, near.years)),
         "single_token": float(len(fold(mention).split()) == 1),
+        "date_fit": float(_date_fit(p, near.years)),
+        "role": _role_agreement(entry, near.roles),
+        # a look-alike place name is often the same place transliterated ("Ravalpindis"), unless the place lies
+        # outside the collection's country (a Surinamese plantation is no misspelt town abroad); a look-alike
+        # person's name is someone else's
+        "place_look_alike": float(
+            match.level == FUZZY and "LOC" in entry.types and not (context.country and country != context.country)
+        ),
     }
     return f
 
@@ -231,16 +255,38 @@ def _epithet_conflict(mention: str, entry: Entry) -> bool:
     return bool(carried) and said not in carried
 
 
-def _date_conflict(properties: dict, context: LinkContext) -> bool:
+def _date_conflict(properties: dict, span: tuple[int, int] | None) -> bool:
     """A person born after the record was made, or dead well before it (a record may postdate a death: prints
     after paintings, but not by centuries)."""
     born, died = properties.get("born"), properties.get("died")
-    start, end = context.year_from, context.year_to or context.year_from
-    if start is None or (born is None and died is None):
+    if span is None or (born is None and died is None):
         return False
-    if born is not None and (end or start) < int(born) + 5:
+    start, end = span
+    if born is not None and end < int(born) + 5:
         return True
     return died is not None and start > int(died) + 100 + DATE_MARGIN
+
+
+def _date_fit(properties: dict, span: tuple[int, int] | None) -> bool:
+    """The record's (or the sentence's) years fall in the person's working life: a photo of 1890 by someone
+    who lived 1850-1920, not by a namesake who died in 1640."""
+    born, died = properties.get("born"), properties.get("died")
+    if span is None or (born is None and died is None):
+        return False
+    start, end = span
+    return (born is None or start >= int(born) + WORKING_AGE) and (died is None or end <= int(died) + DATE_MARGIN)
+
+
+def _role_agreement(entry: Entry, said: frozenset[str]) -> float:
+    """+1 the text names one of the roles the entry's description or occupation names ("schilder" and "Flemish
+    painter"), -1 it names only others ("drukker" against "painter"), 0 when either names none."""
+    if not said:
+        return 0.0
+    occupation = entry.properties.get("occupation") or ""
+    known = words.roles(" ".join([entry.description, *([occupation] if isinstance(occupation, str) else occupation)]))
+    if not known:
+        return 0.0
+    return 1.0 if known & said else -1.0
 
 
 def score_matches(
@@ -263,11 +309,14 @@ def score_matches(
     # 0 for a lone candidate, whose prior says enough)
     priors = sorted((index.priors[m.index] for m in matches), reverse=True)
     first, second = priors[0], (priors[1] if len(priors) > 1 else priors[0])
-    # namesakes share the weight; a misspelling (fuzzy match) is nobody's namesake, nor is one whose epithet the
-    # mention contradicts ("Jan Brueghel de Oude" is not Jan Brueghel II)
+    # namesakes share the weight; a look-alike (fuzzy match) is nobody's namesake, nor is one whose epithet the
+    # mention contradicts ("Jan Brueghel de Oude" is not Jan Brueghel II). Only when nothing matched better do
+    # look-alike places share it, by importance times how alike they are ("Darmshtat": Darmstadt in Germany rather
+    # than the village in Indiana); a look-alike person is as often someone else
     weights = [
-        weight(index, m, context, near)
-        if m.level < FUZZY and not _epithet_conflict(mention, index.entries[m.index])
+        weight(index, m, context, near) * (m.similarity**LOOK_ALIKE_POWER if m.level == FUZZY else 1.0)
+        if (m.level < FUZZY or (best_level == FUZZY and not is_person(index.entries[m.index])))
+        and not _epithet_conflict(mention, index.entries[m.index])
         else 0.0
         for m in matches
     ]

@@ -11,6 +11,10 @@ A word's key: the historical-spelling fold (normalise.historic: ij/y, ae/aa, ck/
 letters), then the sounds Dutch and French spell several ways made one (ch/g, soft c/s, soft g/j, z/s, v/w/f, d/t,
 ts/s, b/p, x/ks, silent h, ei/ey/y/ij), every run of vowels one vowel, and a final vowel (schwa, French mute e) gone.
 A person's forenames are first put in one language (FORENAMES: Karel = Charles = Carolus, Jan = Jean = Johannes).
+A place's name is first folded for how other languages transliterate it (TRANSLITERATIONS: the sounds of "ch" in
+Cherepovets, "tch", "tsj", "tx" one; "kh" as Dutch "ch", Serpukhov = Serpoechov; "zh", "dzh", "dz" as "j"; Dutch
+"sj" as "s"), and also keyed without a case or Latin ending (Lithuanian "Ravalpindis", "Nasikas"; "Bedfordia";
+Japanese "-shi").
 """
 
 from __future__ import annotations
@@ -81,6 +85,16 @@ _SOUNDS = (
 )
 
 
+# how other languages' transliterations spell one sound, for places: Tcherepovets, Tsjerepovets, Txerepovets,
+# Cherepovets; Serpukhov (kh) and Serpoechov (Dutch ch); Zhaozhou, Chzhaochzhou; Abuja, Abudza, Abudzha
+TRANSLITERATIONS = (
+    (re.compile(r"chzh|dzh|zh|dz|dj"), "j"),
+    (re.compile(r"tsch|tsj|tch|tsh|tx|kh"), "ch"),
+    (re.compile(r"sj"), "s"),  # Dutch "Sjanghai"
+)
+ENDINGS = re.compile(r"(?<=[a-z]{4})(?:as|is|ys|us|ai|ia|shi)$")  # case and Latin endings, the Japanese "-shi"
+
+
 @lru_cache(maxsize=200_000)
 def sound(word: str) -> str:
     """The phonetic key of one folded word: "rijsbraeck" and "rysbraeck" -> "rasprak"."""
@@ -104,8 +118,18 @@ def keys(name: str, person: bool = True) -> set[str]:
     for form in normalise.name_forms(name):
         words = [w for w in normalise.without_epithet(form).split() if w not in normalise.PARTICLES]
         if person:
-            words = [forename(w) for w in words[:-1]] + words[-1:]
-        key = " ".join(sound(w) for w in words)
-        if len(key.replace(" ", "")) >= 2:
-            found.add(key)
+            spellings = [[forename(w) for w in words[:-1]] + words[-1:]]
+        else:
+            words = [_transliterated(w) for w in words]
+            spellings = [words, [ENDINGS.sub("", w) for w in words]]
+        for spelling in spellings:
+            key = " ".join(sound(w) for w in spelling)
+            if len(key.replace(" ", "")) >= 2:
+                found.add(key)
     return found
+
+
+def _transliterated(word: str) -> str:
+    for pattern, replacement in TRANSLITERATIONS:
+        word = pattern.sub(replacement, word)
+    return word
