@@ -15,7 +15,8 @@ from verrijk.demo import ingest_demo
 from verrijk.folding import fold_letters
 from verrijk.search.embed import Embedder
 from verrijk.search.evaluate import evaluate, load_queries
-from verrijk.search.service import SearchService, SearchSettings
+from verrijk.search.query import SearchRequest
+from verrijk.search.service import SearchService, SearchSettings, page_of
 from verrijk.store.db import make_engine, migrate
 from verrijk.store.repo import RECORD_COLUMNS, Repo, Scope
 from verrijk.store.tables import Record
@@ -222,6 +223,22 @@ def test_unchanged_records_are_never_embedded_again(session, org, settings):
     fresh = SearchService(settings.data_dir, embedder=embedder)  # a restarted server: state read from disk
     assert fresh.sync(repo).added == 0 and fresh.sync(repo, rebuild=True).added == 30
     assert embedder.calls == 30
+
+
+def test_an_index_saved_in_another_layout_is_rebuilt_not_a_server_error(session, org, settings):
+    """A saved lexical index this version cannot read (an older layout, a damaged file) is derived data: the next
+    search rebuilds the index from the records, reusing the cached embeddings, instead of failing every search."""
+    add_records(session, org.id, "objects", [{"source_id": str(i), "title": f"voorwerp {i}"} for i in range(30)])
+    add_records(session, org.id, "objects", [{"source_id": "x", "title": "een gouden schaal"}])
+    embedder, repo = HashEmbedder(), Repo(session, Scope(org.id))
+    SearchService(settings.data_dir, embedder=embedder).sync(repo)
+    manifest = next(settings.data_dir.rglob("lexical/lexical.json"))
+    manifest.write_text(manifest.read_text().replace('"format": 3', '"format": 2'))
+    fresh = SearchService(settings.data_dir, embedder=embedder)
+    hits = fresh.search(repo, SearchRequest("schaal", mode="lexical"))
+    assert [record.title for record, _ in page_of(repo, hits, 0, 5)] == ["een gouden schaal"]
+    assert embedder.calls == 31  # rebuilt from the embedding cache, nothing embedded again
+    assert '"format": 3' in manifest.read_text()
 
 
 @pytest.fixture(scope="session")

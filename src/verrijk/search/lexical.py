@@ -74,6 +74,13 @@ def matched_words(text: str, terms: set[str], lang: str) -> list[tuple[int, int]
 
 MERGE_MIN = 1_000_000  # postings added (or dead slots) before a merge, or a quarter of the merged ones if more
 MANIFEST = "lexical.json"  # names the files of the saved index; written last, so a reader sees a whole set
+FORMAT = 3  # the saved layout's version: one written by another layout is rebuilt, never guessed at
+
+
+class UnreadableIndex(Exception):
+    """A saved index this code cannot read (another layout, a missing or damaged file): rebuild it from the records."""
+
+
 MAX_TF = np.iinfo(np.uint16).max  # an added posting packs its slot and term frequency into one int64: slot << 16 | tf
 
 
@@ -354,7 +361,7 @@ class LexicalIndex:
                 added_counts=np.array([len(p) for _, p in added], dtype=np.int64),
                 added=np.concatenate([np.zeros(0, dtype=np.int64), *(p for _, p in added)]),
             )
-        manifest = {"format": 2, "k1": self.k1, "b": self.b, "postings": self._stored, "table": table}
+        manifest = {"format": FORMAT, "k1": self.k1, "b": self.b, "postings": self._stored, "table": table}
         (directory / f"{MANIFEST}.tmp").write_text(json.dumps(manifest))
         os.replace(directory / f"{MANIFEST}.tmp", directory / MANIFEST)
 
@@ -363,7 +370,13 @@ class LexicalIndex:
         """The index saved in a directory; one saved in the old format (gzipped JSON of each document's term counts)
         at `legacy` is read, written in the new format and its file removed."""
         if (directory / MANIFEST).exists():
-            return cls._read(directory, json.loads((directory / MANIFEST).read_text()))
+            try:
+                manifest = json.loads((directory / MANIFEST).read_text())
+                if manifest.get("format") != FORMAT:
+                    raise UnreadableIndex(f"saved in layout {manifest.get('format')}, this version reads {FORMAT}")
+                return cls._read(directory, manifest)
+            except (OSError, KeyError, ValueError) as exc:
+                raise UnreadableIndex(f"{directory}: {exc}") from exc
         index = cls()
         if legacy is None or not legacy.exists():
             return index

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import threading
 import time
 from collections import Counter, OrderedDict
@@ -19,7 +20,7 @@ from verrijk.records import index_text
 from verrijk.search.embed import Embedder, Progress, load_embedder
 from verrijk.search.embedding_cache import EmbeddingCache, text_key
 from verrijk.search.images import MIN_QUERY_SCORE, TAGGERS, TextToImage, conse_vectors, embedding_matrix
-from verrijk.search.lexical import LexicalIndex, query_terms
+from verrijk.search.lexical import LexicalIndex, UnreadableIndex, query_terms
 from verrijk.search.query import LIST_FIELDS, SearchRequest, encode_cursor
 from verrijk.search.ranking import Ordered, Ranked, fuse
 from verrijk.search.vector import VectorIndex
@@ -29,6 +30,8 @@ from verrijk.store.tables import Record
 CHUNK = 500
 QUERY_VECTORS = 2048  # query texts whose vectors are kept (least recently used dropped): popular searches repeat
 EMBED_CHUNK = 50_000  # texts embedded (or read from the cache) and added to the vector index at a time
+
+log = logging.getLogger(__name__)
 
 
 class SearchSettings(BaseSettings):
@@ -121,7 +124,6 @@ class OrgIndex:
         # record id -> [change marker, collection id, text key]
         self.records: dict[int, list] = {int(k): v for k, v in state.get("records", {}).items()}
         self.vectors = VectorIndex.load(directory, embedder.dim, settings.index_kind, settings.exact_below)
-        self.lexical = LexicalIndex.load(directory / "lexical", legacy=directory / "lexical.json.gz")
         self.images = VectorIndex.load(directory / "images", embedder.dim, settings.index_kind, settings.exact_below)
         self.images_stamp: str | None = state.get("images_stamp")
         self.image_keys: set[str] = set(state.get("image_keys", []))  # label names the image vectors mix
@@ -130,6 +132,12 @@ class OrgIndex:
         self.clip_stamp: str | None = None
         self.embedding: threading.Thread | None = None
         self.checked_at = 0.0  # when the fingerprint was last compared with the database (time.monotonic)
+        try:
+            self.lexical = LexicalIndex.load(directory / "lexical", legacy=directory / "lexical.json.gz")
+        except UnreadableIndex as exc:  # derived data: the next search rebuilds every part from the records
+            log.warning("search index rebuilt: its lexical part is unreadable (%s)", exc)
+            self.reset()
+            state_path.unlink(missing_ok=True)  # no process may take the saved set as in step with the records
 
     def reset(self) -> None:
         self.records, self.fingerprint = {}, None
