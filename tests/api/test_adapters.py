@@ -103,3 +103,18 @@ def _record(client, org) -> int:
     data = b"source_id,title\nr1,Suikerriet op de plantage\n"
     client.post("/collections/c/ingest", headers=org.headers(), files={"file": ("r.csv", data)})
     return client.get("/records", headers=org.headers()).json()["items"][0]["id"]
+
+
+def test_an_unexpected_error_is_a_problem_without_the_exceptions_text(app):
+    """A bug answers 500 as problem details like every other error, and never shows its message or traceback."""
+    from fastapi.testclient import TestClient
+
+    @app.get("/boom-for-test")
+    def boom():
+        raise RuntimeError("password=hunter2 in /srv/verrijk/secrets.toml")
+
+    with TestClient(app, raise_server_exceptions=False) as caller:
+        r = caller.get("/boom-for-test")
+    assert r.status_code == 500 and r.headers["content-type"] == "application/problem+json"
+    assert r.json()["detail"] == "an unexpected error on the server; it has been logged"
+    assert "hunter2" not in r.text and "secrets" not in r.text

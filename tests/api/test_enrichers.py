@@ -88,7 +88,9 @@ def test_list_says_what_each_enricher_reads_its_parameters_and_what_runs_here(cl
     one = client.get("/enrichers/ner", headers=org.headers()).json()
     assert "Dutch" in one["model_card"] and one["metrics"]
     missing = client.get("/enrichers/nope", headers=org.headers())
-    assert missing.status_code == 422 and "unknown enricher 'nope'" in missing.json()["detail"]
+    assert missing.status_code == 404 and "no enricher 'nope'" in missing.json()["detail"]
+    patched = client.patch("/enrichers/nope", json={"enabled": True}, headers=org.headers("admin"))
+    assert patched.status_code == 404 and "link.creators" in patched.json()["detail"]
 
 
 def test_an_admin_configures_the_organisation_and_jobs_follow(client, org, other_org, session, shipped_creators):

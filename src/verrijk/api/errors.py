@@ -110,6 +110,12 @@ def install(app: FastAPI) -> None:
         detail = "; ".join(f"{e['where']}: {e['message']}" for e in errors)
         return problem_response(422, detail, request.url.path, errors=errors)
 
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception):
+        """A bug, not the caller's fault: problem details like every other error, without the exception's text (the
+        server log has it, with the traceback)."""
+        return problem_response(500, "an unexpected error on the server; it has been logged", request.url.path)
+
     @app.exception_handler(VerrijkError)
     async def _domain(request: Request, exc: VerrijkError):
         """Every error a service raises on purpose carries its status; the message says what and where."""

@@ -12,6 +12,7 @@ from verrijk.deps import scoped
 from verrijk.domain import ALL_ROLES, Role
 from verrijk.enrich import config
 from verrijk.enrich.registry import REGISTRY, EnricherSpec
+from verrijk.errors import NotFound
 from verrijk.store.repo import Repo
 
 router = APIRouter(tags=["enrichers"])
@@ -76,10 +77,17 @@ def list_enrichers(request: Request, repo: Repo = Depends(scoped(*ALL_ROLES))) -
     return EnricherList(items=[EnricherOut.of(s, cfg) for s in REGISTRY.specs().values()], source=cfg.source)
 
 
+def installed(name: str) -> EnricherSpec:
+    """The enricher a path names: one that is not installed is a resource that does not exist (404)."""
+    if name not in REGISTRY.specs():
+        raise NotFound(f"no enricher {name!r}; installed: {', '.join(REGISTRY.specs())}")
+    return REGISTRY.get(name)
+
+
 @router.get("/enrichers/{name}", response_model=EnricherOut)
 def get_enricher(name: str, request: Request, repo: Repo = Depends(scoped(*ALL_ROLES))) -> EnricherOut:
     settings = request.app.state.settings
-    spec = REGISTRY.get(name)
+    spec = installed(name)
     return EnricherOut.of(spec, config.organisation_config(repo, settings), spec.model_card(settings.models_dir))
 
 
@@ -87,6 +95,7 @@ def get_enricher(name: str, request: Request, repo: Repo = Depends(scoped(*ALL_R
 def configure_enricher(
     name: str, body: EnricherPatch, request: Request, repo: Repo = Depends(scoped(Role.admin))
 ) -> EnricherOut:
+    installed(name)
     cfg = config.configure(repo, request.app.state.settings, name, body.enabled, body.params)
     repo.session.commit()
     return EnricherOut.of(REGISTRY.get(name), cfg)
