@@ -165,4 +165,4 @@ def test_a_job_stores_boxes_for_review_and_export(client, session, org, settings
         "conformsTo": "http://www.w3.org/TR/media-frags/",
         "value": f"xywh={x},{y},{w},{h}",
     }
-    assert annotation["target"]["source"]["id"] == (tmp_path / "open.png").as_uri()
+    assert annotation["target"]["source"]["id"] == annotation["target"]["scope"].replace("#media.0", "/media/0")

@@ -77,13 +77,15 @@ def annotation(
 
 
 def media_target(record: Record, record_uri: str, field: str, fragment: Fragment) -> dict[str, Any]:
-    """The source, scope and FragmentSelector of a target on a record's medium: the medium (or its IIIF Canvas) is
-    the source, the record's field the scope (the field stays the source when the record has no such medium)."""
+    """The source, scope and FragmentSelector of a target on a record's medium: the medium (its web URL, verrijk's
+    served copy, or its IIIF Canvas) is the source, the record's field the scope (the field stays the source when the record has no such medium)."""
     selector = {"type": "FragmentSelector", "conformsTo": MEDIA_FRAGMENTS, "value": fragment.value}
     medium = medium_of(record, field)
     if medium is None:
         return {"selector": selector}
-    source: dict[str, Any] = {"id": medium.url, "type": MEDIA_TYPES.get(medium.kind, "Dataset")}
+    # a medium read from a server file is published as the copy verrijk serves: its path never leaves the server
+    url = medium.url if medium.url.startswith(("http://", "https://")) else f"{record_uri}/media/{medium.position}"
+    source: dict[str, Any] = {"id": url, "type": MEDIA_TYPES.get(medium.kind, "Dataset")}
     canvas = canvas_of(record, medium)
     if canvas is not None:
         source, (fx, fy) = canvas
