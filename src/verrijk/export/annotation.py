@@ -78,7 +78,8 @@ def annotation(
 
 def media_target(record: Record, record_uri: str, field: str, fragment: Fragment) -> dict[str, Any]:
     """The source, scope and FragmentSelector of a target on a record's medium: the medium (its web URL, verrijk's
-    served copy, or its IIIF Canvas) is the source, the record's field the scope (the field stays the source when the record has no such medium)."""
+    served copy, or its IIIF Canvas) is the source, the record's field the scope (the field stays the source when
+    the record has no such medium)."""
     selector = {"type": "FragmentSelector", "conformsTo": MEDIA_FRAGMENTS, "value": fragment.value}
     medium = medium_of(record, field)
     if medium is None:
