@@ -65,6 +65,8 @@ def test_collection_pages_validate_and_cover_everything_once(client, session, or
         seen += page["items"]
         url = page.get("next")
     assert len(seen) == len({a["id"] for a in seen}) == 4
+    beyond = client.get("/annotations?page=2&size=3", headers=org.headers())
+    assert beyond.status_code == 404 and "the last is 1" in beyond.json()["detail"]
     for a in seen:
         check_annotation(a)
     edited = next(a for a in seen if a["verrijk:status"] == "edited")

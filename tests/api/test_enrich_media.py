@@ -132,6 +132,8 @@ def test_other_bodies_are_refused(client, org):
     assert r.status_code == 415
     r = client.post("/enrich/media", headers=org.headers(), json={"link": "x"})
     assert r.status_code == 422 and "url" in r.json()["detail"]
+    r = client.post("/enrich/media", headers=org.headers(), files={"url": (None, "https://example.org/a.jpg")})
+    assert r.status_code == 422 and 'JSON {"url": ...}' in r.json()["detail"]  # says how to send a URL
 
 
 def test_a_job_over_images(client, org, session, settings, tmp_path, shipped_creators):

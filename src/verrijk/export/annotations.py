@@ -10,6 +10,7 @@ from typing import Any
 
 from verrijk.domain import SuggestionKind, SuggestionStatus
 from verrijk.enrich.base import Proposal, suggestion_key
+from verrijk.errors import NotFound
 from verrijk.export.annotation import annotation, canvas_of
 from verrijk.records import field_text
 from verrijk.review.decisions import decide
@@ -77,6 +78,8 @@ def collection_page(
             "first": f"{url}?page=0",
             "last": f"{url}?page={pages - 1}",
         }
+    if page >= pages:
+        raise NotFound(f"query parameter 'page': there is no page {page}; the last is {pages - 1}")
     doc: dict[str, Any] = {
         "@context": ANNO_CONTEXT,
         "id": f"{url}?page={page}",

@@ -122,7 +122,11 @@ async def _parse(request: Request) -> tuple[Any, list[str] | None, str | None]:
         form = await request.form()
         file = form.get("file")
         if file is None or isinstance(file, str):
-            raise Problem(422, "body field 'file': send the image or recording as a multipart file named 'file'")
+            raise Problem(
+                422,
+                "body field 'file': send the image or recording as a multipart file named 'file', "
+                'or a medium on the web as JSON {"url": ...}',
+            )
         names = [n.strip() for n in str(form.get("enrichers") or "").split(",") if n.strip()] or None
         language = form.get("language")
         return (await file.read(), file.filename or "upload"), names, str(language) if language else None
