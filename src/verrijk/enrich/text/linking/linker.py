@@ -231,13 +231,17 @@ def features(
         "date_fit": float(_date_fit(p, near.years)),
         "role": _role_agreement(entry, near.roles),
         # a look-alike place name is often the same place transliterated ("Ravalpindis"), unless the place lies
-        # outside the collection's country (a Surinamese plantation is no misspelt town abroad); a look-alike
-        # person's name is someone else's
-        "place_look_alike": float(
-            match.level == FUZZY and "LOC" in entry.types and not (context.country and country != context.country)
-        ),
+        # outside the countries the collection and the record's other places are in (a Surinamese plantation is no
+        # misspelt town abroad); a look-alike person's name is someone else's
+        "place_look_alike": float(match.level == FUZZY and "LOC" in entry.types and _at_home(country, context, near)),
     }
     return f
+
+
+def _at_home(country: str, context: LinkContext, near: Neighbourhood) -> bool:
+    """In the collection's country or one the record's other places are in, or nothing says where home is."""
+    home = {context.country, *near.countries} - {None}
+    return not home or country in home
 
 
 def _cooccurs(properties: dict, near: Neighbourhood) -> bool:
