@@ -1,8 +1,8 @@
 """Serving with several workers and caches: a key's cached principal honours revocation (at once in the process, within
 the cache's lifetime across processes), a request writes nothing, two real uvicorn workers share the per-key rate
-limit, two engines (two machines) count against one limit in the shared counters, repeated searches and listings are
-answered from the result cache until a change made by this or another process, and a worker reads the search index
-another worker saved instead of embedding again."""
+limit, two engines (two machines) count against one limit in the shared counters, repeated searches and listings
+(records, collections) are answered from the result cache until a change made by this or another process, and a
+worker reads the search index another worker saved instead of embedding again."""
 
 from __future__ import annotations
 
@@ -160,9 +160,11 @@ def test_repeated_searches_and_listings_come_from_the_cache_until_something_chan
     hits = cache.hits
     assert ask("/search", search) == first and ask("/records", {"q": "theepot"}) and cache.hits == hits + 1
     assert ask("/records", {"q": "theepot"})["total"] == 1 and cache.hits == hits + 2
+    assert ask("/collections", {}) == ask("/collections", {}) and cache.hits == hits + 3
     assert [i["title"] for i in ask("/search", search, other_org)["items"]] == ["koperen theepot"]  # its own
     add_records(session, org.id, "objects", [{"source_id": "b", "title": "tinnen theepot"}])  # this process
     assert ask("/records", {"q": "theepot"})["total"] == 2 and ask("/search", search)["total"] == 2
+    assert ask("/collections", {})[0]["records"] == 2
     elsewhere = make_engine(db_url)  # another worker, machine or the command line, which announce their commits
     announce_changes(elsewhere, open_counters(elsewhere, settings.data_dir))
     with Session(elsewhere) as other:

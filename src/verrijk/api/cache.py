@@ -1,5 +1,6 @@
-"""Encoded answers of GET /search and GET /records kept in each worker's memory: search frontends repeat popular
-queries, and an answer found here costs no database work, no search and no encoding.
+"""Encoded answers of GET /search, GET /records and GET /collections kept in each worker's memory: search
+frontends repeat popular queries and listings, and an answer found here costs no database work, no search and no
+encoding.
 
 An answer is filed under who asked (organisation and role: what the caller may see), the normalised request, the
 shared generation of the data (store.counters: a new token after any process commits a change to records,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
+from pydantic_core import to_json
 
+from verrijk.api.cache import ResultCache
 from verrijk.api.errors import Problem
 from verrijk.api.schemas import CollectionIn, CollectionOut, CollectionPatch, IngestReportOut
 from verrijk.deps import scoped
@@ -21,8 +23,12 @@ router = APIRouter(prefix="/collections", tags=["collections"])
 
 
 @router.get("", response_model=list[CollectionOut])
-def list_collections(repo: Repo = Depends(scoped(*ALL_ROLES))) -> list[CollectionOut]:
-    return [CollectionOut.of(c, n) for c, n in repo.collections()]
+async def list_collections(request: Request, repo: Repo = Depends(scoped(*ALL_ROLES))) -> Response:
+    def answer() -> bytes:
+        return to_json([CollectionOut.of(c, n) for c, n in repo.collections()])
+
+    cache: ResultCache = request.app.state.results  # the record counts are a scan of the organisation's records
+    return await cache.answer(("collections", repo.org_id, repo.scope.role), answer)
 
 
 @router.get("/{slug}", response_model=CollectionOut)

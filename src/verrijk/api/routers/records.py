@@ -23,7 +23,7 @@ from verrijk.store.repo import RecordFilter, Repo, public_owner
 router = APIRouter(prefix="/records", tags=["records"])
 
 
-def record_filter(
+async def record_filter(  # a coroutine: a cached answer never waits for the thread pool
     collection: Annotated[str | None, Query(description="collection slug")] = None,
     q: Annotated[str | None, Query(max_length=500, description="words in title or description")] = None,
     creator: str | None = None,
