@@ -74,7 +74,9 @@ def routes(query: str) -> dict[str, tuple[str, str, bytes | None]]:
 
 
 ROUTES = tuple(routes("x"))
-WARM_ROUNDS, WARM_MS = 12, 3000  # warming ends after a round whose slowest answer took less than WARM_MS
+# warming ends after a round whose slowest answer took less than WARM_MS, once every worker has at least WARM_SHARE of
+# the largest worker's memory (a worker that has not loaded the models is a fraction of one that has)
+WARM_ROUNDS, WARM_MS, WARM_SHARE = 20, 3000, 0.8
 # the search-heavy mix of the many-clients phase: route -> weight
 MIX = {
     "search lexical": 30,
@@ -252,8 +254,9 @@ class Server:
                 time.sleep(0.2)
 
         # every route a few times on each of several new connections at once, round after round until a round
-        # finds no slow answer: then every worker has loaded its models and indexes (one connection stays with one
-        # worker, and which worker accepts a connection is up to the kernel, so one round may miss a worker)
+        # finds no slow answer and every worker has grown to near the largest one's memory: then each has loaded its
+        # models and indexes (one connection stays with one worker, and which worker accepts a connection is up to
+        # the kernel: a busy worker accepts late, so a round of fast answers may all come from the warm one)
         async def warm() -> float:
             rounds = await asyncio.gather(
                 *(single("127.0.0.1", self.port, key, 2, 1.0) for _ in range(4 * self.workers))
@@ -261,8 +264,19 @@ class Server:
             return max(v for r in rounds for vs in r.latencies.values() for v in vs)
 
         for _ in range(WARM_ROUNDS):
-            if asyncio.run(warm()) < WARM_MS:
+            slowest, sizes = asyncio.run(warm()), self.worker_mb()
+            if slowest < WARM_MS and min(sizes) >= WARM_SHARE * max(sizes):
                 break
+        print(f"warm: workers at {', '.join(f'{mb:.0f}' for mb in self.worker_mb())} MB", flush=True)
+
+    def worker_mb(self) -> list[float]:
+        """Resident memory of each worker process (the server itself when it has no workers)."""
+        pid = self.process.pid
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        workers = [c for c in children if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()] or [str(pid)]
+        return [
+            int(Path(f"/proc/{w}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6 for w in workers
+        ]
 
     def stop(self) -> None:
         self.process.terminate()
