@@ -40,6 +40,9 @@ def test_demo_sets_up_and_serves(db_url, tmp_path):
         }
         groups = httpx.get(f"{base}/collections/beelden/duplicates", headers=headers).json()
         assert [sorted(photos[i["record_id"]] for i in g["images"]) for g in groups] == [["coffee", "coffee-scan2"]]
+        coffee = next(i for i, name in photos.items() if name == "coffee")
+        alike = httpx.get(f"{base}/records/{coffee}/similar?by=image", headers=headers).json()["items"]
+        assert photos[alike[0]["id"]] == "coffee-scan2"  # the photos' object labels make them findable by image
         thumb = httpx.get(f"{base}/records/{min(photos)}/media/0?size=160", headers=headers)
         assert thumb.headers["content-type"] == "image/jpeg"
         clips = httpx.get(f"{base}/records?collection=geluid", headers=headers).json()["items"]

@@ -52,7 +52,7 @@ MEDIA_COLLECTIONS = (
             "description": "Voorbeeldfoto's van scikit-image, vrij van rechten; één ervan twee keer gescand.",
             "attribution": "Photos: scikit-image sample data (public domain and CC0), see ATTRIBUTION.md.",
         },
-        ("image.colours", "image.hash"),
+        ("image.objects", "image.colours", "image.hash"),
     ),
     (
         "fiches",
