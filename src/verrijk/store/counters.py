@@ -26,7 +26,7 @@ from verrijk.store.db import watch_writes
 
 PRUNE_EVERY = 1000  # events between removals of every key's expired entries
 NO_LIMIT = 2**31 - 1
-# Tables whose changes change what /search and /records answer: a commit writing one of them changes CHANGES.
+# Tables whose changes change what /search, /records and /collections answer: a commit writing one renews CHANGES.
 CACHED_TABLES = frozenset({"records", "suggestions", "collections", "media"})
 CHANGES = "records"
 
