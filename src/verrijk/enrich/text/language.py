@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 
+from verrijk.enrich.loading import once
 from verrijk.errors import Invalid
 
 # The languages verrijk detects: its three working languages and German, common in Flemish collections.
@@ -33,7 +33,7 @@ def check_code(code: str) -> str:
     return normalised
 
 
-@lru_cache(maxsize=1)
+@once(maxsize=1)
 def _detector():
     languages = [Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper())) for code in SUPPORTED]
     return LanguageDetectorBuilder.from_languages(*languages).with_preloaded_language_models().build()

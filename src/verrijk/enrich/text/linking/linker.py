@@ -16,10 +16,10 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from verrijk.enrich.loading import once
 from verrijk.enrich.text.linking import context as words
 from verrijk.enrich.text.linking import normalise
 from verrijk.enrich.text.linking.index import is_person
@@ -122,7 +122,7 @@ DEFAULT_WEIGHTS = {"bias": -2.0, "exact": 3.0, "variant": 1.5, "initials": 0.5, 
                    "date_conflict": -3.0, "date_fit": 1.0, "role": 1.0}  # fmt: skip
 
 
-@lru_cache(maxsize=1)
+@once(maxsize=1)
 def default_model() -> Model:
     return Model.load()
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
 
 from verrijk.domain import SuggestionKind
 from verrijk.enrich.base import Enricher, Item, Proposal
+from verrijk.enrich.loading import once
 from verrijk.enrich.models import active_trained
 from verrijk.enrich.registry import EnricherContext
 from verrijk.enrich.text.subjects.base import Encoder, use_encoder
@@ -29,7 +29,7 @@ from verrijk.records import record_text
 BACKENDS_VERSION = "+".join(f"{b.name}-{b.version}" for b in (LexicalBackend, KnnBackend, LinearBackend))
 
 
-@lru_cache(maxsize=1)
+@once(maxsize=1)
 def shared_encoder() -> Encoder:
     return use_encoder()
 
@@ -41,7 +41,7 @@ def open_model(name: str, directory: Path) -> SubjectModel:
     return load_model(name, vocabulary, shared_encoder(), directory)
 
 
-@lru_cache(maxsize=4)
+@once(maxsize=4)
 def shared_model(name: str, directory: Path) -> SubjectModel:
     """open_model, once per process."""
     return open_model(name, directory)

@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote, unquote
 
+from verrijk.enrich.loading import once
 from verrijk.enrich.text.skos import SkosError, read_skos
 from verrijk.folding import fold
 
@@ -181,7 +182,7 @@ def demo_terms_vocabulary(terms: Iterable[str], version: str) -> Vocabulary:
     return Vocabulary("demo-subjects", version, concepts)
 
 
-@lru_cache(maxsize=2)
+@once(maxsize=2)
 def demo_vocabulary(path: Path = DEMO_TTL) -> Vocabulary:
     """The demo collection's subject terms, from the shipped SKOS file."""
     return load_skos(path, name="demo-subjects")
@@ -201,7 +202,7 @@ def iconclass_notation(uri: str) -> str | None:
     return unquote(uri[len(ICONCLASS_NS) :]) if uri.startswith(ICONCLASS_NS) else None
 
 
-@lru_cache(maxsize=1)
+@once(maxsize=1)
 def iconclass_vocabulary(languages: tuple[str, ...] = ICONCLASS_LANGUAGES) -> Vocabulary:
     """Every Iconclass notation in the `iconclass` package, labels and keywords in its languages (no Dutch).
 
