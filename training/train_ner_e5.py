@@ -371,17 +371,22 @@ def probe_dev_f1(head, dev: dict[str, list[tuple[Sentence, list, np.ndarray]]]) 
             gold, predicted = [], []
             for sentence, word_ids, feats in items:
                 best = head(torch.from_numpy(feats.astype(np.float32))).argmax(-1).numpy()
-                tags, seen = ["O"] * len(sentence.words), set()
-                for position, word in enumerate(word_ids[: len(best)]):
-                    if word is not None and word not in seen:
-                        seen.add(word)
-                        tags[word] = LABELS[int(best[position])]
                 gold.append(normalise_tags(sentence.tags, label_map))
-                predicted.append(normalise_tags(repair(tags), label_map))
+                predicted.append(normalise_tags(word_tags(sentence, word_ids, best, len(best)), label_map))
             scores[name] = round(float(f1_score(gold, predicted, mode="strict", scheme=IOB2)), 4)
     head.train()
     scores["mean"] = round(sum(scores.values()) / len(scores), 4)
     return scores
+
+
+def word_tags(sentence, word_ids: list, best, length: int) -> list[str]:
+    """Each word's tag from the best label of its first piece among the first `length` pieces, repaired to IOB2."""
+    tags, seen = ["O"] * len(sentence.words), set()
+    for position, word in enumerate(word_ids[:length]):
+        if word is not None and word not in seen:
+            seen.add(word)
+            tags[word] = LABELS[int(best[position])]
+    return repair(tags)
 
 
 def probe(args) -> dict:
@@ -519,13 +524,8 @@ def top_dev_f1(model, frozen: int, dev: dict[str, list[tuple[Sentence, list, np.
                 chunk = items[start : start + 32]
                 best = upper_logits(model, frozen, [f for _, _, f in chunk])[0].argmax(-1).numpy()
                 for row, (sentence, word_ids, feats) in enumerate(chunk):
-                    tags, seen = ["O"] * len(sentence.words), set()
-                    for position, word in enumerate(word_ids[: len(feats)]):
-                        if word is not None and word not in seen:
-                            seen.add(word)
-                            tags[word] = LABELS[int(best[row, position])]
                     gold.append(normalise_tags(sentence.tags, label_map))
-                    predicted.append(normalise_tags(repair(tags), label_map))
+                    predicted.append(normalise_tags(word_tags(sentence, word_ids, best[row], len(feats)), label_map))
             scores[name] = round(float(f1_score(gold, predicted, mode="strict", scheme=IOB2)), 4)
     model.train()
     scores["mean"] = round(sum(scores.values()) / len(scores), 4)
