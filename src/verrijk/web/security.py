@@ -1,8 +1,8 @@
 """Security headers on every response, the API's and the pages': no MIME sniffing, no framing, no referrer to other
 sites, HSTS when the service is served over https, and a Content-Security-Policy. The pages are written for the
 strict policy (scripts and styles only from /static, no inline code, forms post only to verrijk); the interactive
-API docs load Swagger UI and ReDoc from their CDN and get a policy that allows just that; non-HTML answers allow
-nothing."""
+API docs (Swagger UI and ReDoc, served by verrijk) may run their inline start-up code; an image or recording opened
+on its own may be styled by the browser's viewer; other answers allow nothing."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ PAGE_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-DOCS_POLICY = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-    "font-src 'self' https://fonts.gstatic.com; img-src 'self' data: https:; worker-src 'self' blob:; "
-    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+DOCS_POLICY = (  # Swagger UI and ReDoc from verrijk itself (fastapi-offline); their start-up code is inline
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+MEDIA_POLICY = (  # an image or recording opened on its own: the browser's viewer styles it inline, nothing else runs
+    "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 )
 OTHER_POLICY = "default-src 'none'; frame-ancestors 'none'"
 DOCS_PATHS = ("/docs", "/redoc")  # FastAPI's docs_url, its OAuth2 redirect page and redoc_url
@@ -42,7 +43,15 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
-                policy = DOCS_POLICY if docs else PAGE_POLICY if content_type.startswith(b"text/html") else OTHER_POLICY
+                policy = (
+                    DOCS_POLICY
+                    if docs
+                    else PAGE_POLICY
+                    if content_type.startswith(b"text/html")
+                    else MEDIA_POLICY
+                    if content_type.startswith((b"image/", b"audio/", b"video/"))
+                    else OTHER_POLICY
+                )
                 present = {k.lower() for k, _ in headers}
                 headers += [(k, v) for k, v in self.common if k not in present]
                 if b"content-security-policy" not in present:
