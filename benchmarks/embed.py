@@ -19,9 +19,10 @@ from pathlib import Path
 
 from verrijk.ingest.base import Mapping
 from verrijk.ingest.service import ingest
+from verrijk.records import index_text
 from verrijk.search.embed import UseEmbedder, load_embedder
 from verrijk.search.evaluate import evaluate, load_queries
-from verrijk.search.service import SearchService, SearchSettings, record_text
+from verrijk.search.service import SearchService, SearchSettings
 from verrijk.store.accounts import ensure_organisation
 from verrijk.store.db import make_engine, migrate, session_factory
 from verrijk.store.repo import RecordFilter, Repo, Scope
@@ -82,7 +83,7 @@ def main() -> None:
     results = json.loads(METRICS.read_text()) if METRICS.exists() else {}
     with tempfile.TemporaryDirectory() as tmp:
         repo = demo_repo(Path(tmp))
-        sample = [record_text(r, []) for r in repo.records(RecordFilter(), limit=args.sample).items]
+        sample = [index_text(r, []) for r in repo.records(RecordFilter(), limit=args.sample).items]
         queries = load_queries()
         for spec in args.models:
             embedder = load_embedder(spec)
@@ -102,7 +103,7 @@ def main() -> None:
             }
             print(key, json.dumps(results[key], indent=1), flush=True)
         if args.engines:
-            texts = sorted({record_text(r, []) for r in repo.records(RecordFilter(), limit=100_000).items})
+            texts = sorted({index_text(r, []) for r in repo.records(RecordFilter(), limit=100_000).items})
             results["use-m3 engines"] = engine_agreement(texts, sample)
             print(json.dumps(results["use-m3 engines"]), flush=True)
     METRICS.parent.mkdir(parents=True, exist_ok=True)
