@@ -356,27 +356,37 @@ def encoder_features(encoder, sequences: list[list[int]], batch_size: int = 32) 
     return out
 
 
-def probe_dev_f1(head, dev: dict[str, list[tuple[Sentence, list, np.ndarray]]]) -> dict[str, float]:
-    """Dev F1 per source from cached features: a word's label is its first piece's."""
+def cached_dev_f1(module, dev: dict[str, list[tuple[Sentence, list, np.ndarray]]], predict) -> dict[str, float]:
+    """Dev F1 per source (and their mean) from cached states: `predict` maps a chunk of (sentence, piece word ids,
+    states) to each item's best label per piece; a word's label is its first piece's. `module` is scored in eval
+    mode and put back to training."""
     from seqeval.metrics import f1_score
     from seqeval.scheme import IOB2
 
     from verrijk.enrich.text.ner.conll import normalise_tags
 
-    head.eval()
+    module.eval()
     scores = {}
     with torch.no_grad():
         for name, items in dev.items():
             label_map = {"MISC": None} if name == "europeana" else None
             gold, predicted = [], []
-            for sentence, word_ids, feats in items:
-                best = head(torch.from_numpy(feats.astype(np.float32))).argmax(-1).numpy()
-                gold.append(normalise_tags(sentence.tags, label_map))
-                predicted.append(normalise_tags(word_tags(sentence, word_ids, best, len(best)), label_map))
+            for start in range(0, len(items), 32):
+                chunk = items[start : start + 32]
+                for (sentence, word_ids, feats), best in zip(chunk, predict(chunk), strict=True):
+                    gold.append(normalise_tags(sentence.tags, label_map))
+                    predicted.append(normalise_tags(word_tags(sentence, word_ids, best, len(feats)), label_map))
             scores[name] = round(float(f1_score(gold, predicted, mode="strict", scheme=IOB2)), 4)
-    head.train()
+    module.train()
     scores["mean"] = round(sum(scores.values()) / len(scores), 4)
     return scores
+
+
+def probe_dev_f1(head, dev: dict[str, list[tuple[Sentence, list, np.ndarray]]]) -> dict[str, float]:
+    """Dev F1 per source of the probe's head over cached features."""
+    return cached_dev_f1(
+        head, dev, lambda chunk: [head(torch.from_numpy(f.astype(np.float32))).argmax(-1).numpy() for _, _, f in chunk]
+    )
 
 
 def word_tags(sentence, word_ids: list, best, length: int) -> list[str]:
@@ -508,28 +518,10 @@ def upper_logits(model, frozen: int, states: list[np.ndarray]) -> tuple[torch.Te
 
 
 def top_dev_f1(model, frozen: int, dev: dict[str, list[tuple[Sentence, list, np.ndarray]]]) -> dict[str, float]:
-    """Dev F1 per source from cached lower states: a word's label is its first piece's."""
-    from seqeval.metrics import f1_score
-    from seqeval.scheme import IOB2
-
-    from verrijk.enrich.text.ner.conll import normalise_tags
-
-    model.eval()
-    scores = {}
-    with torch.no_grad():
-        for name, items in dev.items():
-            label_map = {"MISC": None} if name == "europeana" else None
-            gold, predicted = [], []
-            for start in range(0, len(items), 32):
-                chunk = items[start : start + 32]
-                best = upper_logits(model, frozen, [f for _, _, f in chunk])[0].argmax(-1).numpy()
-                for row, (sentence, word_ids, feats) in enumerate(chunk):
-                    gold.append(normalise_tags(sentence.tags, label_map))
-                    predicted.append(normalise_tags(word_tags(sentence, word_ids, best[row], len(feats)), label_map))
-            scores[name] = round(float(f1_score(gold, predicted, mode="strict", scheme=IOB2)), 4)
-    model.train()
-    scores["mean"] = round(sum(scores.values()) / len(scores), 4)
-    return scores
+    """Dev F1 per source of the tuned upper layers over cached lower states."""
+    return cached_dev_f1(
+        model, dev, lambda chunk: list(upper_logits(model, frozen, [f for _, _, f in chunk])[0].argmax(-1).numpy())
+    )
 
 
 def top(args) -> dict:
