@@ -6,6 +6,7 @@ pipeline then runs the items one by one and records the bad one as failed) witho
 
 from __future__ import annotations
 
+import os
 from abc import abstractmethod
 from collections.abc import Sequence
 from typing import Any, ClassVar
@@ -51,6 +52,11 @@ def scale_regions(proposals: list[Proposal], image: Image.Image, medium: Medium)
             x, y, w, h = p.region
             p.region = [round(x * fx), round(y * fy), round(w * fx), round(h * fy)]
     return proposals
+
+
+def usable_cores() -> int:
+    """The CPU cores this process may run on (its affinity where the system says, else all): a model's threads."""
+    return (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()) or 1
 
 
 def fit(image: Image.Image, size: int) -> tuple[Image.Image, float, tuple[int, int]]:

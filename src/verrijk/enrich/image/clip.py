@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -31,7 +30,7 @@ from PIL import Image
 from verrijk.config import Settings
 from verrijk.domain import SuggestionKind
 from verrijk.enrich.base import Item, Proposal
-from verrijk.enrich.image.base import ImageEnricher
+from verrijk.enrich.image.base import ImageEnricher, usable_cores
 from verrijk.enrich.image.objects import LANGUAGES, heritage_terms
 from verrijk.enrich.media import open_image, read
 from verrijk.errors import Unavailable
@@ -72,8 +71,7 @@ class Clip:
         )
         self.tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
         options = onnxruntime.SessionOptions()
-        threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-        options.intra_op_num_threads, options.inter_op_num_threads = threads or 1, 1
+        options.intra_op_num_threads, options.inter_op_num_threads = usable_cores(), 1
         providers = ["CPUExecutionProvider"]
         self.image = onnxruntime.InferenceSession(str(directory / "image.onnx"), options, providers=providers)
         self.text = onnxruntime.InferenceSession(str(directory / "text.onnx"), options, providers=providers)

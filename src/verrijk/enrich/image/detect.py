@@ -18,7 +18,6 @@ the rights gate keeps in-copyright images from it unless the organisation allows
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -30,7 +29,7 @@ from PIL import Image
 from verrijk.config import Settings
 from verrijk.domain import SuggestionKind
 from verrijk.enrich.base import Proposal
-from verrijk.enrich.image.base import ImageEnricher, fit, iou
+from verrijk.enrich.image.base import ImageEnricher, fit, iou, usable_cores
 from verrijk.errors import Unavailable
 
 LANGUAGES = ("nl", "fr", "en")
@@ -172,8 +171,7 @@ class DetectEnricher(ImageEnricher):
         super().__init__(settings)
         self.min_score, self.max_boxes, self.iou = min_score, max_boxes, iou
         self.labels = labels(settings.models_dir)
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-        self.detector = detector(settings.models_dir, cores or 1)
+        self.detector = detector(settings.models_dir, usable_cores())
         self.version = f"image.detect-1+{self.detector.version}"
 
     def propose(self, image: Image.Image, language: str | None) -> list[Proposal]:

@@ -15,7 +15,6 @@ enables it (models/image.faces/card.md says what it misses).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
@@ -27,7 +26,7 @@ from PIL import Image
 from verrijk.config import Settings
 from verrijk.domain import SuggestionKind
 from verrijk.enrich.base import Proposal
-from verrijk.enrich.image.base import ImageEnricher, fit, iou
+from verrijk.enrich.image.base import ImageEnricher, fit, iou, usable_cores
 from verrijk.errors import Unavailable
 
 IOU = 0.3
@@ -139,8 +138,7 @@ class FacesEnricher(ImageEnricher):
     def __init__(self, settings: Settings, threshold: float = 0.5, min_size: int = 16, model: str = "full"):
         super().__init__(settings)
         self.threshold, self.min_size = threshold, min_size
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-        self.detector = detector(settings.models_dir, model, cores or 1)
+        self.detector = detector(settings.models_dir, model, usable_cores())
         self.version = f"image.faces-1+{self.detector.version}"
 
     def propose(self, image: Image.Image, language: str | None) -> list[Proposal]:

