@@ -8,9 +8,9 @@ from typing import Annotated
 
 from annotated_types import Ge, Le
 
-# A row id as a path, query or body value. The store's ids are 64-bit, but JSON numbers are exact only up to 2^53 - 1
-# (RFC 7493, and what JavaScript clients read): larger ids are refused with 422 before any query, never a 500.
-ID_MAX = 2**53 - 1
+# A row id as a path, query or body value. The store's ids are PostgreSQL `integer`s (32-bit; SQLite's are wider but
+# never grow past them): larger ids are refused with 422 before any query, never a 500 (an overflow in the database).
+ID_MAX = 2**31 - 1
 Id = Annotated[int, Ge(1), Le(ID_MAX)]
 
 

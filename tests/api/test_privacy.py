@@ -22,6 +22,7 @@ from verrijk.store.tables import (
     ApiKey,
     AuditEntry,
     Decision,
+    Job,
     Lease,
     Membership,
     Record,
@@ -66,6 +67,11 @@ def test_a_person_exports_their_own_data(client, session, org, other_org, cli):
 def test_erasure_anonymises_decisions_and_votes_without_losing_them(client, session, org, other_org):
     people_at_work(client, session, org)
     cataloger, volunteer = user_id(session, "museum-a-cataloger"), user_id(session, "museum-a-volunteer")
+    job = Repo(session, Scope(org.id, cataloger, "cataloger")).create_job("enrich")
+    session.commit()
+    record_id = session.scalar(select(Record.id).limit(1))
+    riet = {"record_id": record_id, "label": "riet"}
+    tag = client.post("/tasks/missing", json=riet, headers=org.headers("volunteer"))
     decisions = session.scalar(select(func.count()).select_from(Decision))
     votes = session.scalar(select(func.count()).select_from(Vote))
     assert client.delete(f"/users/{cataloger}", headers=other_org.headers("admin")).status_code == 404
@@ -80,6 +86,8 @@ def test_erasure_anonymises_decisions_and_votes_without_losing_them(client, sess
     assert session.get(User, cataloger) is None
     tombstone = session.scalar(select(User).where(User.username == body["pseudonym"]))
     assert tombstone.password_hash is None and tombstone.display_name == ""
+    assert session.scalar(select(func.count()).select_from(Membership).where(Membership.user_id == tombstone.id)) == 0
+    assert session.get(Job, job.id).created_by == tombstone.id
     assert session.scalar(select(func.count()).select_from(Decision)) == decisions
     theirs = list(session.scalars(select(Decision).where(Decision.user_id == tombstone.id)))
     assert len(theirs) == 1 and theirs[0].reason == "" and theirs[0].action == "rejected"
@@ -92,8 +100,11 @@ def test_erasure_anonymises_decisions_and_votes_without_losing_them(client, sess
         assert session.scalar(select(func.count()).select_from(table).where(column == cataloger)) == 0
     assert client.get("/me/data", headers=org.headers()).status_code == 401  # their key went with them
 
-    assert client.delete(f"/users/{volunteer}", headers=org.headers("admin")).status_code == 200
+    erased = client.delete(f"/users/{volunteer}", headers=org.headers("admin"))
+    assert erased.status_code == 200
     session.expire_all()
+    volunteers_tombstone = session.scalar(select(User.id).where(User.username == erased.json()["pseudonym"]))
+    assert session.get(Suggestion, tag.json()["id"]).created_by == volunteers_tombstone
     assert session.scalar(select(func.count()).select_from(Vote)) == votes
     assert session.scalar(select(func.count()).select_from(Vote).where(Vote.user_id == volunteer)) == 0
     admin = user_id(session, "museum-a-admin")
@@ -126,6 +137,36 @@ def test_erasure_in_one_organisation_keeps_the_others(client, session, org, othe
     session.expire_all()
     assert session.get(User, both) is None
     assert cli("users", "erase", "museum-a-cataloger", "--yes").exit_code == 2
+
+
+PERSON_FIELDS = {"created_by", "user_id", "holder_id", "holder", "user", "username", "voter", "voters"}
+
+
+def _fields(value) -> set[str]:
+    if isinstance(value, dict):
+        return set(value) | {f for v in value.values() for f in _fields(v)}
+    return {f for v in value for f in _fields(v)} if isinstance(value, list) else set()
+
+
+def test_no_answer_says_who_voted_added_a_tag_started_a_job_or_holds_a_lease(client, session, org):
+    people_at_work(client, session, org)  # a cataloger's decision and lease, a volunteer's vote and leases
+    record_id = session.scalar(select(Record.id).limit(1))
+    riet = {"record_id": record_id, "label": "riet"}
+    assert client.post("/tasks/missing", json=riet, headers=org.headers("volunteer")).status_code == 201
+    cataloger = Scope(org.id, user_id(session, "museum-a-cataloger"), "cataloger")
+    job = Repo(session, cataloger).create_job("enrich")
+    session.commit()
+    answers = {
+        path: client.get(path, headers=org.headers("admin"))
+        for path in ("/suggestions?limit=100", "/review/next?size=100", "/review/stats", "/jobs", f"/jobs/{job.id}")
+    }
+    answers["/tasks/next"] = client.get("/tasks/next", headers=org.headers("volunteer"))
+    for path, r in answers.items():
+        assert r.status_code == 200, (path, r.text)
+        assert not _fields(r.json()) & PERSON_FIELDS, path
+        assert "museum-a-volunteer" not in r.text and "museum-a-cataloger" not in r.text, path
+    voted = [i for i in answers["/review/next?size=100"].json()["items"] if i["volunteer_votes"]]
+    assert [i["volunteer_votes"] for i in voted] == [{"accept": 1}]  # counts per verdict: never who
 
 
 def test_audit_prune_keeps_the_retention_period(session, org, cli, monkeypatch):

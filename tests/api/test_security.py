@@ -1,8 +1,10 @@
-"""Safe under attack: CSRF tokens on the web session, security headers and the pages' CSP, sign-in throttling,
-per-key and per-organisation rate limits with Retry-After, and JSON nested too deep refused before parsing."""
+"""Safe under attack: CSRF tokens on the web session, security headers and the pages' CSP, CORS off unless origins
+are named, passwords stored as salted scrypt hashes, sign-in throttling, per-key and per-organisation rate limits
+with Retry-After, and JSON nested too deep refused before parsing."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from pathlib import Path
@@ -13,7 +15,8 @@ from webforms import csrf_token, sign_in
 
 from verrijk.app import create_app
 from verrijk.config import Settings
-from verrijk.store.accounts import set_membership, set_password
+from verrijk.store.accounts import AccountError, set_membership, set_password
+from verrijk.store.accounts import sign_in as check_sign_in
 from verrijk.store.counters import SharedWindow
 from verrijk.store.tables import Organisation
 
@@ -81,6 +84,33 @@ def test_https_deployments_send_hsts(tmp_path):
     with TestClient(app) as c:
         assert c.get("/health").headers["strict-transport-security"].startswith("max-age=31536000")
     app.state.engine.dispose()
+
+
+def test_cors_is_off_unless_origins_are_named(client, org, tmp_path):
+    asked = {"Origin": "https://app.example", "Access-Control-Request-Method": "GET"}
+    assert "access-control-allow-origin" not in client.get("/records", headers=org.headers() | asked).headers
+    app = create_app(Settings(data_dir=tmp_path, secret_key="x", cors_origins=["https://app.example"]))
+    with TestClient(app) as c:
+        preflight = asked | {"Access-Control-Request-Headers": "X-API-Key"}
+        allowed = c.options("/records", headers=preflight)
+        assert allowed.status_code == 200 and allowed.headers["access-control-allow-origin"] == "https://app.example"
+        refused = c.options("/records", headers=preflight | {"Origin": "https://elsewhere.example"})
+        assert refused.status_code == 400 and "access-control-allow-origin" not in refused.headers
+    app.state.engine.dispose()
+
+
+def test_passwords_are_stored_as_salted_scrypt_hashes(session, org):
+    an, bo = set_password(session, "an", PASSWORD), set_password(session, "bo", PASSWORD)
+    for user in (an, bo):
+        set_membership(session, user, session.get(Organisation, org.id), "cataloger")
+    session.commit()
+    scheme, salt, digest = an.password_hash.split("$")
+    assert scheme == "scrypt" and len(bytes.fromhex(salt)) == 16 and PASSWORD not in an.password_hash
+    assert digest == hashlib.scrypt(PASSWORD.encode(), salt=bytes.fromhex(salt), n=2**14, r=8, p=1).hex()
+    assert bo.password_hash.split("$")[1] != salt  # a salt per user: the same password, another hash
+    assert check_sign_in(session, "an", PASSWORD).username == "an" and check_sign_in(session, "an", "wrong") is None
+    with pytest.raises(AccountError, match="at least 10 characters"):
+        set_password(session, "an", "too short")
 
 
 @pytest.mark.parametrize("template", sorted(p.name for p in TEMPLATES.glob("*.html")))

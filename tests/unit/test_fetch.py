@@ -1,11 +1,14 @@
 """The safe fetch checks the socket it really connected to, on real sockets: a name whose DNS answer turns from a
 public address (when checked) to loopback (when connected: DNS rebinding) is refused before a byte reaches the
-server, while a host the deployment allows by name is read."""
+server, while a host the deployment allows by name is read; a host that never answers fails after the media or
+harvest timeout, and a gzip bomb stops at the size cap."""
 
 from __future__ import annotations
 
+import gzip
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -76,3 +79,51 @@ def test_a_host_allowed_by_name_is_read_on_a_private_address(rebinding):
 @pytest.mark.parametrize("address", ["127.0.0.1", "::ffff:127.0.0.1", "fe80::1%eth0", "10.1.2.3", "224.0.0.1"])
 def test_private_loopback_link_local_and_multicast_addresses_are_not_public(address):
     assert not fetch._public(address)
+
+
+@pytest.mark.parametrize("kind", ["media", "harvest"])
+def test_a_host_that_never_answers_fails_after_the_settings_timeout(kind, tmp_path):
+    from verrijk.config import Settings
+    from verrijk.enrich.media import policy as media_policy
+    from verrijk.ingest.service import harvest_policy
+
+    with socket.socket() as silent:  # accepts the connection (the backlog does), never says a word
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/page"
+        settings = Settings(data_dir=tmp_path, **{f"{kind}_timeout_s": 0.3, f"{kind}_allowed_hosts": ["127.0.0.1"]})
+        chosen = media_policy(settings) if kind == "media" else harvest_policy(settings)
+        started = time.monotonic()
+        with pytest.raises(fetch.FetchError) as failed:
+            fetch.get(url, chosen)
+    assert failed.value.status == 400 and f"{url}: no answer within 0.3 s" in str(failed.value)
+    assert time.monotonic() - started < 2
+
+
+class Bomb(BaseHTTPRequestHandler):
+    """10 MB of zeros, gzip-compressed to about 10 KB (and announced at that size)."""
+
+    body = gzip.compress(b"\0" * 10_000_000)
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+
+def test_a_gzip_bomb_stops_at_the_cap_counted_after_decompression():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Bomb)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        capped = fetch.Policy(frozenset({"127.0.0.1"}), "VERRIJK_MEDIA_ALLOWED_HOSTS", timeout_s=5, max_bytes=100_000)
+        assert len(Bomb.body) < capped.max_bytes  # what travels passes the cap; what it unpacks to does not
+        with pytest.raises(fetch.FetchTooLarge, match="more than the limit of 100000 bytes") as caught:
+            fetch.get(f"http://127.0.0.1:{server.server_port}/bomb", capped)
+        assert caught.value.status == 413
+    finally:
+        server.shutdown()

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from verrijk.domain import SuggestionStatus
+from verrijk.domain import ID_MAX, SuggestionStatus
 from verrijk.errors import NotFound
 from verrijk.store.tables import AuthorityEntry, Organisation, Record, Suggestion
 
@@ -96,7 +96,7 @@ def decode_cursor(cursor: str) -> int:
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))["after"]
     except Exception as exc:  # any corruption of the opaque token is the caller's mistake
         raise ValueError(f"cursor {cursor!r} is not a cursor returned by this API") from exc
-    if not isinstance(value, int):
+    if not isinstance(value, int) or not 0 <= value <= ID_MAX:
         raise ValueError(f"cursor {cursor!r} is not a cursor returned by this API")
     return value
 
