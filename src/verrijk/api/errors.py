@@ -71,6 +71,14 @@ def problem_response(
 
 # how pydantic names an enum member among the values a Literal allows: <SuggestionStatus.accepted: 'accepted'>
 ENUM_REPR = re.compile(r"<\w+\.\w+: ('[^']*')>")
+# what a value matching a declared pattern looks like, in words: a caller is told this instead of the raw regex
+PATTERN_WORDS: dict[str, str] = {}
+
+
+def described(pattern: str, words: str) -> str:
+    """A parameter's or field's pattern, with what a value must look like for the error message when it does not."""
+    PATTERN_WORDS[pattern] = words
+    return pattern
 
 
 def _error(error: dict[str, Any]) -> dict[str, str]:
@@ -79,6 +87,9 @@ def _error(error: dict[str, Any]) -> dict[str, str]:
     if error["type"] == "json_invalid":
         where = f"body (character {error['loc'][-1]})"
         return {"where": where, "message": f"not valid JSON: {error.get('ctx', {}).get('error', error['msg'])}"}
+    if error["type"] == "string_pattern_mismatch":
+        words = PATTERN_WORDS.get(error.get("ctx", {}).get("pattern", ""), "in the form the API documentation gives")
+        return {"where": _where(tuple(error["loc"])), "message": f"{str(error['input'])[:100]!r} is not {words}"}
     return {"where": _where(tuple(error["loc"])), "message": ENUM_REPR.sub(r"\1", error["msg"])}
 
 

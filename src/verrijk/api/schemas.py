@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, StrictBool, field_validator
 
+from verrijk.api.errors import described
 from verrijk.domain import RIGHTS_PATTERN, JobStatus, SuggestionStatus, is_valid_rights
 from verrijk.enrich.models import card_link
 from verrijk.review.media import selector_of
@@ -18,6 +19,8 @@ RIGHTS_URI = {"pattern": RIGHTS_PATTERN}
 # A character that is not white space as Python counts it (str.strip() also drops the separators \x1c-\x1f and
 # \x85, which a JSON Schema \S would accept)
 NOT_BLANK = {"pattern": r"[^\s\x1c-\x1f\x85]"}
+# an authority link a reviewer gives
+HTTP_URI = described(r"^https?://", "an http:// or https:// URI")
 
 
 def edit_gives_a_correction(field: str) -> dict[str, Any]:
@@ -173,7 +176,13 @@ def _rights_uri(cls, value: str | None) -> str | None:
 
 
 class CollectionIn(BaseModel):
-    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,99}$", description="lower-case letters, digits, hyphens")
+    slug: str = Field(
+        pattern=described(
+            r"^[a-z0-9][a-z0-9-]{0,99}$",
+            "a slug: up to 100 lower-case letters, digits and hyphens, the first not a hyphen",
+        ),
+        description="lower-case letters, digits, hyphens",
+    )
     name: str = Field(min_length=1, max_length=300)
     description: str = ""
     default_rights: str | None = Field(None, json_schema_extra=RIGHTS_URI)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from verrijk.api.errors import Problem
+from verrijk.api.errors import Problem, described
 from verrijk.api.schemas import JobOut, JobPage
 from verrijk.deps import scoped
 from verrijk.domain import READERS, REVIEWERS, Id, JobStatus
@@ -19,7 +19,9 @@ router = APIRouter(prefix="/jobs", tags=["jobs"])
 
 
 class EnrichJobIn(BaseModel):
-    kind: str = Field(ENRICH, pattern=f"^{ENRICH}$", description="only enrichment jobs are started here")
+    kind: str = Field(
+        ENRICH, pattern=described(f"^{ENRICH}$", repr(ENRICH)), description="only enrichment jobs are started here"
+    )
     collection: str
     enrichers: list[str] | None = Field(None, description="enricher names; the configured set when left out")
 

@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
+from verrijk.api.errors import described
 from verrijk.deps import scoped
 from verrijk.domain import ALL_ROLES, Id
 from verrijk.review.media import XYWH, preview
@@ -16,6 +17,7 @@ from verrijk.store.repo import Repo
 
 router = APIRouter(prefix="/records", tags=["records"])
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+REGION_WORDS = "a Media Fragments region: xywh=x,y,w,h in pixels (e.g. xywh=0,0,200,100) or xywh=percent:x,y,w,h"
 MEDIA = {200: {"content": {"image/jpeg": {}, "audio/*": {}, "video/*": {}}, "description": "the medium"}}
 
 
@@ -29,7 +31,7 @@ def record_medium(
         str | None,
         Query(
             max_length=100,
-            pattern=XYWH.pattern,
+            pattern=described(XYWH.pattern, REGION_WORDS),
             description="cut an image to a Media Fragments region first: xywh=x,y,w,h (pixels) or xywh=percent:...",
         ),
     ] = None,

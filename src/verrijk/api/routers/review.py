@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from verrijk.api.schemas import DecisionStatus, SuggestionOut, edit_gives_a_correction
+from verrijk.api.schemas import HTTP_URI, DecisionStatus, SuggestionOut, edit_gives_a_correction
 from verrijk.deps import current_principal, queue_filter, scoped
 from verrijk.domain import REVIEWERS, Id, SuggestionStatus
 from verrijk.review.items import ReviewItem, items_for
@@ -80,7 +80,7 @@ class DecisionItem(BaseModel):
     id: Id
     status: DecisionStatus
     label: str | None = Field(None, max_length=1000)
-    authority_uri: str | None = Field(None, max_length=1000, pattern=r"^https?://")
+    authority_uri: str | None = Field(None, max_length=1000, pattern=HTTP_URI)
     reason: str = Field("", max_length=2000)
 
     @model_validator(mode="after")

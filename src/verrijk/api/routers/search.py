@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from pydantic_core import to_json
 
 from verrijk.api.cache import ResultCache
+from verrijk.api.errors import described
 from verrijk.api.schemas import RecordOut
 from verrijk.deps import scoped, search_service
 from verrijk.domain import ALL_ROLES, Id
@@ -71,7 +72,12 @@ async def search(
     request: Request,
     query: Annotated[
         str,
-        Query(min_length=1, max_length=500, pattern=r"\S", description="what to find, in Dutch, French or English"),
+        Query(
+            min_length=1,
+            max_length=500,
+            pattern=described(r"\S", "a text to find (it is all white space)"),
+            description="what to find, in Dutch, French or English",
+        ),
     ],
     qf: Annotated[
         list[str] | None,

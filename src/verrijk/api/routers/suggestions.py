@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from verrijk.api.errors import Problem
-from verrijk.api.schemas import DecisionStatus, PageOut, SuggestionOut, edit_gives_a_correction
+from verrijk.api.errors import Problem, described
+from verrijk.api.schemas import HTTP_URI, DecisionStatus, PageOut, SuggestionOut, edit_gives_a_correction
 from verrijk.deps import scoped
 from verrijk.domain import ALL_ROLES, REVIEWERS, Id, SuggestionStatus
 from verrijk.review.decisions import decide as take_decision
@@ -27,7 +27,7 @@ class DecisionIn(BaseModel):
 
     status: DecisionStatus = Field(description="'suggested' undoes an earlier decision")
     label: str | None = Field(None, max_length=1000)
-    authority_uri: str | None = Field(None, max_length=1000, pattern=r"^https?://")
+    authority_uri: str | None = Field(None, max_length=1000, pattern=HTTP_URI)
     reason: str = Field("", max_length=2000)
 
 
@@ -45,7 +45,10 @@ class DecisionOut(BaseModel):
 @router.get("", response_model=SuggestionPage)
 def list_suggestions(
     record_id: Id | None = None,
-    status: Annotated[str | None, Query(pattern=f"^({'|'.join(SuggestionStatus)})$")] = None,
+    status: Annotated[
+        str | None,
+        Query(pattern=described(f"^({'|'.join(SuggestionStatus)})$", f"one of {', '.join(SuggestionStatus)}")),
+    ] = None,
     enricher: str | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: str | None = None,

@@ -7,8 +7,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from verrijk.api.errors import described
 from verrijk.api.routers.review import QueueItem, queue_items
-from verrijk.api.schemas import edit_gives_a_correction
+from verrijk.api.schemas import HTTP_URI, edit_gives_a_correction
 from verrijk.deps import current_principal, scoped
 from verrijk.domain import VOLUNTEERS, Id, SuggestionKind
 from verrijk.review import tasks as volunteer_tasks
@@ -24,7 +25,7 @@ class VoteIn(BaseModel):
 
     verdict: Literal["accept", "reject", "edit"]
     label: str | None = Field(None, max_length=1000)
-    authority_uri: str | None = Field(None, max_length=1000, pattern=r"^https?://")
+    authority_uri: str | None = Field(None, max_length=1000, pattern=HTTP_URI)
 
 
 class VoteOut(BaseModel):
@@ -35,9 +36,9 @@ class VoteOut(BaseModel):
 
 class MissingIn(BaseModel):
     record_id: Id
-    field: str = Field("subject", pattern=r"^[a-z_]+(\.\d+)?$")
+    field: str = Field("subject", pattern=described(r"^[a-z_]+(\.\d+)?$", "a field name such as subject or creator.1"))
     label: str = Field(min_length=1, max_length=500)
-    authority_uri: str | None = Field(None, max_length=1000, pattern=r"^https?://")
+    authority_uri: str | None = Field(None, max_length=1000, pattern=HTTP_URI)
 
 
 @router.get("/next", response_model=QueueItem | None)
