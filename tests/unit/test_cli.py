@@ -162,3 +162,9 @@ def test_enrichers_are_listed_shown_and_configured_per_organisation(cli, tmp_pat
     assert replaced == {"enabled": ["ner"], "params": {"ner": {"fields": ["title"]}}, "source": "organisation"}
     assert cli("enrichers", "reset").exit_code == 0
     assert json.loads(cli("enrichers", "config").stdout)["source"] == "deployment"
+
+
+def test_a_progress_line_with_nothing_to_do_says_so(cli):
+    r = cli("index")
+    assert r.exit_code == 0, r.output
+    assert "embed records: nothing to do" in r.stderr and "0/?" not in r.stderr

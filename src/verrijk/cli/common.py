@@ -76,9 +76,20 @@ def open_repo(slug: str | None) -> Iterator[Repo]:
         yield Repo(session, Scope(resolve_org(session, slug).id))
 
 
+class _Progress(Progress):
+    """Progress that ends a task which never learnt of any work (a rerun: everything done before) with 'nothing to
+    do' instead of an unknown total, 0/?."""
+
+    def stop(self) -> None:
+        for task in self.tasks:
+            if not task.completed and not task.total:
+                self.update(task.id, total=0, description=f"{task.description}: nothing to do")
+        super().stop()
+
+
 def progress_bar() -> Progress:
     """A progress bar on stderr, so that stdout keeps only the command's output."""
-    return Progress(
+    return _Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
