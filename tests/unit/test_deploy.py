@@ -1,11 +1,15 @@
 """compose.yaml as docs/deploy.md describes it: PostgreSQL, several API servers behind one port, a Ray head and
-workers, a one-shot Ray enrichment, all on one database URL and one image with the ray extra (this machine has
-no `docker compose` to validate it, so its wiring is read here)."""
+workers, a one-shot Ray enrichment, all on one database URL and one image with the ray extra. Its wiring is read
+here; where Debian's docker-compose is installed, it also validates the file (no Docker daemon needed)."""
 
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from pathlib import Path
+
+import pytest
 
 import yaml
 
@@ -43,7 +47,23 @@ def test_api_servers_wait_for_the_schema_and_share_one_port():
     assert services["init"]["command"][:2] == ["verrijk", "init"]
     assert services["init"]["depends_on"]["db"] == {"condition": "service_healthy"}
     assert services["proxy"]["ports"] == ["8000:8000"]
-    assert "proxy_pass http://api:8000;" in compose()["configs"]["nginx"]["content"]
+    assert services["proxy"]["depends_on"] == {"api": {"condition": "service_healthy"}}
+    [mount] = services["proxy"]["volumes"]
+    conf, target = mount.split(":")[:2]
+    assert target == "/etc/nginx/conf.d/default.conf" and "proxy_pass http://api:8000;" in (ROOT / conf).read_text()
+
+
+def test_only_the_api_servers_answer_the_images_health_check():
+    services = compose()["services"]
+    assert "/health" in services["api"]["healthcheck"]["test"][-1]
+    for name in ("init", "ray-head", "ray-worker", "enrich"):  # they serve no :8000, so never become "unhealthy"
+        assert services[name]["healthcheck"] == {"disable": True}, name
+
+
+@pytest.mark.skipif(not shutil.which("docker-compose"), reason="docker-compose not installed (apt-get install it)")
+def test_docker_compose_accepts_the_file():
+    checked = subprocess.run(["docker-compose", "config", "-q"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert checked.returncode == 0 and not checked.stderr, checked.stderr
 
 
 def test_the_ray_cluster_and_the_enrichment_that_uses_it():
