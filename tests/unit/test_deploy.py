@@ -10,7 +10,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 import yaml
 
 ROOT = Path(__file__).parents[2]

@@ -26,18 +26,28 @@ def enrich_cmd(
     address: str | None = typer.Option(
         None, help="with --engine ray, on a node of a Ray cluster: auto (or the head's host:6379); default a local Ray"
     ),
+    skip_enriched: bool = typer.Option(
+        False,
+        "--skip-enriched",
+        help="leave out records an earlier job enriched, unchanged since, with the same enricher versions and settings",
+    ),
     org: str | None = OrgOption,
 ) -> None:
     """Run enrichers over a collection as a resumable job (re-running adds nothing already suggested)."""
     if address and engine != Engine.ray:
         raise BadInput("--address is for --engine ray")
+    if skip_enriched and engine != Engine.local:
+        raise BadInput("--skip-enriched is for --engine local (Ray workers do not say which enricher versions ran)")
     if (collection is None) == (resume is None):
         raise BadInput("give --collection to start a job, or --resume JOB to continue one")
     if engine == Engine.ray:
         connect(address)  # before a job is queued: a missing Ray or an unreachable cluster fails here
     settings = Settings()
     with open_repo(org) as repo:
-        job = resume_job(repo, resume) if resume else create_enrich_job(repo, collection, enricher, settings)
+        if resume:
+            job = resume_job(repo, resume)
+        else:
+            job = create_enrich_job(repo, collection, enricher, settings, skip_enriched)
         with progress_bar() as progress:
             task = progress.add_task(f"enrich ({', '.join(job.params['enrichers'])})", total=None)
             job = execute(
@@ -52,6 +62,11 @@ def enrich_cmd(
             )
         out.print(
             f"job {job.id} {job.status}: {job.result.get('created', 0)} new suggestions"
+            + (
+                f", {job.result['enriched_before']} records enriched before and unchanged, left out"
+                if job.result.get("enriched_before")
+                else ""
+            )
             + (
                 f", skipped by rights policy: {job.result['skipped_by_rights']}"
                 if job.result.get("skipped_by_rights")

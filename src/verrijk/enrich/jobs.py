@@ -25,15 +25,17 @@ FINISHED = (JobStatus.done, JobStatus.failed, JobStatus.cancelled)
 log = logging.getLogger(__name__)
 
 
-def create_enrich_job(repo: Repo, collection_slug: str, enrichers: list[str] | None, settings: Settings) -> Job:
+def create_enrich_job(
+    repo: Repo, collection_slug: str, enrichers: list[str] | None, settings: Settings, skip_enriched: bool = False
+) -> Job:
     """A queued job over a collection: the named enrichers (or the organisation's enabled ones) with the
-    organisation's parameters, fixed on the job so that a resumed job runs exactly what it started with."""
+    organisation's parameters, fixed on the job so that a resumed job runs exactly what it started with.
+    skip_enriched: leave out records an earlier job enriched, unchanged since, with the same enrichers (a rerun)."""
     plan = job_plan(repo, settings, enrichers)  # fails now, not in the background, on an unknown name or parameter
     enrichers = list(plan)
+    params = {"collection": collection_slug, "enrichers": enrichers, "params": plan}
     job = repo.create_job(
-        ENRICH,
-        repo.collection(collection_slug),
-        {"collection": collection_slug, "enrichers": enrichers, "params": plan},
+        ENRICH, repo.collection(collection_slug), params | ({"skip_enriched": True} if skip_enriched else {})
     )
     repo.audit("job.create", "job", job.id, kind=ENRICH, collection=collection_slug)
     repo.session.commit()

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from verrijk.domain import JobStatus, SuggestionStatus
 from verrijk.enrich.base import Enricher, Item, permitted, suggestion_key
 from verrijk.enrich.deadline import EnricherTimeout, enrich_within
+from verrijk.enrich.skipping import FINGERPRINTS, enriched_before, fingerprints
 from verrijk.errors import BadInput
 from verrijk.review.thresholds import apply_all
 from verrijk.store.repo import Repo, touch
@@ -56,11 +57,13 @@ def items_of(record: Record) -> list[Item]:
 @dataclass
 class Outcome:
     """What enriching a batch of records did: suggestions created, items the rights gate kept from each enricher,
-    and items an enricher could not read (a broken image, a refused URL), each with its reason."""
+    items an enricher could not read (a broken image, a refused URL), each with its reason, and records left out
+    as enriched before (unchanged, same enrichers)."""
 
     created: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
     failed: list[dict[str, Any]] = field(default_factory=list)
+    enriched_before: int = 0
 
 
 def _enrich_each(
@@ -155,14 +158,21 @@ Batches = Callable[[int], Iterator[Batch]]  # the collection's batches after a r
 
 
 def local_batches(
-    repo: Repo, collection_id: int, enrichers: Sequence[Enricher], batch_size: int, timeout_s: float = 0
+    repo: Repo,
+    collection_id: int,
+    enrichers: Sequence[Enricher],
+    batch_size: int,
+    timeout_s: float = 0,
+    skip: Callable[[Record], bool] | None = None,
 ) -> Batches:
-    """Batches enriched in this process, one after the other."""
+    """Batches enriched in this process, one after the other, leaving out the records `skip` says need nothing."""
     org_settings = repo.organisation().settings or {}
 
     def batches(after: int) -> Iterator[Batch]:
         while records := repo.records_after(collection_id, after, batch_size):
-            rows, outcome = propose([i for r in records for i in items_of(r)], enrichers, org_settings, timeout_s)
+            todo = [r for r in records if not skip(r)] if skip else records
+            rows, outcome = propose([i for r in todo for i in items_of(r)], enrichers, org_settings, timeout_s)
+            outcome.enriched_before = len(records) - len(todo)
             after = records[-1].id
             yield Batch(after, rows, outcome)
 
@@ -178,8 +188,14 @@ def run_job(
     progress: Callable[[int, int], None] | None = None,
     timeout_s: float = 0,
 ) -> Job:
-    """Enrich the job's collection in this process, from where the job stopped; timeout_s per enricher and batch."""
-    batches = local_batches(repo, job.collection_id, enrichers, batch_size, timeout_s)
+    """Enrich the job's collection in this process, from where the job stopped; timeout_s per enricher and batch.
+    The job keeps the fingerprints of the enrichers it started with, so that a later job asked to skip enriched
+    records (params skip_enriched) can tell what this one covered."""
+    plan = job.params.get("params") or {e.name: {} for e in enrichers}
+    prints = fingerprints(enrichers, plan, repo.organisation().settings or {})
+    touch(job, result={FINGERPRINTS: prints} | dict(job.result or {}))
+    skip = enriched_before(repo, job, prints) if job.params.get("skip_enriched") else None
+    batches = local_batches(repo, job.collection_id, enrichers, batch_size, timeout_s, skip)
     return drive(session, repo, job, [e.name for e in enrichers], batches, progress)
 
 
@@ -216,6 +232,8 @@ def drive(
         result["created"] += store(repo, batch.rows)
         for name, n in outcome.skipped.items():
             result["skipped_by_rights"][name] = result["skipped_by_rights"].get(name, 0) + n
+        if outcome.enriched_before:
+            result["enriched_before"] = result.get("enriched_before", 0) + outcome.enriched_before
         if outcome.failed:
             result["failed_count"] = result.get("failed_count", 0) + len(outcome.failed)
             result["failed"] = (result.get("failed", []) + outcome.failed)[:MAX_FAILURES_KEPT]

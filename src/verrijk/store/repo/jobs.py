@@ -42,6 +42,21 @@ class Jobs(Scoped):
             stmt = stmt.where(Job.status == status)
         return self._page(stmt, Job.id, limit, cursor, newest_first=True)
 
+    def jobs_over(self, kind: str, collection_id: int, before_job: int) -> list[Job]:
+        """The jobs of a kind over a collection created before job `before_job`, oldest first."""
+        return list(
+            self.session.scalars(
+                select(Job)
+                .where(
+                    Job.organisation_id == self.org_id,
+                    Job.kind == kind,
+                    Job.collection_id == collection_id,
+                    Job.id < before_job,
+                )
+                .order_by(Job.id)
+            )
+        )
+
     def job(self, job_id: int) -> Job:
         job = self.session.scalar(select(Job).where(Job.organisation_id == self.org_id, Job.id == job_id))
         if job is None:
