@@ -168,3 +168,41 @@ def test_a_progress_line_with_nothing_to_do_says_so(cli):
     r = cli("index")
     assert r.exit_code == 0, r.output
     assert "embed records: nothing to do" in r.stderr and "0/?" not in r.stderr
+
+
+def test_a_rerun_with_skip_enriched_enriches_only_what_changed(cli, tmp_path, monkeypatch):
+    from verrijk.enrich.text.dates import DateEnricher
+
+    path = tmp_path / "x.csv"
+    path.write_text("source_id,title,date\nx1,Een,ca. 1890\nx2,Twee,17de eeuw\nx3,Drie,ca. 1750\n")
+    assert cli("ingest", str(path), "-c", "x").exit_code == 0
+
+    def enrich(*extra):
+        r = cli("enrich", "-c", "x", "-e", "dates.edtf", "--skip-enriched", *extra)
+        assert r.exit_code == 0, r.output
+        return r.stdout
+
+    first = enrich()
+    assert "3 new suggestions" in first and "enriched before" not in first
+    assert "0 new suggestions, 3 records enriched before and unchanged, left out" in enrich()
+    path.write_text("source_id,title,date\nx1,Een,ca. 1890\nx2,Twee,18de eeuw\nx3,Drie,ca. 1750\n")
+    assert cli("ingest", str(path), "-c", "x").exit_code == 0
+    assert "1 new suggestions, 2 records enriched before" in enrich()  # x2 changed
+    monkeypatch.setattr(DateEnricher, "version", "dates.edtf-2")
+    assert "records enriched before" not in enrich()  # a new version enriches everything again
+    assert "3 records enriched before" in enrich()
+    assert cli("enrichers", "set", "dates.edtf", "min_score=0.5").exit_code == 0
+    assert "records enriched before" not in enrich()  # so do other parameters
+    assert "records enriched before" not in cli("enrich", "-c", "x", "-e", "dates.edtf").stdout  # only when asked
+
+
+def test_the_demo_says_at_once_when_its_port_is_taken(cli):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        r = cli("demo", "--port", port)
+    assert r.exit_code == 2 and f"cannot serve on 127.0.0.1:{port}" in r.stderr and "--port" in r.stderr
+    assert "ingest" not in r.output  # before minutes of setting up

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import sys
 
 import typer
@@ -14,6 +15,7 @@ from verrijk.cli.search import index_cmd
 from verrijk.config import Settings
 from verrijk.demo import MEDIA_COLLECTIONS, ingest_demo, ingest_media_demo, runnable
 from verrijk.domain import CC0, COPYRIGHT_NOT_EVALUATED
+from verrijk.errors import Conflict
 from verrijk.store.accounts import create_api_key, ensure_organisation, organisation_by_slug
 from verrijk.store.repo import Repo, Scope
 
@@ -85,7 +87,28 @@ def media_demo() -> None:
         for problem in problems:
             out.print(f"[yellow]skipped: {problem}[/]", highlight=False)
         if names:
-            enrich_cmd(collection=slug, enricher=names, resume=None, engine=Engine.local, address=None, org=DEMO_ORG)
+            enrich_cmd(
+                collection=slug,
+                enricher=names,
+                resume=None,
+                engine=Engine.local,
+                address=None,
+                skip_enriched=True,
+                org=DEMO_ORG,
+            )
+
+
+def port_free(host: str, port: int) -> None:
+    """Conflict unless a server could listen on host:port (bound as uvicorn binds, then let go)."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise Conflict(
+                f"cannot serve on {host}:{port} ({exc.strerror}): stop what uses it, or pass --port "
+                "(make demo PORT=8123)"
+            ) from exc
 
 
 def demo(
@@ -94,6 +117,8 @@ def demo(
     port: int = 8000,
 ) -> None:
     """Set up the demo: organisation, the Rijksmuseum Suriname collection, enrichers, a cataloger key; then serve."""
+    if serve_after:
+        port_free(host, port)  # now, not after minutes of setting up
     init(org=DEMO_ORG, name="verrijk demo", geonames=True)
     with open_session() as session:
         organisation = organisation_by_slug(session, DEMO_ORG)
@@ -115,7 +140,15 @@ def demo(
         print_report(report, False)
         raw, _ = create_api_key(session, organisation, "cataloger", "demo-cataloger", "make demo")
         session.commit()
-    enrich_cmd(collection=DEMO_COLLECTION, enricher=None, resume=None, engine=Engine.local, address=None, org=DEMO_ORG)
+    enrich_cmd(
+        collection=DEMO_COLLECTION,
+        enricher=None,
+        resume=None,
+        engine=Engine.local,
+        address=None,
+        skip_enriched=True,
+        org=DEMO_ORG,
+    )
     media_demo()
     index_cmd(rebuild=False, collection=None, org=DEMO_ORG)
     out.print(f"\n[bold]verrijk demo[/] on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
