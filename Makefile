@@ -1,5 +1,6 @@
 # The two commands: `make demo` and `make test`. Both set up .venv first (reused when present).
 PYTHON ?= python3
+PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -27,8 +28,9 @@ system:
 	  else echo "verrijk: please install the Debian packages: $$missing (image.ocr says it is unavailable without them)"; fi; \
 	fi
 
+# `make demo PORT=8123` when 8000 is taken
 demo: $(STAMP) system
-	$(BIN)/verrijk demo
+	$(BIN)/verrijk demo --port $(PORT)
 
 test: $(STAMP)
 	$(MAKE) --no-print-directory system WITH_TEST=1
