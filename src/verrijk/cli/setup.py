@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
 
@@ -54,9 +55,12 @@ def serve(
         1, min=1, help="worker processes (PostgreSQL, or SQLite in WAL mode with one writer at a time)"
     ),
 ) -> None:
-    """Serve the API and web pages."""
+    """Serve the API and web pages (on http://HOST:PORT unless VERRIJK_BASE_URL says where the public reaches it)."""
     import uvicorn
 
+    if "VERRIJK_BASE_URL" not in os.environ:  # records' persistent URIs name this server, not the default port
+        public = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        os.environ["VERRIJK_BASE_URL"] = f"http://{f'[{public}]' if ':' in public else public}:{port}"
     with open_session(create=True):
         pass
     if not Settings().session_secret:  # made once here, before the workers start, so that they all sign cookies alike
