@@ -37,7 +37,7 @@ class EmbeddingCache:
         self._keys = np.empty(0, dtype="S40")  # sorted
         self._rows = np.zeros((0, dim), np.float32)  # memory-mapped once saved
         self._fresh: dict[str, np.ndarray] = {}  # embedded since the last save
-        self._keep: set[str] | None = None  # what the next save keeps (None: everything)
+        self._keep: np.ndarray | None = None  # the keys the next save keeps, sorted (None: every key)
         if self.keys_path.exists() and self.vectors_path.exists():
             self._keys = np.load(self.keys_path)
             self._rows = np.load(self.vectors_path, mmap_mode="r")
@@ -82,16 +82,18 @@ class EmbeddingCache:
         stored = self._stored(keys)
         return {k for k, row in zip(keys, stored.tolist(), strict=True) if row < 0 and k not in self._fresh}
 
-    def keep_only(self, keys: set[str]) -> None:
-        """Let the next save drop every vector but these."""
-        self._keep = keys
-        self._fresh = {k: v for k, v in self._fresh.items() if k in keys}
+    def keep_only(self, keys: set[str] | np.ndarray) -> None:
+        """Let the next save drop every vector but these (a set of keys, or an array of them as bytes)."""
+        self._keep = np.unique(np.array(list(keys) if isinstance(keys, set) else keys, dtype="S40"))
+        fresh = list(self._fresh)
+        kept = np.isin(np.array(fresh, dtype="S40"), self._keep) if fresh else []
+        self._fresh = {k: self._fresh[k] for k, held in zip(fresh, kept, strict=True) if held}
 
     def save(self) -> None:
         """Merge the fresh vectors into the files (dropping what keep_only left out); nothing to do, nothing written."""
         keep = np.ones(len(self._keys), bool)
         if self._keep is not None:
-            keep = np.isin(self._keys, np.array(list(self._keep), dtype="S40"))
+            keep = np.isin(self._keys, self._keep)
         unsaved = list(self._fresh)
         fresh = {k: self._fresh[k] for k, row in zip(unsaved, self._stored(unsaved).tolist(), strict=True) if row < 0}
         stored_files = self.keys_path.exists() and self.vectors_path.exists()

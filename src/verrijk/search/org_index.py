@@ -12,15 +12,19 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from verrijk.search.embed import Embedder
 from verrijk.search.embedding_cache import EmbeddingCache
 from verrijk.search.lexical import LexicalIndex, UnreadableIndex
+from verrijk.search.sync_state import KEY, SyncState
 from verrijk.search.vector import VectorIndex
 
 if TYPE_CHECKING:
     from verrijk.search.service import SearchSettings
 
 log = logging.getLogger(__name__)
+STATE_FORMAT = 2  # state.json without the records, which are in records.npz (SyncState); 1 held them as a dict
 
 
 class OrgIndex:
@@ -36,10 +40,8 @@ class OrgIndex:
         state_path = directory / "state.json"
         state = json.loads(state_path.read_text()) if state_path.exists() else {}
         self.fingerprint: str | None = state.get("fingerprint")
-        # record id -> [change marker, collection id, text key]
-        self.records: dict[int, list] = {int(k): v for k, v in state.get("records", {}).items()}
-        self.vectors = VectorIndex.load(directory, embedder.dim, settings.index_kind, settings.exact_below)
-        self.images = VectorIndex.load(directory / "images", embedder.dim, settings.index_kind, settings.exact_below)
+        self.vectors = self.load_vectors(directory)
+        self.images = self.load_vectors(directory / "images")
         self.images_stamp: str | None = state.get("images_stamp")
         self.image_keys: set[str] = set(state.get("image_keys", []))  # label names the image vectors mix
         self.images_checked = float("-inf")  # time.monotonic() of the last look at the labels' stamp
@@ -48,17 +50,40 @@ class OrgIndex:
         self.embedding: threading.Thread | None = None
         self.checked_at = 0.0  # when the fingerprint was last compared with the database (time.monotonic)
         try:
+            self.records = self._read_state(state)
             self.lexical = LexicalIndex.load(directory / "lexical", legacy=directory / "lexical.json.gz")
         except UnreadableIndex as exc:  # derived data: the next search rebuilds every part from the records
-            log.warning("search index rebuilt: its lexical part is unreadable (%s)", exc)
+            log.warning("search index rebuilt: %s", exc)
             self.reset()
             state_path.unlink(missing_ok=True)  # no process may take the saved set as in step with the records
 
+    def _read_state(self, state: dict) -> SyncState:
+        """The per-record sync state: its arrays (format 2), or the dictionary an older verrijk kept in state.json."""
+        if not state:
+            return SyncState()
+        if "records" in state:
+            return SyncState.of_dict(state["records"])
+        if state.get("format") != STATE_FORMAT:
+            raise UnreadableIndex(f"its sync state has layout {state.get('format')}, this version reads {STATE_FORMAT}")
+        try:
+            return SyncState.load(self.directory / "records.npz")
+        except (OSError, KeyError, ValueError) as exc:
+            raise UnreadableIndex(f"its sync state is unreadable ({exc})") from exc
+
+    def new_vectors(self, dim: int | None = None) -> VectorIndex:
+        """An empty vector index of the settings' kind, of the embedder's dimension unless another is given."""
+        s = self.settings
+        return VectorIndex(dim or self.embedder.dim, s.index_kind, s.exact_below, ivf_above=s.ivf_above)
+
+    def load_vectors(self, directory: Path) -> VectorIndex:
+        s = self.settings
+        return VectorIndex.load(directory, self.embedder.dim, s.index_kind, s.exact_below, ivf_above=s.ivf_above)
+
     def reset(self) -> None:
-        self.records, self.fingerprint = {}, None
-        self.vectors = VectorIndex(self.embedder.dim, self.settings.index_kind, self.settings.exact_below)
+        self.records, self.fingerprint = SyncState(), None
+        self.vectors = self.new_vectors()
         self.lexical = LexicalIndex()
-        self.images = VectorIndex(self.embedder.dim, self.settings.index_kind, self.settings.exact_below)
+        self.images = self.new_vectors()
         self.images_stamp, self.image_keys = None, set()
         self.clip, self.clip_stamp = None, None
 
@@ -67,11 +92,13 @@ class OrgIndex:
             self.vectors.save(self.directory)
             self.lexical.save(self.directory / "lexical")
             self.images.save(self.directory / "images")
-            self.cache.keep_only({entry[2] for entry in self.records.values()} | self.image_keys)
+            self.cache.keep_only(np.concatenate([self.records.keys, np.array(sorted(self.image_keys), dtype=KEY)]))
             self.cache.save()
+            self.records.save(self.directory / "records.tmp.npz")
+            (self.directory / "records.tmp.npz").replace(self.directory / "records.npz")
             state = {
+                "format": STATE_FORMAT,
                 "fingerprint": self.fingerprint,
-                "records": self.records,
                 "images_stamp": self.images_stamp,
                 "image_keys": sorted(self.image_keys),
             }

@@ -20,7 +20,7 @@ from verrijk.search.lexical import query_terms
 from verrijk.search.org_index import OrgIndex, files_locked
 from verrijk.search.query import LIST_FIELDS, SearchRequest, encode_cursor
 from verrijk.search.ranking import Ordered, Ranked, fuse
-from verrijk.search.vector import VectorIndex
+from verrijk.search.sync_state import KEY, marker_hash
 from verrijk.store.repo import Repo
 from verrijk.store.tables import Record
 
@@ -37,6 +37,7 @@ class SearchSettings(BaseSettings):
     embedder: str = "use-m3"
     index_kind: str = "auto"
     exact_below: int = 50_000
+    ivf_above: int = 300_000  # auto: an inverted file (IVF, k-means lists) instead of HNSW past this many records
     semantic_depth: int = 1000
     embed_inline_max: int = 256  # a search that finds more new texts embeds them in the background
     # a search looks whether the image taggers' labels changed at most this often (a count over the suggestions)
@@ -87,6 +88,19 @@ class HitsPage:
     found: list[tuple[Record, float]]
     total: int
     next_cursor: str | None = None
+
+
+class Versions:
+    """The records' versions as the database has them now, as arrays sorted by id: marker hashes and collections."""
+
+    def __init__(self, rows):
+        rows = sorted(rows)  # (id, collection id, content hash, updated_at)
+        self.ids = np.array([r[0] for r in rows], dtype=np.int64)
+        self.collections = np.array([r[1] for r in rows], dtype=np.int64)
+        self.markers = np.array([marker_hash(f"{r[2]}|{r[3].isoformat()}") for r in rows], dtype=np.int64)
+
+    def positions(self, ids: np.ndarray) -> np.ndarray:
+        return np.searchsorted(self.ids, ids)
 
 
 def hits_page(repo: Repo, hits: Hits, request: SearchRequest) -> HitsPage:
@@ -199,32 +213,24 @@ class SearchService:
                 index.reset()
             stamp = fingerprint(repo)
             scope_ids = repo.collection(collection).id if collection else None
-            current = {
-                rid: (f"{digest}|{updated.isoformat()}", cid)
-                for rid, cid, digest, updated in repo.record_versions(scope_ids)
-            }
+            current = Versions(repo.record_versions(scope_ids))
             embedding = index.embedding is not None and index.embedding.is_alive()
-            changed = [
-                rid
-                for rid, (marker, _) in current.items()
-                if index.records.get(rid, [None])[0] != marker or (rid not in index.vectors.slots and not embedding)
-            ]
-            gone = [
-                rid
-                for rid, entry in index.records.items()
-                if rid not in current and (scope_ids is None or entry[1] == scope_ids)
-            ]
+            stale = index.records.changed(current.ids, current.markers)
+            if not embedding:  # a vector lost (an embedding thread that did not finish) is made again
+                stale |= ~index.vectors.holds(current.ids)
+            changed = current.ids[stale]
+            gone = index.records.gone(current.ids, scope_ids)
             report = SyncReport(removed=len(gone))
-            for rid in gone:
-                del index.records[rid]
+            index.records.remove(gone)
+            for rid in gone.tolist():
                 index.lexical.remove(rid)
-            index.vectors.remove(np.array(gone, dtype=np.int64))
-            if changed:
+            index.vectors.remove(gone)
+            if len(changed):
                 self._index_records(repo, index, changed, current, report, progress, wait)
             index.fingerprint = stamp
             report.total = len(index.records)
             images_changed = self._sync_images(repo, index)
-            if changed or gone or rebuild or images_changed:
+            if len(changed) or len(gone) or rebuild or images_changed:
                 index.save()
             return report
 
@@ -239,60 +245,59 @@ class SearchService:
                 ids, vectors = embedding_matrix(repo.image_embeddings(model))
                 index.clip, index.clip_stamp = None, clip_stamp
                 if len(ids):
-                    index.clip = VectorIndex(vectors.shape[1], self.settings.index_kind, self.settings.exact_below)
+                    index.clip = index.new_vectors(vectors.shape[1])
                     index.clip.upsert(ids, vectors)
         stamp = repo.image_labels_stamp(TAGGERS)
         if stamp == index.images_stamp:
             return False
         ids, vectors, keys = conse_vectors(index.embedder, index.cache, repo.image_labels(TAGGERS))
-        index.images = VectorIndex(index.embedder.dim, self.settings.index_kind, self.settings.exact_below)
+        index.images = index.new_vectors()
         index.images.upsert(ids, vectors)
         index.images_stamp, index.image_keys = stamp, set(keys)
         return True
 
     def _index_records(self, repo, index, changed, current, report, progress, wait) -> None:
+        ids = changed.tolist()
         texts, languages = [], []
-        for start in range(0, len(changed), CHUNK):
-            ids = changed[start : start + CHUNK]
-            labels = repo.accepted(ids)
-            records = repo.records_by_id(ids)
-            for rid in ids:
+        for start in range(0, len(ids), CHUNK):
+            part = ids[start : start + CHUNK]
+            labels = repo.accepted(part)
+            records = repo.records_by_id(part)
+            for rid in part:
                 texts.append(index_text(records[rid], [s.label for s in labels.get(rid, [])]))
                 languages.append(records[rid].language or "nl")
         keys = [text_key(index.embedder, t) for t in texts]
-        for rid, text, lang, key in zip(changed, texts, languages, keys, strict=True):
-            if rid in index.records:
-                report.updated += 1
-            else:
-                report.added += 1
+        known = index.records.positions(changed) >= 0
+        report.updated, report.added = int(np.count_nonzero(known)), int(np.count_nonzero(~known))
+        for rid, text, lang in zip(ids, texts, languages, strict=True):
             index.lexical.upsert(rid, text, lang)
-            index.records[rid] = [current[rid][0], current[rid][1], key]
+        at = current.positions(changed)
+        index.records.put(changed, current.markers[at], current.collections[at], np.array(keys, dtype=KEY))
+        index.vectors.expect(len(index.vectors) + len(ids))
         if wait or len(index.cache.missing(keys)) <= self.settings.embed_inline_max:
-            self._embed(index, changed, texts, progress)
+            self._embed(index, ids, texts, progress)
         else:  # a big change seen by a search: answer it from the lexical index while vectors are made
-            index.embedding = threading.Thread(
-                target=self._embed, args=(index, changed, texts, None, True), daemon=True
-            )
+            index.embedding = threading.Thread(target=self._embed, args=(index, ids, texts, None, True), daemon=True)
             index.embedding.start()
 
     def _embed(
         self, index: OrgIndex, ids: list[int], texts: list[str], progress: Progress | None, save: bool = False
     ) -> None:
         """Embed (what the cache lacks) and put the vectors of records whose text is still current, EMBED_CHUNK at a
-        time so that a million records never need all their vectors in memory at once."""
+        time so that a million records never need all their vectors in memory at once. The records go in a random
+        order, so that the first chunk is a fair sample of the collection to train an index on."""
+        order = np.random.default_rng(len(ids)).permutation(len(ids))
+        ids, texts = np.array(ids, dtype=np.int64)[order], [texts[i] for i in order.tolist()]
         for start in range(0, len(ids), EMBED_CHUNK):
             part = ids[start : start + EMBED_CHUNK]
             done = (lambda n, _, s=start: progress(s + n, len(ids))) if progress else None
             vectors, keys = index.cache.vectors(index.embedder, texts[start : start + EMBED_CHUNK], done)
             with index.lock:
-                current = [
-                    i
-                    for i, (rid, key) in enumerate(zip(part, keys, strict=True))
-                    if index.records.get(rid, [0, 0, 0])[2] == key
-                ]
-                index.vectors.upsert(np.array(part, dtype=np.int64)[current], vectors[current])
-        if save:
-            with index.lock:
+                current = index.records.keys_of(part) == np.array(keys, dtype=KEY)
+                index.vectors.upsert(part[current], vectors[current])
+        with index.lock:
+            index.vectors.expect(0)
+            if save:
                 index.save()
 
     def ready(self, repo: Repo) -> OrgIndex:
