@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import zlib
 
@@ -17,6 +18,7 @@ from verrijk.search.embed import Embedder
 from verrijk.search.evaluate import evaluate, load_queries
 from verrijk.search.query import SearchRequest
 from verrijk.search.service import SearchService, SearchSettings, page_of
+from verrijk.search.sync_state import SyncState
 from verrijk.store.db import make_engine, migrate
 from verrijk.store.repo import RECORD_COLUMNS, Repo, Scope
 from verrijk.store.tables import Record
@@ -239,6 +241,32 @@ def test_an_index_saved_in_another_layout_is_rebuilt_not_a_server_error(session,
     assert [record.title for record, _ in page_of(repo, hits, 0, 5)] == ["een gouden schaal"]
     assert embedder.calls == 31  # rebuilt from the embedding cache, nothing embedded again
     assert '"format": 3' in manifest.read_text()
+
+
+def test_a_sync_state_saved_as_a_dictionary_is_read_and_one_of_an_unknown_layout_rebuilt(session, org, settings):
+    """state.json as verrijk kept it before the arrays (every record's [marker, collection, text key]) is read as it
+    is: nothing indexed or embedded again; a layout this version does not know is rebuilt from the records."""
+    add_records(session, org.id, "objects", [{"source_id": str(i), "title": f"voorwerp {i}"} for i in range(30)])
+    embedder, repo = HashEmbedder(), Repo(session, Scope(org.id))
+    SearchService(settings.data_dir, embedder=embedder).sync(repo)
+    directory = next(settings.data_dir.rglob("records.npz")).parent
+    saved = SyncState.load(directory / "records.npz")
+    state = json.loads((directory / "state.json").read_text())
+    versions = sorted(repo.record_versions())
+    assert saved.ids.tolist() == [rid for rid, *_ in versions]
+    state.pop("format")
+    state["records"] = {
+        str(rid): [f"{digest}|{updated.isoformat()}", cid, key.decode()]
+        for (rid, cid, digest, updated), key in zip(versions, saved.keys.tolist(), strict=True)
+    }
+    (directory / "state.json").write_text(json.dumps(state))
+    (directory / "records.npz").unlink()
+    report = SearchService(settings.data_dir, embedder=embedder).sync(repo)
+    assert (report.added, report.updated, report.removed, report.total) == (0, 0, 0, 30)
+    (directory / "state.json").write_text(json.dumps({"fingerprint": state["fingerprint"], "format": 99}))
+    fresh = SearchService(settings.data_dir, embedder=embedder)
+    assert fresh.sync(repo).added == 30 and embedder.calls == 30  # from the embedding cache
+    assert json.loads((directory / "state.json").read_text())["format"] == 2
 
 
 @pytest.fixture(scope="session")

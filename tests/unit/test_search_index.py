@@ -9,7 +9,8 @@ from verrijk.errors import BadInput
 from verrijk.search.lexical import LexicalIndex, analyse, query_terms
 from verrijk.search.query import parse_qf
 from verrijk.search.ranking import Ordered, fuse
-from verrijk.search.vector import EF_LADDER, VectorIndex
+from verrijk.search.sync_state import SyncState
+from verrijk.search.vector import EF_LADDER, NPROBE_LADDER, VectorIndex
 
 
 def clustered(n: int, dim: int = 32, seed: int = 0) -> np.ndarray:
@@ -87,6 +88,47 @@ def test_hnsw_chooses_its_ef_search_again_as_it_doubles_and_keeps_it(tmp_path):
     fixed = VectorIndex(32, kind="hnsw", ef_search=40)
     fixed.upsert(np.arange(2500), data[:2500])
     assert fixed.ef_search == 40
+
+
+def test_ivf_past_its_threshold_finds_what_exact_search_finds_through_changes(tmp_path):
+    data = clustered(6000)
+    index = VectorIndex(32, kind="auto", exact_below=500, ivf_above=2000)
+    index.expect(6000)  # a sync that will reach 6,000: IVF from its first vectors on
+    index.upsert(np.arange(3000), data[:3000])
+    assert index.kind == "ivf" and index.trained_for == 6000 and index.nprobe in (*NPROBE_LADDER, index.index.nlist)
+    index.upsert(np.arange(3000, 6000), data[3000:])
+    index.upsert(np.arange(0, 300), data[5700:6000])  # updated
+    index.remove(np.arange(300, 600))
+    truth = {i: data[i] for i in range(600, 6000)} | {i: data[5700 + i] for i in range(300)}
+    assert len(index) == len(truth) == 5700 and index.kind == "ivf"
+    assert np.allclose(index.vector(5), data[5705], atol=0.02)  # 8-bit codes
+    index.save(tmp_path)
+    reloaded = VectorIndex.load(tmp_path, 32, ivf_above=2000, exact_below=500)
+    assert reloaded.kind == "ivf" and (reloaded.nprobe, reloaded.trained_for) == (index.nprobe, 6000)
+    for idx in (index, reloaded):
+        found = recall = 0
+        for q in data[:60]:
+            want = exact(truth, q, 10)
+            got = [i for i, _ in idx.search(q, 10)]
+            assert not set(got) & set(range(300, 600))
+            recall, found = recall + len(set(got) & set(want)), found + len(want)
+        assert recall / found >= 0.95
+    index.expect(0)
+    index.upsert(np.arange(6000, 12_500), clustered(6500, seed=1))  # past twice what its lists were made for
+    assert index.trained_for == len(index) == 12_200
+
+
+def test_sync_state_arrays_follow_puts_and_removals():
+    state = SyncState()
+    state.put(np.array([5, 1, 3]), np.array([50, 10, 30]), np.array([1, 1, 2]), np.array([b"e", b"a", b"c"], "S40"))
+    state.put(np.array([3, 9]), np.array([31, 90]), np.array([2, 2]), np.array([b"c2", b"i"], "S40"))
+    assert state.ids.tolist() == [1, 3, 5, 9] and state.markers.tolist() == [10, 31, 50, 90]
+    assert state.keys_of(np.array([9, 4, 3])).tolist() == [b"i", b"", b"c2"]
+    assert state.changed(np.array([1, 3, 7]), np.array([10, 30, 70])).tolist() == [False, True, True]
+    assert state.gone(np.array([1, 9])).tolist() == [3, 5]
+    assert state.gone(np.array([1, 9]), collection=2).tolist() == [3]
+    state.remove(np.array([1, 5]))
+    assert state.ids.tolist() == [3, 9] and state.collections.tolist() == [2, 2]
 
 
 def test_filters_narrow_broad_and_naming_records_the_index_does_not_have():
