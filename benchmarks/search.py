@@ -11,11 +11,12 @@ other draws around real records. Each engine runs in its own process so its memo
 
 --api N: the whole service at N records instead: a store of N synthetic records (the demo's texts, numbered, put
 in the database in bulk), their vectors made directly around the real ones and written to the embedding cache (no
-model encodes N texts), `SearchService.sync` builds the lexical and vector indexes once (kept in --cache for the
-next run), then a real `verrijk serve` answers hybrid, lexical and semantic searches one at a time: p50/p99 per mode
-and the server's resident memory after them.
+model encodes N texts), kept in --cache; each side of the comparison gets a copy of it whose index its own code
+builds once (`verrijk index`, timed, kept too), then a real `verrijk serve` answers hybrid, lexical and semantic
+searches one at a time: p50/p99 per mode and the server's resident memory after them.
 
     .venv/bin/python benchmarks/search.py --api 1000000
+    .venv/bin/python benchmarks/search.py --sizes 1000000 --noise-dims 16 --engines verrijk-ivf --ef-sweep 8 16 32
 
 --lexical N: the BM25 engine alone on the same synthetic texts (1-3-word queries as the API gets them, every
 language's analysis): build, save and load time, files, memory, p50/p99 per query. --baseline REV measures the
@@ -31,13 +32,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
-import gzip
 import importlib.util
 import json
 import multiprocessing as mp
 import os
 import shutil
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -54,12 +55,9 @@ from sqlalchemy import insert
 from verrijk.records import index_text
 from verrijk.search.embed import UseEmbedder
 from verrijk.search.embedding_cache import EmbeddingCache, text_key
-from verrijk.search.lexical import MANIFEST, LexicalIndex
-from verrijk.search.service import SearchService
 from verrijk.search.vector import VectorIndex
 from verrijk.store.accounts import create_api_key, ensure_organisation
 from verrijk.store.db import make_engine, migrate, session_factory
-from verrijk.store.repo import Repo, Scope
 from verrijk.store.tables import Collection, Record
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -137,6 +135,7 @@ def run_engine(engine: str, data: Path, result, ef_sweep: list[int]) -> None:
     t = time.perf_counter()
     if engine.startswith("verrijk"):
         index = VectorIndex(vectors.shape[1], kind=engine.split("-")[1])
+        index.expect(len(vectors))  # as a sync does: the kind's structure made for the size it will reach
         for start in range(0, len(vectors), 50_000):
             index.upsert(np.arange(start, min(start + 50_000, len(vectors))), vectors[start : start + 50_000])
 
@@ -158,10 +157,11 @@ def run_engine(engine: str, data: Path, result, ef_sweep: list[int]) -> None:
     build = time.perf_counter() - t
     ram = rss_mb() - before
     found = {"build_s": build, "ram_mb": ram, **quality_and_speed(search, queries, truth, RUNS), "sweep": {}}
-    if engine == "verrijk-hnsw":
-        found["ef"] = index.ef_search
-        for ef in ef_sweep:  # the same graph searched with fixed efSearch values
-            index.ef_search = ef
+    if engine in ("verrijk-hnsw", "verrijk-ivf"):
+        width = "ef_search" if engine == "verrijk-hnsw" else "nprobe"
+        found["ef"] = getattr(index, width)
+        for ef in ef_sweep:  # the same index searched with fixed efSearch (nprobe) values
+            setattr(index, width, ef)
             found["sweep"][ef] = quality_and_speed(search, queries, truth, 1)
     result.put(found)
 
@@ -204,7 +204,7 @@ def synthetic_text(fields: dict) -> str:
 
 
 def build_store(n: int, data_dir: Path, real: np.ndarray) -> str:
-    """A store of n synthetic records with their vectors in the embedding cache and indexes built; its API key."""
+    """A store of n synthetic records with their vectors in the embedding cache (no search index); its API key."""
     key_file = data_dir / "bench.key"
     if key_file.exists():
         return key_file.read_text()
@@ -221,8 +221,7 @@ def build_store(n: int, data_dir: Path, real: np.ndarray) -> str:
         session.flush()
         raw, _ = create_api_key(session, org, "cataloger", "bench")
         session.commit()
-        service = SearchService(data_dir, embedder)
-        cache = service.index_for(org.id).cache
+        cache = EmbeddingCache(data_dir / "search" / f"org-{org.id}" / embedder.name / "embeddings.npz", embedder.dim)
         started = time.perf_counter()
         for start in range(0, n, BULK):
             batch = [
@@ -239,12 +238,28 @@ def build_store(n: int, data_dir: Path, real: np.ndarray) -> str:
         session.commit()
         cache.save()
         print(f"records and vectors: {time.perf_counter() - started:.0f} s", flush=True)
-        started = time.perf_counter()
-        service.sync(Repo(session, Scope(org.id)))
-        print(f"indexes built: {time.perf_counter() - started:.0f} s", flush=True)
     engine.dispose()
     key_file.write_text(raw)
     return raw
+
+
+def indexed_store(store: Path, src: Path, tag: str) -> Path:
+    """A copy of the store whose search index the code of `src` built (`verrijk index`), made once per tag: each side
+    of a comparison serves the index its own code builds, in its own layout and kind."""
+    side = store.with_name(f"{store.name}-{tag}")
+    done = side / "indexed"
+    if done.exists():
+        return side
+    shutil.rmtree(side, ignore_errors=True)
+    side.mkdir(parents=True)
+    with sqlite3.connect(store / "verrijk.db") as source, sqlite3.connect(side / "verrijk.db") as copy:
+        source.backup(copy)
+    shutil.copytree(store / "search", side / "search", copy_function=os.link)  # the cache, never written in place
+    env = os.environ | {"VERRIJK_DATA_DIR": str(side), "PYTHONPATH": str(src), "VERRIJK_LOG_LEVEL": "WARNING"}
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "verrijk.cli", "index", "--org", "bench"], env=env, check=True)
+    done.write_text(f"{time.perf_counter() - started:.0f}")
+    return side
 
 
 async def api_latencies(port: int, key: str, mode: str, count: int) -> list[float]:
@@ -261,14 +276,12 @@ async def api_latencies(port: int, key: str, mode: str, count: int) -> list[floa
 
 
 def measure_api(n: int, cache: Path, real: np.ndarray, count: int, baseline: str | None) -> None:
-    data_dir = cache / f"api-{n}"
-    key = build_store(n, data_dir, real)
-    sides = []
-    if baseline:
-        both_formats(data_dir)
-        sides.append((f"baseline {baseline}", baseline_src(baseline, cache)))
+    store = cache / f"api-{n}"
+    key = build_store(n, store, real)
+    sides = [(f"baseline {baseline}", baseline_src(baseline, cache))] if baseline else []
     for label, src in [*sides, ("this tree", ROOT / "src")]:
-        print(f"\n{label}: {n:,} records")
+        data_dir = indexed_store(store, src, "tree" if src == ROOT / "src" else src.parent.name)
+        print(f"\n{label}: {n:,} records, index built in {(data_dir / 'indexed').read_text()} s by `verrijk index`")
         serve_and_measure(data_dir, src, key, count)
 
 
@@ -315,29 +328,6 @@ def baseline_src(rev: str, cache: Path) -> Path:
         subprocess.run(["tar", "-x", "-C", str(tmp)], input=archive.stdout, check=True)
         tmp.rename(out)
     return out / "src"
-
-
-def both_formats(data_dir: Path) -> None:
-    """Give the store's lexical index in both formats, so that a server of a commit before the array index (it reads
-    lexical.json.gz, each record's term counts) and one after (it reads lexical/) find the same index."""
-    for directory in data_dir.glob("search/org-*/*/"):
-        legacy, arrays = directory / "lexical.json.gz", directory / "lexical"
-        if not (arrays / MANIFEST).exists() and legacy.exists():
-            kept = legacy.with_name("kept.json.gz")
-            shutil.copy(legacy, kept)
-            LexicalIndex.load(arrays, legacy=legacy)  # migrates, and removes the old file
-            kept.rename(legacy)
-        if not legacy.exists() and (arrays / MANIFEST).exists():
-            index = LexicalIndex.load(arrays)
-            index.merge()
-            docs: dict[str, dict[str, int]] = {}
-            ids, offsets = index._ids.tolist(), index._offsets.tolist()
-            for t, term in enumerate(index._terms.all()):
-                slots, tfs = index._docs[offsets[t] : offsets[t + 1]], index._tfs[offsets[t] : offsets[t + 1]]
-                for slot, tf in zip(slots.tolist(), tfs.tolist(), strict=True):
-                    docs.setdefault(str(ids[slot]), {})[term.decode()] = tf
-            with gzip.open(legacy, "wt", encoding="utf-8") as fh:
-                json.dump(docs, fh)
 
 
 def lexical_module(src: str | None):
@@ -490,9 +480,10 @@ def main() -> None:
         base = statistics.median(rows["chromadb"]["qps"]) if "chromadb" in rows else None
         sweeps = []
         for engine, r in rows.items():
-            name = f"{engine} (efSearch {r['ef']})" if "ef" in r else engine
+            width = "nprobe" if engine == "verrijk-ivf" else "efSearch"
+            name = f"{engine} ({width} {r['ef']}, chosen)" if "ef" in r else engine
             print(f"| {n:,} | {name} | {r['build_s']:.1f} | {r['ram_mb']:.0f} | {row(r, base)}", flush=True)
-            sweeps += [f"| {n:,} | {engine} efSearch {ef} | – | – | {row(s, base)}" for ef, s in r["sweep"].items()]
+            sweeps += [f"| {n:,} | {engine} {width} {ef} | – | – | {row(s, base)}" for ef, s in r["sweep"].items()]
         for line in sweeps:
             print(line, flush=True)
         if args.metrics:

@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from verrijk.search import lexical, ranking
+from verrijk.search import bm25, lexical, ranking
+from verrijk.search.bm25 import Pruned
 from verrijk.search.lexical import MANIFEST, LexicalIndex, analyse, query_terms
 from verrijk.search.ranking import Ordered, Scored, fuse
 
@@ -71,7 +72,19 @@ def assert_same(index: LexicalIndex, docs: dict[int, Counter], allowed=None) -> 
         assert np.allclose(got.score_of(np.array(probe)), [dict(want).get(d, 0.0) for d in probe], rtol=1e-12, atol=0)
 
 
-def test_scores_and_order_equal_the_dictionary_bm25_through_changes_merges_and_saves(texts, tmp_path, monkeypatch):
+@pytest.fixture(params=["every hit", "pruned"])
+def pruning(request, monkeypatch) -> bool:
+    """Each ranking test twice: every hit scored, and every query of two or more terms pruned (seeded by a few
+    postings, so that the floor is sometimes 0 and sometimes leaves terms out)."""
+    if request.param == "pruned":
+        monkeypatch.setattr(bm25, "PRUNE_ABOVE", 0)
+        monkeypatch.setattr(bm25, "SEED", 40)
+    return request.param == "pruned"
+
+
+def test_scores_and_order_equal_the_dictionary_bm25_through_changes_merges_and_saves(
+    texts, tmp_path, monkeypatch, pruning
+):
     monkeypatch.setattr(lexical, "MERGE_MIN", 400)  # merge often: merged and added postings mixed
     rng = random.Random(3)
     ids = [10 * i + 7 for i in range(len(texts))]
@@ -114,7 +127,7 @@ def test_scores_and_order_equal_the_dictionary_bm25_through_changes_merges_and_s
     assert left == {names["postings"], names["table"]}  # the earlier saves' files are gone
 
 
-def test_a_merge_numbering_the_slots_anew_keeps_every_score(texts):
+def test_a_merge_numbering_the_slots_anew_keeps_every_score(texts, pruning):
     index, docs = LexicalIndex(), {}
     for i in range(300, 0, -1):  # ids falling: the merge reverses the slots' order
         index.upsert(i, texts[i], "nl")
@@ -122,6 +135,56 @@ def test_a_merge_numbering_the_slots_anew_keeps_every_score(texts):
     assert_same(index, docs)
     index.merge()
     assert_same(index, docs)
+
+
+def test_pruning_leaves_weak_terms_out_and_keeps_the_exhaustive_order(texts, monkeypatch):
+    """A common term with a rare one: the best hits, places and scores are those of scoring every hit, while the
+    records holding only the common term are never scored for the first page."""
+    index = LexicalIndex()
+    for i, text in enumerate(texts):
+        index.upsert(i, text, "nl")
+    index.merge()
+    index.remove(3)  # a dead slot: bounds still hold
+    terms, narrow = query_terms("kaart van Suriname plantage", "nl"), set(range(0, len(texts), 3))
+    whole, narrow_whole = index.search(terms), index.search(terms, narrow)
+    assert isinstance(whole, Scored)  # few postings: every hit scored
+    monkeypatch.setattr(bm25, "PRUNE_ABOVE", 0)
+    pruned = index.search(terms)
+    assert isinstance(pruned, Pruned) and len(pruned) == len(whole) == 1236
+    assert sorted(pruned.ids().tolist()) == sorted(whole.ids().tolist())
+    for k in (1, 12, 64, 300):
+        assert pruned.top(k) == whole.top(k)
+    pruned.top(12)
+    assert len(pruned._scored[0]) < len(whole) / 3  # most hits never scored
+    some = np.array([d for d, _ in whole.top(len(whole))][::37])
+    assert pruned.ranks(some).tolist() == whole.ranks(some).tolist()
+    assert (pruned.rank_floor(some) <= whole.ranks(some)).all() and pruned.rank_floor(some).max() > 12
+    assert index.search(terms, narrow).top(20) == narrow_whole.top(20)
+
+
+def test_an_index_saved_in_layout_3_is_upgraded_on_reading(texts, tmp_path, pruning):
+    """Layout 3 had no per-term bounds and a term's slots in no particular order: read, both are made."""
+    index, docs = LexicalIndex(), {}
+    for i, text in enumerate(texts[:600], start=1):
+        index.upsert(i, text, "nl")
+        docs[i] = Counter(analyse(text, "nl"))
+    index.merge()
+    index.save(tmp_path)
+    names = json.loads((tmp_path / MANIFEST).read_text())
+    stem, rng = tmp_path / names["postings"], np.random.default_rng(1)
+    offsets = np.load(f"{stem}.offsets.npy")
+    bounds = zip(offsets[:-1], offsets[1:], strict=True)
+    shuffled = np.concatenate([rng.permutation(np.arange(a, b)) for a, b in bounds])
+    for key in ("docs", "tfs"):
+        np.save(f"{stem}.{key}.npy", np.load(f"{stem}.{key}.npy")[shuffled])
+    for key in ("max_tf", "min_length"):
+        Path(f"{stem}.{key}.npy").unlink()
+    (tmp_path / MANIFEST).write_text(json.dumps({**names, "format": 3}))
+    upgraded = LexicalIndex.load(tmp_path)
+    assert_same(upgraded, docs)
+    upgraded.save(tmp_path)
+    assert json.loads((tmp_path / MANIFEST).read_text())["format"] == 4
+    assert_same(LexicalIndex.load(tmp_path), docs)
 
 
 def test_the_old_gzipped_json_is_migrated_once(texts, tmp_path):
@@ -146,10 +209,10 @@ def reference_fusion(rankings: list[list[tuple[int, float]]], k: int = 60) -> li
 
 
 @pytest.mark.parametrize("one_by_one", [0, 32])  # deep hits placed by one full ordering, or each by a pass
-def test_fusion_read_as_deep_as_a_page_needs_equals_fusing_every_hit(texts, monkeypatch, one_by_one):
+def test_fusion_read_as_deep_as_a_page_needs_equals_fusing_every_hit(texts, monkeypatch, one_by_one, pruning):
     monkeypatch.setattr(ranking, "RANKED_ONE_BY_ONE", one_by_one)
-    placed, ranks = [], Scored.ranks
-    monkeypatch.setattr(Scored, "ranks", lambda self, ids: placed.append(len(ids)) or ranks(self, ids))
+    placed, ranks = [], (Pruned if pruning else Scored).ranks
+    monkeypatch.setattr(Pruned if pruning else Scored, "ranks", lambda s, ids: placed.append(len(ids)) or ranks(s, ids))
     index = LexicalIndex()
     for i, text in enumerate(texts):
         index.upsert(i, text, "nl")

@@ -20,6 +20,7 @@ import numpy as np
 import Stemmer
 
 from verrijk.folding import fold_letters
+from verrijk.search.bm25 import Context, Pruned, Term, bound, rank
 from verrijk.search.ranking import Scored
 
 LANGUAGES = {"nl": "dutch", "fr": "french", "en": "english"}
@@ -74,7 +75,7 @@ def matched_words(text: str, terms: set[str], lang: str) -> list[tuple[int, int]
 
 MERGE_MIN = 1_000_000  # postings added (or dead slots) before a merge, or a quarter of the merged ones if more
 MANIFEST = "lexical.json"  # names the files of the saved index; written last, so a reader sees a whole set
-FORMAT = 3  # the saved layout's version: one written by another layout is rebuilt, never guessed at
+FORMAT = 4  # the saved layout's version: 3 (no per-term bounds, slots unordered) is read and upgraded, others rebuilt
 
 
 class UnreadableIndex(Exception):
@@ -142,6 +143,8 @@ class LexicalIndex:
         self._offsets = np.zeros(1, dtype=np.int64)
         self._docs = np.zeros(0, dtype=np.int32)
         self._tfs = np.zeros(0, dtype=np.uint16)
+        self._max_tf = np.zeros(0, dtype=np.uint16)  # per merged term: its highest frequency, its shortest document
+        self._min_length = np.zeros(0, dtype=np.int32)
         self._added: dict[str, array] = {}  # term -> its packed postings added since the last merge
         self._added_count = 0
         self._stored: str | None = None  # the name of the saved files holding the merged postings, if still current
@@ -213,57 +216,47 @@ class LexicalIndex:
             self._recent_order = np.lexsort((~self._alive[start:end], self._ids[start:end]))
         return self._recent_order
 
-    def _postings(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
-        """A term's slots and term frequencies, merged and added ones."""
-        parts = []
+    def _postings(self, term: str) -> tuple[np.ndarray, np.ndarray, int, int] | None:
+        """A term's slots and term frequencies, merged and added ones, with its highest frequency and the length of
+        its shortest document (dead ones included)."""
+        parts, highest, shortest = [], 0, np.iinfo(np.int32).max
         i = self._terms.find(term.encode())
         if i >= 0:
             start, end = self._offsets[i], self._offsets[i + 1]
             parts.append((self._docs[start:end], self._tfs[start:end]))
+            highest, shortest = int(self._max_tf[i]), int(self._min_length[i])
         added = self._added.get(term)
         if added is not None:
-            parts.append(unpack(np.array(added, dtype=np.int64)))  # a copy: an array exporting its buffer cannot grow
-        if len(parts) < 2:
-            return parts[0] if parts else None
-        return np.concatenate([parts[0][0], parts[1][0]]), np.concatenate([parts[0][1], parts[1][1]])
+            slots, tfs = unpack(np.array(added, dtype=np.int64))  # a copy: an array exporting its buffer cannot grow
+            parts.append((slots, tfs))
+            highest, shortest = max(highest, int(tfs.max())), min(shortest, int(self._lengths[slots].min()))
+        if not parts:
+            return None
+        if len(parts) == 1:
+            return *parts[0], highest, shortest
+        return np.concatenate([parts[0][0], parts[1][0]]), np.concatenate([parts[0][1], parts[1][1]]), highest, shortest
 
-    def search(self, terms: Iterable[str], allowed: set[int] | None = None) -> Scored:
-        """Every document that holds a term, with its BM25 score (best first through `Scored.top`, ties by id).
-        Its `score_of` holds until the index changes."""
+    def search(self, terms: Iterable[str], allowed: set[int] | None = None) -> Scored | Pruned:
+        """Every document that holds a term, with its BM25 score (best first through `top`, ties by id). Its
+        `score_of` holds until the index changes."""
         n = self._live
-        usable = self._alive[: self._slots]
+        usable = self._alive[: self._slots] if n != self._slots else None
         if allowed is not None:
             slots = self._slots_of(np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
             usable = np.zeros(self._slots, dtype=bool)
             usable[slots[slots >= 0]] = True
-        every = allowed is None and n == self._slots  # no dead slot, no filter: every posting counts
+        norms = self._length_norms() if n else np.zeros(0)
         found = []
         for term in sorted(set(terms)) if n else []:
             posting = self._postings(term)
             if posting is None:
                 continue
-            docs, tfs = posting
-            df = len(docs) if every else np.count_nonzero(self._alive[docs])
+            docs, tfs, highest, shortest = posting
+            df = len(docs) if n == self._slots else np.count_nonzero(self._alive[docs])
             idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
-            if not every:
-                keep = usable[docs]
-                docs, tfs = docs[keep], tfs[keep]
-            tf = tfs.astype(np.float64)
-            found.append((docs, idf * tf * (self.k1 + 1) / (tf + self._length_norms()[docs])))
-        if not found:
-            slots, scores = np.zeros(0, dtype=np.int64), np.zeros(0)
-        elif len(found) == 1:
-            slots, scores = found[0]
-        elif sum(len(d) for d, _ in found) > self._slots // 16:  # many postings: add them up in one array
-            dense = np.zeros(self._slots)
-            for docs, part in found:
-                dense[docs] += part  # a term holds a slot once
-            slots = np.flatnonzero(dense)
-            scores = dense[slots]
-        else:
-            slots, where = np.unique(np.concatenate([d for d, _ in found]), return_inverse=True)
-            scores = np.bincount(where, weights=np.concatenate([s for _, s in found]), minlength=len(slots))
-        return Scored(self._ids[slots], scores, self._score_of(slots, scores))
+            least_norm = self.k1 * (1 - self.b + self.b * shortest / (self.total_length / n))
+            found.append(Term(docs, tfs, idf, bound(idf, self.k1, highest, least_norm)))
+        return rank(found, Context(self.k1, norms, self._ids, usable, self._slots_of))
 
     def _length_norms(self) -> np.ndarray:
         """k1 (1 - b + b length / average length) of every slot: BM25's length normalisation, made again only when
@@ -274,14 +267,6 @@ class LexicalIndex:
             self._norms = self.k1 * (1 - self.b + self.b * self._lengths[: self._slots] / average)
             self._norms_at = state
         return self._norms
-
-    def _score_of(self, slots: np.ndarray, scores: np.ndarray):
-        def score_of(ids: np.ndarray) -> np.ndarray:
-            dense = np.zeros(self._slots + 1)
-            dense[slots] = scores
-            return dense[self._slots_of(ids)]  # slot -1 reads the last cell, left 0
-
-        return score_of
 
     def merge(self) -> None:
         """Fold the added postings into the merged arrays, drop the dead slots' postings and number the live slots
@@ -310,17 +295,28 @@ class LexicalIndex:
         tfs = np.concatenate([self._tfs, added_tfs])
         keep = docs >= 0
         term_of, docs, tfs = term_of[keep], docs[keep], tfs[keep]
-        order = np.argsort(term_of, kind="stable")  # the merged postings are one sorted run already
+        order = np.lexsort((docs, term_of))  # by term, and within a term by slot (pruning looks slots up)
         counts = np.bincount(term_of, minlength=len(vocabulary))
         used = counts > 0
         self._terms = TermTable.of([t for t, u in zip(vocabulary, used.tolist(), strict=True) if u])
         self._offsets = np.concatenate([[0], np.cumsum(counts[used])]).astype(np.int64)
         self._docs, self._tfs = docs[order], tfs[order]
         self._ids, self._lengths = self._ids[live], self._lengths[live]
+        self._bound_terms()
         self._alive = np.ones(len(live), dtype=bool)
         self._slots = self._merged_slots = len(live)
         self._recent, self._recent_order, self._added, self._added_count, self._stored = {}, None, {}, 0, None
         self._norms_at = (0, 0, 0)  # the slots were numbered again
+
+    def _bound_terms(self) -> None:
+        """Each merged term's highest frequency and shortest document: what max-score pruning bounds its
+        contributions by."""
+        starts = self._offsets[:-1]
+        if not len(starts):
+            self._max_tf, self._min_length = np.zeros(0, dtype=np.uint16), np.zeros(0, dtype=np.int32)
+            return
+        self._max_tf = np.maximum.reduceat(self._tfs, starts)
+        self._min_length = np.minimum.reduceat(self._lengths[self._docs], starts)
 
     def save(self, directory: Path) -> None:
         """Write the index into a directory and remove the files of earlier saves."""
@@ -342,6 +338,8 @@ class LexicalIndex:
                 "offsets": self._offsets,
                 "docs": self._docs,
                 "tfs": self._tfs,
+                "max_tf": self._max_tf,
+                "min_length": self._min_length,
             }
             for key, values in arrays.items():
                 np.save(directory / f"{name}.{key}.npy", values)
@@ -372,7 +370,7 @@ class LexicalIndex:
         if (directory / MANIFEST).exists():
             try:
                 manifest = json.loads((directory / MANIFEST).read_text())
-                if manifest.get("format") != FORMAT:
+                if manifest.get("format") not in (3, FORMAT):
                     raise UnreadableIndex(f"saved in layout {manifest.get('format')}, this version reads {FORMAT}")
                 return cls._read(directory, manifest)
             except (OSError, KeyError, ValueError) as exc:
@@ -414,4 +412,12 @@ class LexicalIndex:
         index._recent = {int(index._ids[s]): s for s in range(index._merged_slots, index._slots) if index._alive[s]}
         index._live = int(np.count_nonzero(index._alive))
         index.total_length = int(index._lengths[index._alive].sum())
+        if manifest["format"] == 3:  # saved before the bounds, and a term's slots were in no order: both done now
+            term_of = np.repeat(np.arange(len(index._offsets) - 1), np.diff(index._offsets))
+            order = np.lexsort((index._docs, term_of))
+            index._docs, index._tfs = index._docs[order], index._tfs[order]
+            index._bound_terms()
+            index._stored = None  # written by the next save
+        else:
+            index._max_tf, index._min_length = postings("max_tf"), postings("min_length")
         return index

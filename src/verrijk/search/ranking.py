@@ -23,6 +23,16 @@ class Ranked(Protocol):
     def ids(self) -> np.ndarray: ...
 
 
+class Scoring(Ranked, Protocol):
+    """A ranking by score of any length (BM25's): also the scores and places of some of its ids."""
+
+    def score_of(self, ids: np.ndarray) -> np.ndarray: ...
+
+    def ranks(self, ids: np.ndarray) -> np.ndarray: ...
+
+    def rank_floor(self, ids: np.ndarray) -> np.ndarray: ...
+
+
 class Ordered:
     """A short ranking already in its order (the vector indexes' answers)."""
 
@@ -89,6 +99,10 @@ class Scored:
         best = self.best(k)
         return list(zip(self._ids[best].tolist(), self.scores[best].tolist(), strict=True))
 
+    def rank_floor(self, ids: np.ndarray) -> np.ndarray:
+        """A place each of some hits takes at least: known only by `ranks` here."""
+        return np.ones(len(ids), dtype=np.int64)
+
 
 class Fused:
     """Reciprocal rank fusion of one big ranking (BM25, any length; may be None) and short ordered ones: each id
@@ -97,7 +111,7 @@ class Fused:
     Only the first k are ever ordered: the big ranking is read to a depth, and a hit of a short ranking below that
     depth is placed exactly in it only when its fused score could still reach the first k."""
 
-    def __init__(self, big: Scored | None, short: Sequence[Ordered], k: int = RRF_K):
+    def __init__(self, big: Scoring | None, short: Sequence[Ordered], k: int = RRF_K):
         self.big, self.short, self.k = big, list(short), k
         self.short_ids = np.unique(np.concatenate([o.ids() for o in self.short])) if self.short else np.zeros(0, int)
         self.in_big = big.score_of(self.short_ids) > 0 if big is not None else np.zeros(len(self.short_ids), dtype=bool)
@@ -125,7 +139,7 @@ class Fused:
     def top(self, k: int) -> list[tuple[int, float]]:
         n_big = len(self.big) if self.big is not None else 0
         depth = min(max(k, FIRST_DEPTH), n_big)
-        head = self.big.ids()[self.big.best(depth)] if depth else np.zeros(0, dtype=np.int64)
+        head = np.array([rid for rid, _ in self.big.top(depth)] if depth else [], dtype=np.int64)
         rank = {rid: r for r, rid in enumerate(head.tolist(), start=1)}
         below = np.array(
             [held and rid not in rank for rid, held in zip(self.short_ids.tolist(), self.in_big, strict=True)],
@@ -135,10 +149,10 @@ class Fused:
         fused = np.array([1.0 / (self.k + rank[rid]) if rid in rank else 0.0 for rid in candidates.tolist()])
         self._add_short(candidates, fused)
         if below.any():
-            # a hit of a short ranking below the depth adds less than 1 / (k + depth + 1) from the big one: those
-            # that could still reach the first k get their exact place in the big ranking
+            # a hit of a short ranking below the depth adds at most 1 / (k + depth + 1) from the big one (less when
+            # the big ranking knows it lies deeper): those that could still reach the first k get their exact place
             deep = self.short_ids[below]
-            ceiling = np.full(len(deep), 1.0 / (self.k + depth + 1))
+            ceiling = 1.0 / (self.k + np.maximum(depth + 1, self.big.rank_floor(deep)))
             self._add_short(deep, ceiling)
             edge = np.sort(fused)[-k] if len(fused) >= k else -np.inf
             climbing = deep[ceiling >= edge]
@@ -150,9 +164,9 @@ class Fused:
         return list(zip(candidates[order].tolist(), fused[order].tolist(), strict=True))
 
 
-def fuse(rankings: Sequence[Scored | Ordered], k: int = RRF_K) -> Ranked:
+def fuse(rankings: Sequence[Scoring | Ordered], k: int = RRF_K) -> Ranked:
     """One ranking from several (reciprocal rank fusion); a single ranking as it is, with its own scores."""
     if len(rankings) == 1:
         return rankings[0]
-    big = [r for r in rankings if isinstance(r, Scored)]
+    big = [r for r in rankings if not isinstance(r, Ordered)]
     return Fused(big[0] if big else None, [r for r in rankings if isinstance(r, Ordered)], k)
