@@ -235,12 +235,12 @@ def test_an_index_saved_in_another_layout_is_rebuilt_not_a_server_error(session,
     embedder, repo = HashEmbedder(), Repo(session, Scope(org.id))
     SearchService(settings.data_dir, embedder=embedder).sync(repo)
     manifest = next(settings.data_dir.rglob("lexical/lexical.json"))
-    manifest.write_text(manifest.read_text().replace('"format": 3', '"format": 2'))
+    manifest.write_text(manifest.read_text().replace('"format": 4', '"format": 2'))
     fresh = SearchService(settings.data_dir, embedder=embedder)
     hits = fresh.search(repo, SearchRequest("schaal", mode="lexical"))
     assert [record.title for record, _ in page_of(repo, hits, 0, 5)] == ["een gouden schaal"]
     assert embedder.calls == 31  # rebuilt from the embedding cache, nothing embedded again
-    assert '"format": 3' in manifest.read_text()
+    assert '"format": 4' in manifest.read_text()
 
 
 def test_a_sync_state_saved_as_a_dictionary_is_read_and_one_of_an_unknown_layout_rebuilt(session, org, settings):
