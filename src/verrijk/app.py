@@ -16,6 +16,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from verrijk import __version__, logs
 from verrijk.api import errors as api_errors
+from verrijk.api import openapi as api_openapi
 from verrijk.api.cache import ResultCache
 from verrijk.api.limits import BodySizeLimit, JsonDepthLimit
 from verrijk.api.routers import (
@@ -144,6 +145,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs.router,
     ):
         app.include_router(router, responses=api_errors.PROBLEM_RESPONSES)
+    api_openapi.install(app)
     app.include_router(web_routes.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(

@@ -16,6 +16,7 @@ from media_material import encode
 from PIL import Image
 from webforms import csrf_token, sign_in
 
+from verrijk.api.openapi import KEY, api_routes, declared_roles
 from verrijk.app import create_app
 from verrijk.config import Settings
 from verrijk.domain import Role
@@ -27,29 +28,6 @@ from verrijk.store.tables import Media, Organisation, Suggestion
 
 ROLES = [r.value for r in Role]
 PNG = encode(Image.new("RGB", (8, 8), (200, 30, 30)))
-
-
-def declared_roles(route: APIRoute):
-    """The (roles, public) that the route's `allow` dependency declares, or None when it declares none."""
-    stack = list(route.dependant.dependencies)
-    while stack:
-        dep = stack.pop()
-        if hasattr(dep.call, "allowed_roles"):
-            return dep.call.allowed_roles, dep.call.public
-        stack.extend(dep.dependencies)
-    return None
-
-
-def api_routes(app):
-    """Every APIRoute, looking inside included routers (FastAPI keeps them nested)."""
-    found, stack = [], list(app.routes)
-    while stack:
-        route = stack.pop(0)
-        if isinstance(route, APIRoute):
-            found.append(route)
-        elif hasattr(route, "original_router"):
-            stack.extend(route.original_router.routes)
-    return found
 
 
 def test_every_route_declares_its_roles(tmp_path):
@@ -84,6 +62,19 @@ def test_every_route_declares_its_roles(tmp_path):
         "/records/{record_id}",
         "/redoc",
     ]
+
+
+def test_the_schema_says_which_operations_need_a_key(app):
+    """The X-API-Key scheme in /openapi.json, required by every operation whose route admits only some roles and
+    optional on public ones (schemathesis' ignored_auth check then calls each without a key: 401)."""
+    schema = app.openapi()
+    assert schema["components"]["securitySchemes"] == {"ApiKey": KEY}
+    assert (KEY["in"], KEY["name"]) == ("header", "X-API-Key")
+    for route in api_routes(app):
+        public = declared_roles(route)[1]
+        for method in route.methods & {"GET", "POST", "PUT", "PATCH", "DELETE"} if route.include_in_schema else ():
+            security = schema["paths"][route.path_format][method.lower()]["security"]
+            assert security == ([{}, {"ApiKey": []}] if public else [{"ApiKey": []}]), (method, route.path)
 
 
 def _fill(path: str, ids: dict) -> str:

@@ -65,6 +65,9 @@ def test_bulk_decisions_and_releases_take_at_most_500_ids(client, org):
 
 
 def test_post_enrich_takes_at_most_the_configured_number_of_texts(client, org, settings):
+    models = client.get("/openapi.json").json()["components"]["schemas"]  # the schema says what the settings say
+    assert models["EnrichIn"]["properties"]["texts"]["maxItems"] == settings.enrich_max_texts == 32
+    assert models["TextItem"]["properties"]["text"]["maxLength"] == settings.enrich_max_chars
     texts = [{"text": f"Brief {i} aan Jan Vermeer", "language": "nl"} for i in range(settings.enrich_max_texts + 1)]
     r = client.post("/enrich", json={"texts": texts}, headers=org.headers())
     assert r.status_code == 422 and r.headers["content-type"] == PROBLEM

@@ -58,6 +58,12 @@ def fuzzed_app(tmp_path):
         data = b"source_id,title,creator\nf1,Kaart van Suriname,\nf2,Portret,Rembrandt\nf3,Plantage,\n"
         r = client.post("/collections/fuzz/ingest", headers={"X-API-Key": key}, files={"file": ("f.csv", data)})
         assert r.status_code == 200
+        # the first text enrichment (per language, and detecting one) and search load their models: 20 s on a busy
+        # machine, past schemathesis' 10 s per request (a model load, not an answer, is what a first call measures)
+        headers = {"X-API-Key": key}
+        texts = [{"text": "Kaart"}, *({"text": "Kaart", "language": language} for language in ("nl", "fr", "en", "de"))]
+        assert client.post("/enrich", headers=headers, json={"texts": texts, "authorities": []}).status_code == 200
+        assert client.get("/search", headers=headers, params={"query": "kaart"}).status_code == 200
     yield app, key
     app.state.engine.dispose()
 

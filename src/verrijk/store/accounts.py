@@ -97,18 +97,20 @@ def set_membership(session: Session, user: User, org: Organisation, role: str) -
     return member
 
 
+def _scrypt(password: str, salt: bytes) -> bytes:
+    return hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1)
+
+
 def hash_password(password: str) -> str:
     salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1)
-    return f"scrypt${salt.hex()}${digest.hex()}"
+    return f"scrypt${salt.hex()}${_scrypt(password, salt).hex()}"
 
 
 def check_password(password: str, stored: str | None) -> bool:
     if not stored or not stored.startswith("scrypt$"):
         return False
     _, salt, digest = stored.split("$")
-    candidate = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=2**14, r=8, p=1)
-    return secrets.compare_digest(candidate.hex(), digest)
+    return secrets.compare_digest(_scrypt(password, bytes.fromhex(salt)).hex(), digest)
 
 
 def set_password(session: Session, username: str, password: str) -> User:

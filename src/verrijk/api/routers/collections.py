@@ -66,7 +66,10 @@ async def ingest_upload(
     request: Request,
     file: Annotated[UploadFile, File(description="CSV/TSV, JSONL, OAI-PMH XML or IIIF manifest")],
     mapping: Annotated[UploadFile | None, File(description="optional CSV column mapping")] = None,
-    format: Annotated[str | None, Query(description=f"one of {', '.join(FORMATS)}; sniffed when left out")] = None,
+    format: Annotated[
+        str | None,
+        Query(description=f"one of {', '.join(FORMATS)}; sniffed when left out", json_schema_extra={"enum": FORMATS}),
+    ] = None,
     encoding: str = "utf-8",
     dry_run: bool = False,
     repo: Repo = Depends(scoped(*REVIEWERS)),

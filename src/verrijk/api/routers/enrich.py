@@ -72,7 +72,7 @@ class EnrichOut(BaseModel):
 
 def _check(body: EnrichIn, settings, repo: Repo) -> list[TextIn]:
     if not body.texts:
-        raise Problem(422, "body field 'texts' is empty: send 1 to 32 texts")
+        raise Problem(422, f"body field 'texts' is empty: send 1 to {settings.enrich_max_texts} texts")
     if len(body.texts) > settings.enrich_max_texts:
         raise Problem(
             422,
