@@ -4,9 +4,12 @@ POST /enrich and jobs at once per organisation; and the inputs schemathesis once
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import select
 
+from verrijk.api.limits import BodySizeLimit
 from verrijk.domain import ID_MAX
 from verrijk.store.repo import Repo, Scope
 from verrijk.store.repo.base import encode_cursor
@@ -105,3 +108,23 @@ def test_what_schemathesis_once_made_a_server_error_is_a_clear_answer(client, se
     again = client.post("/tasks/missing", json=tag, headers=org.headers("volunteer"))
     assert again.status_code == 409 and again.headers["content-type"] == PROBLEM
     assert len(session.scalars(select(Suggestion).where(Suggestion.label == "0")).all()) == 1
+
+
+def test_an_upload_declared_too_large_is_refused_before_its_body_is_read():
+    """At the ASGI level: the 413 goes out on the Content-Length alone; neither the body nor the app is touched."""
+    received, sent = [], []
+
+    async def receive():
+        received.append(True)
+        return {"type": "http.request", "body": b"x" * 1024, "more_body": True}
+
+    async def send(message):
+        sent.append(message)
+
+    async def app(scope, receive, send):
+        raise AssertionError("the app was called")
+
+    headers = [(b"content-type", b"multipart/form-data; boundary=b"), (b"content-length", str(50 * 2**20).encode())]
+    scope = {"type": "http", "method": "POST", "path": "/collections/c/ingest", "headers": headers}
+    asyncio.run(BodySizeLimit(app, max_upload=25 * 2**20, max_other=2 * 2**20)(scope, receive, send))
+    assert sent[0]["status"] == 413 and received == []

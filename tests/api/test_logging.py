@@ -64,6 +64,7 @@ def test_every_request_gets_an_id_and_one_access_line_with_the_organisation(clie
     assert line["request_id"] == request_id and line["organisation_id"] == org.id
     assert (line["method"], line["path"], line["status"], line["level"]) == ("GET", "/jobs", 200, "INFO")
     assert line["duration_ms"] >= 0 and "limit" not in line["message"]
+    assert "museum-a-cataloger" not in str(line)  # the organisation, never the person
 
 
 def test_a_valid_incoming_request_id_is_echoed_and_any_other_replaced(client, capsys):
