@@ -83,7 +83,11 @@ def fit(
     progress(f"link: weights moved {changed}")
     model = linker.model
     tuned = Model(
-        dict(zip(FEATURES, map(float, w), strict=True)), model.calibration_x, model.calibration_y, model.threshold
+        dict(zip(FEATURES, map(float, w), strict=True)),
+        model.calibration_x,
+        model.calibration_y,
+        model.threshold,
+        model.thresholds,
     )
     return Linker(linker.indexes, tuned, linker.limit)
 
@@ -96,6 +100,7 @@ def save(linker: Linker, folder: Path, source: Path) -> None:
     data["calibration"] = {**data.get("calibration", {}), "x": list(linker.model.calibration_x),
                            "y": list(linker.model.calibration_y)}  # fmt: skip
     data["threshold"] = linker.model.threshold
+    data["thresholds"] = linker.model.thresholds
     data["description"] = "verrijk entity-linking model fine-tuned on review decisions (verrijk train link)"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / MODEL_FILE).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")

@@ -28,7 +28,7 @@ class CreatorFieldLinker(Enricher):
 
     def __init__(self, linker: Linker, min_score: float | None = None):
         self.linker = linker
-        self.min_score = linker.model.threshold if min_score is None else min_score
+        self.min_score = linker.model.threshold_for("PER") if min_score is None else min_score
         self.version = CODE_VERSION + "+" + ",".join(f"{i.name}@{i.version[:12]}" for i in linker.indexes)
 
     def _enrich(self, items: Sequence[Item]) -> list[list[Proposal]]:

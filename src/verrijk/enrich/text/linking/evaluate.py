@@ -88,6 +88,7 @@ def evaluate(
         scored.extend(pairs)
     metrics["mentions_per_s"] = round(len(items) / elapsed, 1) if elapsed else None
     metrics["threshold"] = linker.model.threshold
+    metrics["thresholds"] = linker.model.thresholds
     return metrics
 
 

@@ -5,8 +5,9 @@ collection's country, the record's other places and the regions its text names, 
 or the sentence's years, the roles the text names against the entry's description); a logistic model
 fitted on the demo collection's training split turns them into a probability, and an isotonic table fitted on
 the development split calibrates it. The link is the best candidate when its calibrated score reaches the NIL
-threshold chosen on the development split. Weights, table and threshold live in models/linking/model.json
-(training/build_link_set.py writes it); no machine-learning library is needed at run time.
+threshold of the mention's entity type, set from the development split. Weights, table and thresholds live in
+models/linking/model.json (training/build_link_set.py writes it); no machine-learning library is needed at run
+time.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import bisect
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -56,21 +57,26 @@ FEATURES = (
     "role",
     "place_look_alike",
 )
+UNTYPED = "untyped"  # the key of the NIL threshold for mentions without an entity type
 COOCCUR_KM = 150.0  # a place this close to another place the record names counts as "nearby"
 HOME_WEIGHT = 100.0  # how much likelier a place in the collection's (or the record's other places') country is
 DATE_MARGIN = 10  # years a record may fall outside a person's life (posthumous prints, early works)
 WORKING_AGE = 15  # a person makes or does little before this age
 LOOK_ALIKE_POWER = 8  # look-alikes' importance times similarity to this power: 0.9 alike counts 0.43, 0.8 0.17
+PART_KM = 10.0  # a namesake this close to a weightier one is part of it (a town's sections, its municipality)
+PART_LEADERS = 10  # the weightiest namesakes the others are compared with
 
 
 @dataclass(frozen=True)
 class Model:
-    """Logistic weights, an isotonic calibration table (raw probability -> calibrated), a NIL threshold."""
+    """Logistic weights, an isotonic calibration table (raw probability -> calibrated), a NIL threshold, and NIL
+    thresholds per entity type ("untyped": mentions without one) where the development split had enough to say."""
 
     weights: dict[str, float]
     calibration_x: tuple[float, ...] = ()
     calibration_y: tuple[float, ...] = ()
     threshold: float = 0.5
+    thresholds: dict[str, float] = field(default_factory=dict, hash=False, compare=False)
 
     @classmethod
     def load(cls, path: Path | None = None) -> Model:
@@ -92,7 +98,12 @@ class Model:
             tuple(calibration.get("x", ())),
             tuple(calibration.get("y", ())),
             float(data.get("threshold", 0.5)),
+            {kind: float(t) for kind, t in (data.get("thresholds") or {}).items()},
         )
+
+    def threshold_for(self, entity_type: str | None) -> float:
+        """The NIL threshold for mentions of this type (None: untyped)."""
+        return self.thresholds.get(entity_type or UNTYPED, self.threshold)
 
     def raw(self, features: dict[str, float]) -> float:
         z = sum(self.weights.get(f, 0.0) * v for f, v in features.items())
@@ -181,10 +192,38 @@ def importance(prior: float) -> float:
 
 def weight(index: AuthorityIndex, match: Match, context: LinkContext, near: Neighbourhood) -> float:
     """A candidate's importance, times HOME_WEIGHT when it lies in the collection's country or one the record's
-    other places lie in: a Surinamese collection's "Mariënburg" is the plantation, not the Polish town."""
-    country = index.entries[match.index].properties.get("country")
+    other places lie in: a Surinamese collection's "Mariënburg" is the plantation, not the Polish town.
+
+    A place's importance is its population times the number of names it has (in GeoNames: the languages and
+    sources that name it), as a person's prior counts the catalogues that know them: population alone makes
+    Florence, Alabama (40,000 inhabitants, 3 names) a third of Florence, Italy (367,000, 40 names), where a reader
+    of "Florence" hardly ever means it."""
+    entry = index.entries[match.index]
+    country = entry.properties.get("country")
     home = bool(country) and (country == context.country or country in near.countries)
-    return importance(index.priors[match.index]) * (HOME_WEIGHT if home else 1.0)
+    known = len(entry.names()) if "population" in entry.properties else 1
+    return importance(index.priors[match.index]) * known * (HOME_WEIGHT if home else 1.0)
+
+
+def merge_parts(index: AuthorityIndex, matches: Sequence[Match], weights: list[float]) -> list[float]:
+    """Namesakes' weights with each place that lies within PART_KM of a weightier namesake counted as part of it:
+    GeoNames names Leuven's sections Heverlee and Kessel-Lo "Leuven" too, and has a town and its municipality
+    as two entries; they are one place to a reader, not rivals that split the name's weight."""
+    located = []
+    for i, (m, w) in enumerate(zip(matches, weights, strict=True)):
+        p = index.entries[m.index].properties
+        if w > 0 and p.get("lat") is not None and p.get("lon") is not None:
+            located.append((w, i, (float(p["lat"]), float(p["lon"]))))
+    if len(located) < 2:
+        return weights
+    leaders = sorted(located, reverse=True)[:PART_LEADERS]
+    merged = list(weights)
+    for w, i, point in sorted(located):  # the smallest first, so that a part's part reaches the whole
+        whole = next((j for lw, j, at in leaders if lw > w and km(point, at) <= PART_KM), None)
+        if whole is not None:
+            merged[whole] += merged[i]
+            merged[i] = 0.0
+    return merged
 
 
 # features ---------------------------------------------------------------------------------------------------------
@@ -324,6 +363,7 @@ def score_matches(
         else 0.0
         for m in matches
     ]
+    weights = merge_parts(index, matches, weights)
     total = sum(weights)
     scored = []
     for m, w in zip(matches, weights, strict=True):
@@ -357,4 +397,5 @@ class Linker:
     def link(self, mention: str, entity_type: str | None, context: LinkContext | None = None) -> LinkResult:
         candidates = self.candidates(mention, entity_type, context or LinkContext())[: self.limit]
         best = candidates[0] if candidates else None
-        return LinkResult(candidates, best if best and best.score >= self.model.threshold else None)
+        linked = best is not None and best.score >= self.model.threshold_for(entity_type)
+        return LinkResult(candidates, best if linked else None)

@@ -13,8 +13,8 @@ ts/s, b/p, x/ks, silent h, ei/ey/y/ij), every run of vowels one vowel, and a fin
 A person's forenames are first put in one language (FORENAMES: Karel = Charles = Carolus, Jan = Jean = Johannes).
 A place's name is first folded for how other languages transliterate it (TRANSLITERATIONS: the sounds of "ch" in
 Cherepovets, "tch", "tsj", "tx" one; "kh" as Dutch "ch", Serpukhov = Serpoechov; "zh", "dzh", "dz" as "j"; Dutch
-"sj" as "s"), and also keyed without a case or Latin ending (Lithuanian "Ravalpindis", "Nasikas"; "Bedfordia";
-Japanese "-shi").
+"sj" as "s"; letters with a caron spelt out and Polish and Hungarian digraphs read, Žešova = Rzeszów), and also
+keyed without a case or Latin ending (Lithuanian "Ravalpindis", "Nasikas"; "Bedfordia"; Japanese "-shi").
 """
 
 from __future__ import annotations
@@ -85,9 +85,22 @@ _SOUNDS = (
 )
 
 
+# letters with a caron, acute or comma that other languages spell with two (Czech, Lithuanian, Croatian č, š, ž;
+# Polish ć, ś, ź, ż; Turkish and Romanian ş), before folding would drop their accent: "Kičeneris" is Kitchener,
+# "Žešova" Rzeszów
+HAČEKS = str.maketrans({"č": "ch", "š": "sh", "ž": "zh", "ć": "ch", "ś": "sh", "ź": "zh", "ż": "zh", "ş": "sh",
+                        "ș": "sh", "Č": "Ch", "Š": "Sh", "Ž": "Zh", "Ć": "Ch", "Ś": "Sh", "Ź": "Zh", "Ż": "Zh",
+                        "Ş": "Sh", "Ș": "Sh"})  # fmt: skip
 # how other languages' transliterations spell one sound, for places: Tcherepovets, Tsjerepovets, Txerepovets,
-# Cherepovets; Serpukhov (kh) and Serpoechov (Dutch ch); Zhaozhou, Chzhaochzhou; Abuja, Abudza, Abudzha
+# Cherepovets; Serpukhov (kh) and Serpoechov (Dutch ch); Zhaozhou, Chzhaochzhou; Abuja, Abudza, Abudzha; Polish
+# and Hungarian digraphs (Rzeszów, Szczecin; Cshongdzsin for Chongjin); Greek's "nt" and "mp" for d and b at the
+# start of a word (Ntortmount, Dortmund)
 TRANSLITERATIONS = (
+    (re.compile(r"^nt"), "d"),
+    (re.compile(r"^mp"), "b"),
+    (re.compile(r"rz|zs"), "zh"),
+    (re.compile(r"cz|cs"), "ch"),
+    (re.compile(r"sz"), "sh"),
     (re.compile(r"chzh|dzh|zh|dz|dj"), "j"),
     (re.compile(r"tsch|tsj|tch|tsh|tx|kh"), "ch"),
     (re.compile(r"sj"), "s"),  # Dutch "Sjanghai"
@@ -115,7 +128,7 @@ def keys(name: str, person: bool = True) -> set[str]:
     """The phonetic keys of a name (one per written form: as given, without qualifiers, in natural order), particles
     and epithets left out; a person's forenames (every word but the last) put in one language first."""
     found = set()
-    for form in normalise.name_forms(name):
+    for form in normalise.name_forms(name if person else name.translate(HAČEKS)):
         words = [w for w in normalise.without_epithet(form).split() if w not in normalise.PARTICLES]
         if person:
             spellings = [[forename(w) for w in words[:-1]] + words[-1:]]
