@@ -4,6 +4,7 @@ with Retry-After, and JSON nested too deep refused before parsing."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 import time
@@ -11,14 +12,15 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from webforms import csrf_token, sign_in
 
 from verrijk.app import create_app
 from verrijk.config import Settings
-from verrijk.store.accounts import AccountError, set_membership, set_password
+from verrijk.store.accounts import AccountError, create_api_key, set_membership, set_password
 from verrijk.store.accounts import sign_in as check_sign_in
 from verrijk.store.counters import SharedWindow
-from verrijk.store.tables import Organisation
+from verrijk.store.tables import ApiKey, Organisation
 
 PAGE = {"Accept": "text/html", "Accept-Language": "en"}
 PROBLEM = "application/problem+json"
@@ -111,6 +113,33 @@ def test_passwords_are_stored_as_salted_scrypt_hashes(session, org):
     assert check_sign_in(session, "an", PASSWORD).username == "an" and check_sign_in(session, "an", "wrong") is None
     with pytest.raises(AccountError, match="at least 10 characters"):
         set_password(session, "an", "too short")
+
+
+def test_keys_are_256_random_bits_stored_only_as_their_sha256(session, org):
+    raw, key = create_api_key(session, session.get(Organisation, org.id), "client", "programme")
+    session.commit()
+    assert raw.startswith("vk_") and len(base64.urlsafe_b64decode(raw[3:] + "=")) == 32
+    assert key.key_hash == hashlib.sha256(raw.encode()).hexdigest() and key.prefix == raw[:10]
+    stored = session.execute(select(ApiKey.__table__).where(ApiKey.id == key.id)).one()
+    assert not any(raw in str(value) for value in stored if value is not None)
+
+
+def test_the_session_cookie_is_signed_http_only_same_site_and_secure_over_https(client, org, settings, tmp_path):
+    assert sign_in(client, api_key=org.keys["client"]).status_code == 303
+    cookie = client.cookies.get("verrijk_session")
+    forged = cookie[:-4] + ("AAAA" if not cookie.endswith("AAAA") else "BBBB")
+    for sent, status in ((cookie, 200), (forged, 401)):  # the same cookie works elsewhere; a changed one does not
+        with TestClient(client.app, cookies={"verrijk_session": sent}) as someone:
+            assert someone.get("/keys", headers={"Accept": "application/json"}).status_code == status
+    https = Settings(
+        data_dir=tmp_path / "https", database_url=settings.database_url, base_url="https://verrijk.example"
+    )
+    secure = create_app(https)
+    with TestClient(secure, base_url="https://verrijk.example") as c:
+        header = sign_in(c, api_key=org.keys["client"]).headers["set-cookie"].lower()
+    assert "httponly" in header and "samesite=lax" in header and "secure" in header
+    assert (tmp_path / "https" / "secret_key").stat().st_mode & 0o777 == 0o600  # made once, readable by verrijk only
+    secure.state.engine.dispose()
 
 
 @pytest.mark.parametrize("template", sorted(p.name for p in TEMPLATES.glob("*.html")))

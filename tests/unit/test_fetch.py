@@ -76,6 +76,14 @@ def test_a_host_allowed_by_name_is_read_on_a_private_address(rebinding):
     assert fetched.status == 200 and fetched.content == b"ok" and Local.seen == ["/record.xml"]
 
 
+def test_proxies_in_the_environment_are_not_used(rebinding, monkeypatch):
+    url, answers = rebinding
+    answers.append("127.0.0.1")
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")  # nothing listens there: a fetch through it would fail
+    assert fetch.get(url, policy("rebind.test")).content == b"ok" and Local.seen == ["/record.xml"]
+
+
 @pytest.mark.parametrize("address", ["127.0.0.1", "::ffff:127.0.0.1", "fe80::1%eth0", "10.1.2.3", "224.0.0.1"])
 def test_private_loopback_link_local_and_multicast_addresses_are_not_public(address):
     assert not fetch._public(address)
