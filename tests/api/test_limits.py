@@ -1,16 +1,19 @@
 """The limits of docs/SECURITY.md (API4) that no other test holds to: page sizes, ids, bulk sizes, texts per
-POST /enrich and jobs at once per organisation; and the inputs schemathesis once turned into server errors
-(issue 15), each now a clear 4xx."""
+POST /enrich, jobs and records per organisation, an upload refused by its declared size, the result cache's age and
+size 0; and the inputs schemathesis once turned into server errors (issue 15), each now a clear 4xx."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 from sqlalchemy import select
 
+from verrijk.api.cache import ResultCache
 from verrijk.api.limits import BodySizeLimit
 from verrijk.domain import ID_MAX
+from verrijk.store.counters import SqliteCounters
 from verrijk.store.repo import Repo, Scope
 from verrijk.store.repo.base import encode_cursor
 from verrijk.store.tables import Organisation, Suggestion
@@ -128,3 +131,18 @@ def test_an_upload_declared_too_large_is_refused_before_its_body_is_read():
     scope = {"type": "http", "method": "POST", "path": "/collections/c/ingest", "headers": headers}
     asyncio.run(BodySizeLimit(app, max_upload=25 * 2**20, max_other=2 * 2**20)(scope, receive, send))
     assert sent[0]["status"] == 413 and received == []
+
+
+def test_cached_answers_expire_and_a_size_of_0_caches_nothing(tmp_path):
+    counters = SqliteCounters(tmp_path / "counters.db")
+    aging = ResultCache(counters, max_bytes=1000, max_age=0.3)  # VERRIJK_RESULT_CACHE_MB / _SECONDS
+    for _ in range(2):
+        asyncio.run(aging.answer(("a",), lambda: b"answer"))
+    assert (aging.hits, aging.misses) == (1, 1)
+    time.sleep(0.35)
+    asyncio.run(aging.answer(("a",), lambda: b"answer"))
+    assert (aging.hits, aging.misses) == (1, 2)  # older than max_age: made again
+    off, made = ResultCache(counters, max_bytes=0, max_age=300), []
+    for _ in range(2):
+        asyncio.run(off.answer(("a",), lambda: made.append(1) or b"answer"))
+    assert len(made) == 2 and off.hits == 0
