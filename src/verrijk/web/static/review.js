@@ -82,15 +82,17 @@
   document.addEventListener("keydown", (event) => {
     if (event.target.closest("input, select, textarea") || event.ctrlKey || event.metaKey || event.altKey) return;
     const item = items[current];
-    if (event.key === "j") focusItem(current + 1);
-    else if (event.key === "k") focusItem(current - 1);
-    else if (event.key === "a") decide(item, "accepted");
-    else if (event.key === "r") decide(item, "rejected");
-    else if (event.key === "e") edit(item);
-    else if (event.key === "x") { const box = item.querySelector(".select"); box.checked = !box.checked; }
-    else if (event.key === "A") bulkAccept();
-    else if (event.key === "n") document.getElementById("next-batch").click();
-    else if (event.key === "p") { const play = item.querySelector(".play-span"); if (play) play.click(); }
+    // the letter whatever Caps Lock says: with it on, "a" arrives as "A" without Shift and must not accept the page
+    const key = event.key.toLowerCase();
+    if (key === "j") focusItem(current + 1);
+    else if (key === "k") focusItem(current - 1);
+    else if (key === "a" && event.shiftKey) bulkAccept();
+    else if (key === "a") decide(item, "accepted");
+    else if (key === "r") decide(item, "rejected");
+    else if (key === "e") edit(item);
+    else if (key === "x") { const box = item.querySelector(".select"); box.checked = !box.checked; }
+    else if (key === "n") document.getElementById("next-batch").click();
+    else if (key === "p") { const play = item.querySelector(".play-span"); if (play) play.click(); }
     else return;
     event.preventDefault();
   });
