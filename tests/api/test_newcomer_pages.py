@@ -74,3 +74,12 @@ def test_the_api_documentation_pages_load_their_scripts_from_verrijk(client):
             asset = client.get(f"/docs/assets/{name}")
             assert asset.status_code == 200 and len(asset.content) > 100_000
     assert client.get("/docs/assets/..%2Fcore.py").status_code in (404, 422)
+
+
+@pytest.mark.parametrize(
+    ("language", "role", "menu"), [("nl", "(vrijwilliger)", "Hoofdmenu"), ("en", "(volunteer)", "Main menu")]
+)
+def test_the_role_and_the_menus_name_are_in_the_readers_language(client, org, language, role, menu):
+    assert sign_in(client, api_key=org.keys["volunteer"]).status_code == 303
+    page = client.get("/web/tasks", headers={"Accept": "text/html", "Accept-Language": language}).text
+    assert role in page and f'<nav aria-label="{menu}">' in page
