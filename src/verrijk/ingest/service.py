@@ -73,8 +73,18 @@ class IngestReport:
         }
 
 
+# files people reach for that are no input: what each is (by its first bytes), for the error that says so
+BINARY = (
+    (b"PK\x03\x04", "a ZIP archive (an Excel or OpenDocument spreadsheet?); save the sheet as CSV (UTF-8)"),
+    (b"\xd0\xcf\x11\xe0", "an old Office file (an .xls spreadsheet?); save the sheet as CSV (UTF-8)"),
+    (b"%PDF", "a PDF"),
+)
+READABLE = "give CSV/TSV, JSON Lines, OAI-PMH XML or a IIIF manifest"
+
+
 def sniff(name: str, head: bytes) -> str:
-    """The format of an input from its name and first bytes."""
+    """The format of an input from its name and first bytes; IngestError for a spreadsheet, a PDF or another binary
+    file (read as CSV it would only fail on its first row)."""
     lower = name.lower()
     if lower.startswith(("http://", "https://")):
         if "ldes" in lower or "eventstream" in lower:
@@ -98,6 +108,11 @@ def sniff(name: str, head: bytes) -> str:
         return "jsonl"
     if lower.endswith(".json"):
         return "iiif"
+    for magic, what in BINARY:
+        if head.startswith(magic):
+            raise IngestError(f"{name} is {what}, not an input verrijk reads: {READABLE}")
+    if b"\0" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 text has NULs, after a BOM
+        raise IngestError(f"{name} is a binary file, not an input verrijk reads: {READABLE}")
     return "csv"
 
 
