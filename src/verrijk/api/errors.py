@@ -90,7 +90,8 @@ def _error(error: dict[str, Any]) -> dict[str, str]:
     if error["type"] == "string_pattern_mismatch":
         words = PATTERN_WORDS.get(error.get("ctx", {}).get("pattern", ""), "in the form the API documentation gives")
         return {"where": _where(tuple(error["loc"])), "message": f"{str(error['input'])[:100]!r} is not {words}"}
-    return {"where": _where(tuple(error["loc"])), "message": ENUM_REPR.sub(r"\1", error["msg"])}
+    message = ENUM_REPR.sub(r"\1", error["msg"]).removeprefix("Value error, ")  # a validator's own words, as said
+    return {"where": _where(tuple(error["loc"])), "message": message}
 
 
 def _where(loc: tuple) -> str:
