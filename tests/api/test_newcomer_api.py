@@ -41,3 +41,30 @@ def test_a_server_on_another_port_gives_its_records_uris_on_that_port(db_url, or
         assert record["uri"] == f"{base}/records/{record['id']}"
     finally:
         stop(proc)
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "said"),
+    [
+        ("records.xlsx", b"PK\x03\x04\x14\x00\x06\x00" + bytes(64), "records.xlsx is a ZIP archive (an Excel"),
+        ("scan.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "scan.pdf is a PDF, not an input verrijk reads"),
+        ("dump.bin", b"\x00\x01\x02source_id", "dump.bin is a binary file"),
+    ],
+)
+def test_a_spreadsheet_or_pdf_upload_is_named_for_what_it_is(client, org, name, data, said):
+    answer = client.post("/collections/c/ingest", headers=org.headers(), files={"file": (name, data)})
+    assert answer.status_code == 400 and said in answer.json()["detail"]
+    assert "CSV" in answer.json()["detail"] and "source_id" not in answer.json()["detail"]
+
+
+def test_a_utf16_csv_is_still_read_as_csv(client, org):
+    data = "source_id,title\nr1,Suikerriet\n".encode("utf-16")
+    url = "/collections/c/ingest?encoding=utf-16"
+    answer = client.post(url, headers=org.headers(), files={"file": ("r.txt", data)})
+    assert answer.status_code == 200, answer.text
+
+
+def test_a_validators_message_comes_without_pydantics_prefix(client, org):
+    body = {"slug": "c", "name": "C", "default_rights": "free"}
+    problem = client.post("/collections", headers=org.headers(), json=body).json()
+    assert problem["errors"][0]["message"] == "'free' is not a rightsstatements.org or Creative Commons URI"
