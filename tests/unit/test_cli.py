@@ -164,10 +164,13 @@ def test_enrichers_are_listed_shown_and_configured_per_organisation(cli, tmp_pat
     assert json.loads(cli("enrichers", "config").stdout)["source"] == "deployment"
 
 
-def test_a_progress_line_with_nothing_to_do_says_so(cli):
+def test_a_progress_line_with_nothing_to_do_says_so(cli, tmp_path):
     r = cli("index")
     assert r.exit_code == 0, r.output
     assert "embed records: nothing to do" in r.stderr and "0/?" not in r.stderr
+    (tmp_path / "a.csv").write_text("title\nA\n")
+    failed = cli("ingest", tmp_path / "a.csv", "-c", "x")  # work that failed is not "nothing to do"
+    assert failed.exit_code == 2 and "nothing to do" not in failed.stderr and "no column is named" in failed.stderr
 
 
 def test_a_rerun_with_skip_enriched_enriches_only_what_changed(cli, tmp_path, monkeypatch):
@@ -206,3 +209,18 @@ def test_the_demo_says_at_once_when_its_port_is_taken(cli):
         r = cli("demo", "--port", port)
     assert r.exit_code == 2 and f"cannot serve on 127.0.0.1:{port}" in r.stderr and "--port" in r.stderr
     assert "ingest" not in r.output  # before minutes of setting up
+
+
+def test_a_command_before_init_says_to_run_init(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from verrijk.cli import app
+
+    monkeypatch.setenv("VERRIJK_DATA_DIR", str(tmp_path / "fresh"))
+    monkeypatch.delenv("VERRIJK_DATABASE_URL", raising=False)
+    r = CliRunner().invoke(app, ["records", "list"])
+    assert r.exit_code == 2 and "Traceback" not in r.output
+    assert (
+        r.stderr.strip() == f"error: the database ({tmp_path}/fresh/verrijk.db) is not set up yet: run `verrijk "
+        "init` (or `make demo`) first"
+    )

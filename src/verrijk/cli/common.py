@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 from typer.core import TyperGroup
 
@@ -49,6 +50,10 @@ def open_session(create: bool = False) -> Iterator[Session]:
     engine = make_engine(settings.db_url)
     if create:
         migrate(engine)
+    elif not inspect(engine).has_table("organisations"):
+        engine.dispose()
+        where = "VERRIJK_DATABASE_URL" if settings.database_url else f"{settings.data_dir.resolve()}/verrijk.db"
+        raise BadInput(f"the database ({where}) is not set up yet: run `verrijk init` (or `make demo`) first")
     announce_changes(engine, open_counters(engine, settings.data_dir))  # running servers drop their cached answers
     try:
         with session_factory(engine)() as session:
@@ -78,13 +83,14 @@ def open_repo(slug: str | None) -> Iterator[Repo]:
 
 class _Progress(Progress):
     """Progress that ends a task which never learnt of any work (a rerun: everything done before) with 'nothing to
-    do' instead of an unknown total, 0/?."""
+    do' instead of an unknown total, 0/?; not when the work failed (its error says what happened)."""
 
-    def stop(self) -> None:
-        for task in self.tasks:
-            if not task.completed and not task.total:
-                self.update(task.id, total=0, description=f"{task.description}: nothing to do")
-        super().stop()
+    def __exit__(self, exc_type, exc_val, exc_tb) -> None:
+        if exc_type is None:
+            for task in self.tasks:
+                if not task.completed and not task.total:
+                    self.update(task.id, total=0, description=f"{task.description}: nothing to do")
+        super().__exit__(exc_type, exc_val, exc_tb)
 
 
 def progress_bar() -> Progress:
