@@ -6,12 +6,13 @@ from __future__ import annotations
 import pytest
 from seeding import seed
 from serving import serving
-from sqlalchemy import select
+from sqlalchemy import select, update
 from test_pages import browser, shot  # noqa: F401  (the browser fixture)
 
+from verrijk.domain import CC0
 from verrijk.store.accounts import ensure_organisation, set_membership, set_password
 from verrijk.store.db import make_engine, session_factory
-from verrijk.store.tables import Decision, Suggestion
+from verrijk.store.tables import Collection, Decision, Suggestion
 
 pytestmark = pytest.mark.browser
 PASSWORD = "geheim-genoeg-1"
@@ -123,6 +124,12 @@ def test_volunteer_on_a_phone(browser, review_server, request):  # noqa: F811
         from verrijk.store.tables import Vote
 
         assert sorted(v for (v,) in session.execute(select(Vote.verdict))) == ["accept", "accept", "edit", "reject"]
+        session.execute(update(Collection).values(metadata_license=CC0))  # a long URL on the collection's card
+        session.commit()
+        record_id = session.scalar(select(Suggestion.record_id).limit(1))
+    for path in ("/", f"/web/records/{record_id}"):  # nothing wider than the phone: URLs break, tables scroll
+        page.goto(f"{base}{path}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
 
 
 def test_dashboard(browser, review_server, request):  # noqa: F811
