@@ -122,6 +122,7 @@ def test_service_errors_are_one_line_with_their_exit_code(cli, tmp_path):
         (["enrich", "--resume", job_id], 2, f"job {job_id} is already done"),
         (["enrich", "-c", "nope"], 2, "collection 'nope' does not exist in this organisation"),
         (["enrich", "-c", "x", "-e", "no.such-enricher"], 2, "no.such-enricher"),
+        (["enrich", "-c", "x", "--skip-enriched", "--engine", "ray"], 2, "--skip-enriched is for --engine local"),
         (["search", "brief", "--qf", "date:[1800 TO 1700]"], 2, "date range '[1800 TO 1700]' ends before it starts"),
         (["eval", "ner", "--data", conll, "--lang", "nl", "--model", "no_such_model"], 3, "no_such_model"),
         (["eval", "ner", "--data", path, "--lang", "nl", "--model", "no_such_model"], 2, "expected 'token ... tag'"),
