@@ -71,6 +71,15 @@ def _data_table(data: dict) -> str:
     for source, licence, use, key in DATA_ROWS:
         sizes = f"{data[key]['train']} / {data[key]['dev']} / {data[key]['test']}" if key else "–"
         lines.append(f"| {source} | {licence} | {use} | {sizes} |")
+    if silver := data.get("silver"):
+        sentences = sum(v["sentences"] for v in silver.values() if isinstance(v, dict) and "sentences" in v)
+        lines.append(
+            f"| distillation: raw text of the train splits (skipped Europeana blocks, record sentences) labelled by "
+            f"the transformer {silver['teacher']} (`training/distill_ner.py`) | as its source | silver: teacher "
+            f"mentions scoring ≥ {silver['threshold']} (the threshold at which its mentions on the open dev sets are "
+            f"≥ {100 * silver['precision']:g} % precise) kept, words of less confident ones unlabelled "
+            f"| {sentences} / – / – |"
+        )
     return "\n".join(lines)
 
 

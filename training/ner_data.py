@@ -127,8 +127,11 @@ def sentences_of(words: list[str], tags: list[str], max_len: int = 80) -> list[E
     return out
 
 
-def europeana_examples(block_tokens: int = 1000, min_entity_rate: float = 0.02) -> dict[str, list[Example]]:
-    """Europeana sentences split by ~1000-token block; blocks under 2 % entity tokens are unannotated: dropped."""
+def europeana_examples(
+    block_tokens: int = 1000, min_entity_rate: float = 0.02, annotated: bool = True
+) -> dict[str, list[Example]]:
+    """Europeana sentences split by ~1000-token block; blocks under 2 % entity tokens are unannotated: dropped
+    (with ``annotated=False`` only those blocks are returned, as raw text for distillation)."""
     (stream,) = read_conll(EUROPEANA)
     words, tags = retokenise(stream.words, stream.tags)
     splits: dict[str, list[Example]] = {s: [] for s in SPLITS}
@@ -139,7 +142,7 @@ def europeana_examples(block_tokens: int = 1000, min_entity_rate: float = 0.02) 
         nonlocal block, number
         tokens = sum(len(e.words) for e in block)
         entity_tokens = sum(t != "O" for e in block for t in e.tags)
-        if tokens and entity_tokens / tokens >= min_entity_rate:
+        if tokens and (entity_tokens / tokens >= min_entity_rate) == annotated:
             splits[bucket(f"europeana-{number}")].extend(block)
         block = []
         number += 1
@@ -386,8 +389,11 @@ def render(nlp: Language, pieces: list[tuple[str, str | None]]) -> Example | Non
 _SLOT = re.compile(r"\{([A-Z]+)\}")
 
 
-def template_examples(nlp: Language, sampler: NameSampler, sizes: dict[str, int]) -> dict[str, list[Example]]:
-    """Filled templates; each template belongs to one split (every 10th to test, the next-to-middle to dev)."""
+def template_examples(
+    nlp: Language, sampler: NameSampler, sizes: dict[str, int], slots: tuple[str, ...] = ()
+) -> dict[str, list[Example]]:
+    """Filled templates; each template belongs to one split (every 10th to test, the next-to-middle to dev).
+    With ``slots``, only templates with one of those slots (say ``{ORG}``) are used."""
     by_split = {
         "test": [t for i, t in enumerate(TEMPLATES) if i % 10 == 0],
         "dev": [t for i, t in enumerate(TEMPLATES) if i % 10 == 5],
@@ -395,6 +401,7 @@ def template_examples(nlp: Language, sampler: NameSampler, sizes: dict[str, int]
     }
     splits: dict[str, list[Example]] = {}
     for split, templates in by_split.items():
+        templates = [t for t in templates if not slots or any(slot in t for slot in slots)]
         out: list[Example] = []
         while len(out) < sizes[split]:
             template = sampler.rng.choice(templates)
@@ -487,8 +494,18 @@ def corpus_texts(*sets: dict[str, list[Example]]) -> Iterable[str]:
                 yield " ".join(example.words)
 
 
+def write_org_templates(out: Path, nlp: Language, lex: Lexicon, seed: int, count: int = 2000) -> int:
+    """out/org-templates.spacy: sentences of the training templates that have an organisation slot."""
+    org = template_examples(
+        nlp, NameSampler(lex, random.Random(seed)), {"train": count, "dev": 0, "test": 0}, ("{ORG}", "{CLUB}")
+    )
+    return write_docbin(out / "org-templates.spacy", nlp.vocab, org["train"])
+
+
 def build(out: Path, seed: int = 13, template_sizes: dict[str, int] | None = None, log=print) -> dict:
-    """Writes out/{train,dev}.spacy, heldout/{source}-{dev,test}.bio, raw.txt, frequencies.json; returns counts."""
+    """Writes out/{train,dev}.spacy, heldout/{source}-{dev,test}.bio, raw.txt, frequencies.json; returns counts.
+    Also org-templates.spacy: 2,000 more sentences of the training templates with organisation slots (another
+    seed), which the transformer's continued training adds (train_ner_e5.py --extra); the CNN's corpus is unchanged."""
     rng = random.Random(seed)
     nlp = spacy.blank("nl")
     nlp.add_pipe("sentencizer")
@@ -523,6 +540,7 @@ def build(out: Path, seed: int = 13, template_sizes: dict[str, int] | None = Non
     with (out / "raw.txt").open("w", encoding="utf-8") as handle:  # unlabelled text for `spacy pretrain`
         for text in corpus_texts(europeana, voc, records):
             handle.write(json.dumps({"text": text}, ensure_ascii=False) + "\n")
+    counts["org_templates"] = write_org_templates(out, nlp, lex, seed + 1)
     counts["train_docs"] = len(train)
     counts["train_tokens"] = sum(len(e.words) for e in train)
     counts["dev_docs"] = len(dev)

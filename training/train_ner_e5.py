@@ -5,6 +5,8 @@
     /work/venvs/ner/bin/python training/build_e5_encoder.py          # -> build/e5-small
     PYTHONPATH=src nice -n 10 /work/venvs/ner/bin/python training/train_ner_e5.py --method top --freeze-layers 8 \
         --epochs 4 --lr 2e-4 --head-lr 1e-3 --batch-size 32 --warmup 50 --dev-per-source 60 --bf16 --minutes 69
+    (continuing a shipped version instead: --init-onnx models/ner-e5/model.onnx --offset 8192 \
+        --extra build/ner-nl/corpus/org-templates.spacy; training/ner_e5_init.py)
     PYTHONPATH=src /work/venvs/ner/bin/python training/train_ner_e5.py --calibrate   # score -> precision, open dev
     (the EVALUATIONS commands, then) PYTHONPATH=src /work/venvs/ner/bin/python training/train_ner_e5.py --card
 
@@ -540,6 +542,10 @@ def top(args) -> dict:
         ENCODER, num_labels=len(LABELS), id2label=dict(enumerate(LABELS)), label2id=LABEL_ID
     )
     frozen = args.freeze_layers
+    if args.init_onnx:  # continue from a shipped version (training/ner_e5_init.py)
+        from ner_e5_init import load_upper
+
+        log(f"upper layers and classifier from {args.init_onnx}: {load_upper(model, args.init_onnx, frozen)} tensors")
     started = time.monotonic()
     model.eval()
     dev = {}
@@ -549,6 +555,10 @@ def top(args) -> dict:
         dev[name] = [(s, e.word_ids, f) for s, e, f in zip(sentences, encodings, feats, strict=True)]
     log(f"dev encoded: { {k: len(v) for k, v in dev.items()} } in {time.monotonic() - started:.0f} s")
     budget = args.minutes * 60
+    pool = pool[args.offset :]  # past the sentences an earlier run of the same seed cached first
+    if args.extra:  # more training sentences (a DocBin), mixed in with their own rng so the dev sample stays
+        pool += spacy_sentences(args.extra)
+        random.Random(args.seed + 1).shuffle(pool)
     states, labels = [], []
     for start in range(0, len(pool), 512):
         if states and time.monotonic() - started > budget / 4:
@@ -570,6 +580,11 @@ def top(args) -> dict:
     per_epoch = (len(states) + args.batch_size - 1) // args.batch_size
     total = per_epoch * args.epochs
     history, best, step = [], {"mean": -1.0}, 0
+    if args.init_onnx:  # the starting point competes too: a continued run ships only if it beats it on dev
+        history.append({"epoch": 0, "step": 0, **top_dev_f1(model, frozen, dev)})
+        log(f"dev at epoch 0: {history[-1]}")
+        best = {**history[-1], "state": {k: v.clone() for k, v in model.state_dict().items()
+                                         if "word_embeddings" not in k}}  # fmt: skip
     model.train()
     order = list(range(len(states)))
     deadline = started + budget
@@ -1015,6 +1030,9 @@ def main() -> None:
     parser.add_argument("--head-lr", type=float, default=2e-3, help="probe: the head's learning rate")
     parser.add_argument("--epochs", type=int, default=6, help="probe: head epochs over the cached states")
     parser.add_argument("--bf16", action="store_true", help="top: train in bfloat16 autocast (CPUs with AVX512-BF16)")
+    parser.add_argument("--init-onnx", type=Path, help="top: start the upper layers from this int8 export")
+    parser.add_argument("--offset", type=int, default=0, help="top: skip this many sentences of the shuffled pool")
+    parser.add_argument("--extra", type=Path, help="top: a DocBin of more training sentences (org-templates.spacy)")
     parser.add_argument("--skip-train", action="store_true", help="export the last trained model")
     parser.add_argument("--calibrate", action="store_true", help="fit score calibration into config.json")
     parser.add_argument("--card", action="store_true", help="only write metrics.json, versions.json and card.md")
