@@ -187,17 +187,17 @@ def test_a_rerun_with_skip_enriched_enriches_only_what_changed(cli, tmp_path, mo
         return r.stdout
 
     first = enrich()
-    assert "3 new suggestions" in first and "enriched before" not in first
-    assert "0 new suggestions, 3 records enriched before and unchanged, left out" in enrich()
+    assert "3 new suggestions" in first and "skipped" not in first
+    assert "0 new suggestions, 3 unchanged records skipped" in enrich()
     path.write_text("source_id,title,date\nx1,Een,ca. 1890\nx2,Twee,18de eeuw\nx3,Drie,ca. 1750\n")
     assert cli("ingest", str(path), "-c", "x").exit_code == 0
-    assert "1 new suggestions, 2 records enriched before" in enrich()  # x2 changed
+    assert "1 new suggestions, 2 unchanged records skipped" in enrich()  # x2 changed
     monkeypatch.setattr(DateEnricher, "version", "dates.edtf-2")
-    assert "records enriched before" not in enrich()  # a new version enriches everything again
-    assert "3 records enriched before" in enrich()
+    assert "skipped" not in enrich()  # a new version enriches everything again
+    assert "3 unchanged records skipped" in enrich()
     assert cli("enrichers", "set", "dates.edtf", "min_score=0.5").exit_code == 0
-    assert "records enriched before" not in enrich()  # so do other parameters
-    assert "records enriched before" not in cli("enrich", "-c", "x", "-e", "dates.edtf").stdout  # only when asked
+    assert "skipped" not in enrich()  # so do other parameters
+    assert "skipped" not in cli("enrich", "-c", "x", "-e", "dates.edtf").stdout  # only when asked
 
 
 def test_the_demo_says_at_once_when_its_port_is_taken(cli):

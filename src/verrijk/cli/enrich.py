@@ -63,7 +63,7 @@ def enrich_cmd(
         out.print(
             f"job {job.id} {job.status}: {job.result.get('created', 0)} new suggestions"
             + (
-                f", {job.result['enriched_before']} records enriched before and unchanged, left out"
+                f", {job.result['enriched_before']} unchanged records skipped"
                 if job.result.get("enriched_before")
                 else ""
             )
