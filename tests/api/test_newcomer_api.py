@@ -46,7 +46,11 @@ def test_a_server_on_another_port_gives_its_records_uris_on_that_port(db_url, or
 @pytest.mark.parametrize(
     ("name", "data", "said"),
     [
-        ("records.xlsx", b"PK\x03\x04\x14\x00\x06\x00" + bytes(64), "records.xlsx is a ZIP archive (an Excel"),
+        (
+            "records.xlsx",
+            b"PK\x03\x04\x14\x00\x06\x00" + bytes(64),
+            "records.xlsx is a ZIP archive (an Excel or OpenDocument spreadsheet?), not an input",
+        ),
         ("scan.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "scan.pdf is a PDF, not an input verrijk reads"),
         ("dump.bin", b"\x00\x01\x02source_id", "dump.bin is a binary file"),
     ],

@@ -73,13 +73,13 @@ class IngestReport:
         }
 
 
-# files people reach for that are no input: what each is (by its first bytes), for the error that says so
+# files people reach for that are no input: what each is (by its first bytes) and what to do, for the error
 BINARY = (
-    (b"PK\x03\x04", "a ZIP archive (an Excel or OpenDocument spreadsheet?); save the sheet as CSV (UTF-8)"),
-    (b"\xd0\xcf\x11\xe0", "an old Office file (an .xls spreadsheet?); save the sheet as CSV (UTF-8)"),
-    (b"%PDF", "a PDF"),
+    (b"PK\x03\x04", "a ZIP archive (an Excel or OpenDocument spreadsheet?)", ": save the sheet as CSV (UTF-8)"),
+    (b"\xd0\xcf\x11\xe0", "an old Office file (an .xls spreadsheet?)", ": save the sheet as CSV (UTF-8)"),
+    (b"%PDF", "a PDF", ""),
 )
-READABLE = "give CSV/TSV, JSON Lines, OAI-PMH XML or a IIIF manifest"
+READABLE = "CSV/TSV, JSON Lines, OAI-PMH XML, a IIIF manifest"
 
 
 def sniff(name: str, head: bytes) -> str:
@@ -108,11 +108,11 @@ def sniff(name: str, head: bytes) -> str:
         return "jsonl"
     if lower.endswith(".json"):
         return "iiif"
-    for magic, what in BINARY:
+    for magic, what, advice in BINARY:
         if head.startswith(magic):
-            raise IngestError(f"{name} is {what}, not an input verrijk reads: {READABLE}")
+            raise IngestError(f"{name} is {what}, not an input verrijk reads ({READABLE}){advice}")
     if b"\0" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 text has NULs, after a BOM
-        raise IngestError(f"{name} is a binary file, not an input verrijk reads: {READABLE}")
+        raise IngestError(f"{name} is a binary file, not an input verrijk reads ({READABLE})")
     return "csv"
 
 
