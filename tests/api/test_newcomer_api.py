@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from seeding import seed
 from serving import free_port, server_env, start, stop, wait_until_up
 
 
@@ -72,3 +73,11 @@ def test_a_validators_message_comes_without_pydantics_prefix(client, org):
     body = {"slug": "c", "name": "C", "default_rights": "free"}
     problem = client.post("/collections", headers=org.headers(), json=body).json()
     assert problem["errors"][0]["message"] == "'free' is not a rightsstatements.org or Creative Commons URI"
+
+
+def test_calibration_with_an_empty_enricher_filter_covers_every_enricher(client, session, org):
+    ids = seed(session, org, n=4)
+    body = {"decisions": [{"id": i, "status": "accepted"} for i in ids]}
+    assert client.post("/review/decisions", headers=org.headers(), json=body).status_code == 200
+    every = client.get("/review/calibration", headers=org.headers()).json()["items"]
+    assert every and client.get("/review/calibration?enricher=", headers=org.headers()).json()["items"] == every

@@ -68,7 +68,8 @@ Target = Annotated[float, Query(gt=0, le=1, description="the precision auto-acce
 def calibration(
     enricher: str | None = None, target: Target = 0.95, repo: Repo = Depends(scoped(*REVIEWERS))
 ) -> CalibrationList:
-    return CalibrationList(items=[CalibrationOut(**c.as_dict()) for c in calibrate(repo, target, enricher)])
+    # `enricher=` left empty (a form, or the docs' example) means every enricher, as when it is left out
+    return CalibrationList(items=[CalibrationOut(**c.as_dict()) for c in calibrate(repo, target, enricher or None)])
 
 
 @router.post("/apply", response_model=AppliedList)
