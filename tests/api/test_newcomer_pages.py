@@ -83,3 +83,10 @@ def test_the_role_and_the_menus_name_are_in_the_readers_language(client, org, la
     assert sign_in(client, api_key=org.keys["volunteer"]).status_code == 303
     page = client.get("/web/tasks", headers={"Accept": "text/html", "Accept-Language": language}).text
     assert role in page and f'<nav aria-label="{menu}">' in page
+
+
+@pytest.mark.parametrize(("language", "said"), [("nl", "Op dit adres staat geen pagina."), ("en", "There is no page")])
+def test_a_page_that_does_not_exist_says_so_in_the_readers_language(client, org, language, said):
+    assert sign_in(client, api_key=org.keys["cataloger"]).status_code == 303
+    page = client.get("/web/nope", headers={"Accept": "text/html", "Accept-Language": language})
+    assert page.status_code == 404 and said in page.text and "Not Found" not in page.text

@@ -5,6 +5,7 @@ with the same status. Programs keep getting the API's problem details."""
 from __future__ import annotations
 
 import re
+from http import HTTPStatus
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -62,4 +63,7 @@ def _status_and_detail(exc: Exception) -> tuple[int, str]:
     if isinstance(exc, RequestValidationError):
         return 422, "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors())
     assert isinstance(exc, StarletteHTTPException)
-    return exc.status_code, exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    # the status's bare English phrase ("Not Found" for a path no route serves) says nothing the heading does not:
+    # the page says it in the reader's language instead
+    return exc.status_code, "" if detail == HTTPStatus(exc.status_code).phrase else detail

@@ -186,6 +186,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error_503": "Tijdelijk niet beschikbaar",
         "error_other": "Er ging iets mis",
         "error_back": "Terug naar de collecties",
+        "error_detail_404": "Op dit adres staat geen pagina.",
     },
     "en": {
         "app_tagline": "Enrichment of heritage metadata",
@@ -360,6 +361,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error_503": "Temporarily unavailable",
         "error_other": "Something went wrong",
         "error_back": "Back to the collections",
+        "error_detail_404": "There is no page at this address.",
     },
 }
 
