@@ -83,7 +83,7 @@ def test_a_signed_in_browser_sees_a_failed_page_as_a_page_in_its_language(
     for path, status, title, detail in [
         ("/web/records/999999", 404, not_found, "record 999999 does not exist"),
         ("/web/collections/nowhere", 404, not_found, "collection 'nowhere' does not exist"),
-        ("/web/nothing-here", 404, not_found, "Not Found"),
+        ("/web/nothing-here", 404, not_found, {"en": "no page at this", "nl": "geen pagina"}[language]),
         ("/about/nowhere", 404, not_found, "organisation 'nowhere' does not exist"),
         ("/web/review?min_score=abc", 422, invalid, "min_score: Input should be a valid number"),
     ]:
