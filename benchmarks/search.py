@@ -282,6 +282,9 @@ def measure_api(n: int, cache: Path, real: np.ndarray, count: int, baseline: str
     for label, src in [*sides, ("this tree", ROOT / "src")]:
         data_dir = indexed_store(store, src, "tree" if src == ROOT / "src" else src.parent.name)
         print(f"\n{label}: {n:,} records, index built in {(data_dir / 'indexed').read_text()} s by `verrijk index`")
+        for meta in data_dir.glob("search/org-*/*/vectors.json"):  # the search widths the index chose
+            size = meta.with_suffix(".faiss").stat().st_size / 2**20
+            print(f"vector index: {size:.0f} MB, {meta.read_text()}")
         serve_and_measure(data_dir, src, key, count)
 
 
