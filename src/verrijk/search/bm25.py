@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from verrijk.search.ranking import Scored
+from verrijk.search.ranking import Scored, places
 
-PRUNE_ABOVE = 65_536  # a query with at most this many postings scores every hit
+PRUNE_ABOVE = 65_536  # a query with at most this many postings scores every hit (and its places in one ordering)
 SEED = 4096  # postings of the query's strongest term scored first: their k-th best score is a floor for the k best
 SLACK = 1 + 1e-9  # bounds raised past any rounding of the contributions they bound
 
@@ -52,7 +52,7 @@ def bound(idf: float, k1: float, max_tf: int, least_norm: float) -> float:
 
 def rank(terms: list[Term], context: Context) -> Scored | Pruned:
     """The hits of a query's terms (in the order their contributions are added) as a ranking."""
-    if len(terms) > 1 and sum(len(t.docs) for t in terms) > PRUNE_ABOVE:
+    if sum(len(t.docs) for t in terms) > PRUNE_ABOVE:
         return Pruned(terms, context)
     return exhaustive(terms, context)
 
@@ -94,12 +94,16 @@ def score_reader(slots: np.ndarray, scores: np.ndarray, context: Context) -> Cal
 
 class Pruned:
     """A broad query's hits, ordered only as deep as asked: `top(k)` scores the records that could reach the k best,
-    `ranks` those that could rank above the records asked about; the count and the ids need no score at all."""
+    `ranks` those that could rank above the records asked about; the count and the ids need no score at all. One
+    term cannot be pruned, but its hits are then scored once for the page, the floors and the places alike."""
 
     def __init__(self, terms: list[Term], context: Context):
         self.terms, self.context = terms, context
         self._hits: np.ndarray | None = None
-        self._scored: tuple[np.ndarray, np.ndarray] = (np.zeros(0, np.int64), np.zeros(0))  # slots, exact scores
+        # slots scored so far, with their exact scores: every usable slot scoring `floor` or more is among them
+        self._scored = (np.zeros(0, np.int64), np.zeros(0))
+        self._floor_scored = np.inf
+        self._ascending: np.ndarray | None = None  # their scores sorted, made when a rank floor needs them
 
     def _hit_mask(self) -> np.ndarray:
         if self._hits is None:
@@ -141,7 +145,10 @@ class Pruned:
 
     def _reaching(self, floor: float) -> tuple[np.ndarray, np.ndarray]:
         """Every usable slot whose score could be `floor` or more, with its exact score: the records holding a term
-        outside the weakest terms whose bounds add up to less than the floor."""
+        outside the weakest terms whose bounds add up to less than the floor (those of an earlier call when they
+        reach as low)."""
+        if self._floor_scored <= floor:
+            return self._scored
         by_bound = sorted(self.terms, key=lambda t: t.bound)
         weak = np.cumsum([t.bound for t in by_bound]) < floor
         mask = np.zeros(len(self.context.norms), dtype=bool)
@@ -151,11 +158,14 @@ class Pruned:
         if self.context.usable is not None:
             mask &= self.context.usable
         slots = np.flatnonzero(mask)
-        return slots, self._exact(slots)
+        self._scored, self._floor_scored, self._ascending = (slots, self._exact(slots)), floor, None
+        return self._scored
 
     def _floor(self, k: int) -> float:
         """A score the k-th best hit reaches at least: the k-th best of some postings of the strongest term (0 when
         they hold fewer than k usable hits)."""
+        if len(self.terms) == 1:  # nothing to leave out: every hit is scored anyway
+            return 0.0
         strongest = max(self.terms, key=lambda t: t.bound)
         docs = strongest.docs[:: max(1, len(strongest.docs) // SEED)]
         if self.context.usable is not None:
@@ -167,20 +177,18 @@ class Pruned:
     def top(self, k: int) -> list[tuple[int, float]]:
         if k <= 0:
             return []
-        slots, scores = self._scored = self._reaching(self._floor(k))
+        slots, scores = self._reaching(self._floor(k))
         return Scored(self.context.ids[slots], scores, self.score_of).top(k)
 
     def rank_floor(self, ids: np.ndarray) -> np.ndarray:
         """A place (1 = best) each of some hits takes at least: one after every record already scored above it."""
-        scored = np.sort(self._scored[1])
+        if self._ascending is None:
+            self._ascending = np.sort(self._scored[1])
+        scored = self._ascending
         return 1 + len(scored) - np.searchsorted(scored, self.score_of(ids), side="right")
 
     def ranks(self, ids: np.ndarray) -> np.ndarray:
         """The place (1 = best, ties by id) of each of some hits in the whole order."""
-        scores = self.score_of(ids)
-        slots, found = self._reaching(float(scores.min()))
-        keep = found >= scores.min()
-        hits, found = self.context.ids[slots[keep]], found[keep]
-        ordered = hits[np.lexsort((hits, -found))]
-        sorter = np.argsort(ordered)
-        return 1 + sorter[np.searchsorted(ordered, ids, sorter=sorter)]
+        floor = float(self.score_of(ids).min())
+        slots, scores = self._reaching(floor)
+        return places(self.context.ids[slots], scores, ids, floor)

@@ -49,6 +49,7 @@ class OrgIndex:
         self.clip_stamp: str | None = None
         self.embedding: threading.Thread | None = None
         self.checked_at = 0.0  # when the fingerprint was last compared with the database (time.monotonic)
+        self.check_cost = 0.0  # how long that took, in seconds
         try:
             self.records = self._read_state(state)
             self.lexical = LexicalIndex.load(directory / "lexical", legacy=directory / "lexical.json.gz")

@@ -86,8 +86,7 @@ class Scored:
         where = np.flatnonzero(np.isin(self._ids, ids))
         score = dict(zip(self._ids[where].tolist(), self.scores[where].tolist(), strict=True))
         if len(ids) > RANKED_ONE_BY_ONE:
-            place = {rid: r for r, rid in enumerate(self._ids[self.best(len(self._ids))].tolist(), start=1)}
-            return np.array([place[rid] for rid in ids.tolist()])
+            return places(self._ids, self.scores, ids, min(score.values()))
         scores, hits = self.scores, self._ids
         ahead = [  # better scores, and equal ones with smaller ids
             np.count_nonzero(scores > score[rid]) + np.count_nonzero((scores == score[rid]) & (hits < rid))
@@ -102,6 +101,16 @@ class Scored:
     def rank_floor(self, ids: np.ndarray) -> np.ndarray:
         """A place each of some hits takes at least: known only by `ranks` here."""
         return np.ones(len(ids), dtype=np.int64)
+
+
+def places(hits: np.ndarray, scores: np.ndarray, ids: np.ndarray, floor: float) -> np.ndarray:
+    """The place (1 = best, ties by id) of some of the hits, given every hit scoring `floor` or more (the ids' lowest
+    score): only those can be ahead of them, so only those are ordered."""
+    near = scores >= floor
+    hits, scores = hits[near], scores[near]
+    ordered = hits[np.lexsort((hits, -scores))]
+    sorter = np.argsort(ordered)
+    return 1 + sorter[np.searchsorted(ordered, ids, sorter=sorter)]
 
 
 class Fused:

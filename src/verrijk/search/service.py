@@ -26,6 +26,7 @@ from verrijk.store.tables import Record
 
 CHUNK = 500
 QUERY_VECTORS = 2048  # query texts whose vectors are kept (least recently used dropped): popular searches repeat
+CHECK_SHARE = 20  # a search compares with the database at most a twentieth of the time (when its scan is slow)
 EMBED_CHUNK = 50_000  # texts embedded (or read from the cache) and added to the vector index at a time
 
 
@@ -166,7 +167,7 @@ class SearchService:
         if index is None or (index.embedding is not None and index.embedding.is_alive()):
             return None
         now = time.monotonic()
-        due = now - index.checked_at >= self.settings.check_seconds
+        due = now - index.checked_at >= self._check_every(index)
         if due or now - index.images_checked >= self.settings.images_recheck_s:
             with self._lock:
                 if now - self._claimed.get(org_id, float("-inf")) >= self.settings.check_seconds:
@@ -300,21 +301,28 @@ class SearchService:
             if save:
                 index.save()
 
+    def _check_every(self, index: OrgIndex) -> float:
+        """How long the index goes on without comparing its fingerprint with the database's."""
+        return max(self.settings.check_seconds, CHECK_SHARE * index.check_cost)
+
     def ready(self, repo: Repo) -> OrgIndex:
         """The organisation's index, synced first when its records changed since the last sync: read again from disk
         when another worker process saved it in step with the records, synced here otherwise. The database is asked
-        at most every `check_seconds` unless this process wrote records (`changed`)."""
+        at most every `check_seconds` (or CHECK_SHARE times as long as the last look took: at a million records one
+        scan of them takes most of a second) unless this process wrote records (`changed`)."""
         index = self.index_for(repo.org_id)
         now = time.monotonic()
-        if now - index.checked_at >= self.settings.check_seconds:
+        if now - index.checked_at >= self._check_every(index):
             index.checked_at = now
             stamp = fingerprint(repo)
+            index.check_cost = time.monotonic() - now
             if index.fingerprint != stamp:
                 busy = index.embedding is not None and index.embedding.is_alive()
                 if not busy and index.saved_fingerprint() == stamp:
                     with self._lock:
-                        index = self._indexes[repo.org_id] = self._open(repo.org_id, index.embedder)
-                        index.checked_at = now
+                        cost, index = index.check_cost, self._open(repo.org_id, index.embedder)
+                        self._indexes[repo.org_id] = index
+                        index.checked_at, index.check_cost = now, cost
                 else:
                     self.sync(repo, wait=False)  # looks at the images too
         if now - index.images_checked >= self.settings.images_recheck_s:
