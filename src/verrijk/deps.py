@@ -11,9 +11,8 @@ import secrets
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Literal
 
-from fastapi import Depends, Query, Request, Security
+from fastapi import Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.security import APIKeyHeader
 from sqlalchemy.orm import Session
 
 from verrijk.config import Settings
@@ -42,11 +41,6 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 CSRF_FIELD = "csrf_token"  # the hidden field in every web form
 CSRF_HEADER = "X-CSRF-Token"  # what the pages' scripts send on their API calls
-# The key as the OpenAPI schema declares it on every route that needs a caller, so that /docs has an Authorize
-# button and "Try it out" sends the key; current_principal reads the header (or the web session) itself.
-API_KEY = APIKeyHeader(
-    name="X-API-Key", auto_error=False, description="an API key from `verrijk keys create` (or a web login)"
-)
 
 
 def csrf_token(request: Request) -> str:
@@ -146,17 +140,9 @@ def allow(*roles: str, public: bool = False) -> Callable[..., Principal | None]:
         await verify_csrf(request)
         return principal
 
-    async def keyed(
-        request: Request,
-        principal: Principal | None = Depends(current_principal),
-        _declared: str | None = Security(API_KEY),
-    ) -> Principal | None:
-        return await check(request, principal)
-
-    gate = check if public else keyed  # a public route needs no key, so its schema declares none
-    gate.allowed_roles = frozenset(roles)  # type: ignore[attr-defined]
-    gate.public = public  # type: ignore[attr-defined]
-    return gate
+    check.allowed_roles = frozenset(roles)  # type: ignore[attr-defined]
+    check.public = public  # type: ignore[attr-defined]
+    return check
 
 
 def repo_for(principal: Principal, session: Session) -> Repo:
