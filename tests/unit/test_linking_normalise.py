@@ -72,3 +72,11 @@ def test_natural_order_and_epithets():
     assert epithet(fold("David Teniers the Elder")) == "elder"
     assert epithet(fold("Willem II")) == "ii"
     assert epithet(fold("Jan van Eyck")) is None
+
+
+def test_forenames_in_another_order_and_abbreviated_forenames():
+    """Catalogues order a person's forenames differently and cut them short ("Ferd.", "Wm"): both still meet."""
+    assert meet("Pierre-Denis Bergeret", "Denis-Pierre Bergeret") == VARIANT
+    found = query_keys("Ferd. Landerer") | query_keys("Wm Burgess")
+    assert found["f landerer"] == found["w burgess"] == INITIALS
+    assert "j brouwers" not in query_keys("Jules Brouwers")  # a forename written out is not an initial

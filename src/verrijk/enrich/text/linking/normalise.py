@@ -6,7 +6,8 @@ A name yields keys at levels of looseness, so an exact spelling outranks a varia
    "younger", "the Elder" = "de Oude" = "l'Ancien");
 1  without particles ("van", "de", "van der", "ter" ...), epithets and ordinals: "Jan Eyck" for "Jan van Eyck";
    and the historical-spelling fold of those forms (ij/y, ae/aa, ck/c/k, sch/s, ph/f, oe/u, th/t, doubled letters):
-   "antony van dyk" for both "Anthonie van Dijck" and "Anthony van Dyck";
+   "antony van dyk" for both "Anthonie van Dijck" and "Anthony van Dyck"; a person's forenames in alphabetical
+   order ("Denis-Pierre" and "Pierre-Denis Bergeret");
 2  initials for the forenames: "j vermeer" for "Johannes Vermeer" and for "J. Vermeer";
 3  the surname alone, for people only: "vermeer".
 Fuzzy matching (level 4) happens in the index, over level-0 keys only.
@@ -140,6 +141,8 @@ def keys(name: str, person: bool = True) -> dict[str, int]:
     if person and forms:
         bare = without_epithet(forms[-1])
         words = [w for w in bare.split() if w not in PARTICLES]
+        if len(words) >= 3:  # forenames in alphabetical order: "Denis-Pierre" and "Pierre-Denis Bergeret"
+            add(" ".join([*sorted(words[:-1]), words[-1]]), VARIANT)
         if len(words) >= 2 and not any(w.isdigit() for w in words):
             add(" ".join([w[0] for w in words[:-1]] + [words[-1]]), INITIALS)
             if len(words[-1]) > 2:
@@ -147,10 +150,17 @@ def keys(name: str, person: bool = True) -> dict[str, int]:
     return found
 
 
+_ABBREVIATION = re.compile(r"^(?:\w+\.|[^\Waeiouyàâäéèêëîïôöûü\d]{1,3})$", re.IGNORECASE)
+
+
 def query_keys(mention: str, person: bool = True) -> dict[str, int]:
     """The keys to look a mention up under: like an entry's, without the surname alone (too loose a query), and
-    with the initials key only when the mention abbreviates a forename ("J. Brouwers" may be Jeroen or Jules
-    Brouwers; "Jules Brouwers" is not Jeroen)."""
+    with the initials key only when the mention abbreviates a forename: an initial, a word cut off with a full stop
+    or one of consonants only ("J. Brouwers", "Ferd. Landerer", "Wm Burgess" may be any forename of that letter;
+    "Jules Brouwers" is not Jeroen)."""
     found = keys(mention, person)
-    abbreviated = any(len(word) == 1 for word in fold(mention).split()[:-1])
+    words = mention.split()[:-1]
+    abbreviated = any(len(word) == 1 for word in fold(mention).split()[:-1]) or any(
+        _ABBREVIATION.match(word) for word in words
+    )
     return {k: level for k, level in found.items() if level < INITIALS or (level == INITIALS and abbreviated)}
