@@ -139,6 +139,9 @@ class Result:
     seconds: float = 0.0
     sequential: bool = False  # one route at a time: a route's throughput is 1 / its mean latency
     cpu_seconds: float | None = None  # the server's processor time over the phase (None: a server not started here)
+    client_cpu: float = 0.0  # this load generator's own processor time over the phase
+    machine_busy: float = 0.0  # the whole machine's busy processor time over the phase (every process)
+    load: str = ""  # the load average when the phase ended
     route_cpu: dict[str, float] = field(default_factory=dict)  # one client: the server's processor time per route
 
 
@@ -296,9 +299,15 @@ def cpu_seconds(pid: int | None) -> float | None:
     return total
 
 
+def machine_busy() -> float:
+    """Busy processor seconds of the whole machine so far (every process: /proc/stat less idle and iowait)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
 def measure(host: str, port: int, key: str, args, pid: int | None = None) -> dict[str, Result]:
     """Both phases; with the server's pid, also the processor time each cost it (a figure that the other load on
-    a shared machine disturbs far less than latency)."""
+    a shared machine disturbs far less than latency), and what this load generator and the whole machine used."""
     phases = {}
     for name, run in (
         ("1 client", lambda: single(host, port, key, args.single, args.repeat, pid)),
@@ -307,10 +316,12 @@ def measure(host: str, port: int, key: str, args, pid: int | None = None) -> dic
             lambda: many(host, port, key, args.clients, args.seconds, args.max_requests, args.repeat),
         ),
     ):
-        before = cpu_seconds(pid)
-        phases[name] = asyncio.run(run())
+        before, own, busy = cpu_seconds(pid), time.process_time(), machine_busy()
+        phases[name] = result = asyncio.run(run())
+        result.client_cpu, result.machine_busy = time.process_time() - own, machine_busy() - busy
+        result.load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
         if pid is not None:
-            phases[name].cpu_seconds = cpu_seconds(pid) - before
+            result.cpu_seconds = cpu_seconds(pid) - before
     return phases
 
 
@@ -371,6 +382,16 @@ def print_table(title: str, rows: dict[str, dict], before: dict[str, dict] | Non
         print(line)
 
 
+def cpu_shares(result: Result) -> str:
+    """Who used the cores during a phase: this load generator, the server, everything else; and the load average."""
+    cores = (os.cpu_count() or 1) * result.seconds
+    server = result.cpu_seconds or 0.0
+    others = max(result.machine_busy - server - result.client_cpu, 0.0)
+    shares = f"load generator {result.client_cpu / cores:.0%}, "
+    shares += f"server {server / cores:.0%}, " if result.cpu_seconds is not None else ""
+    return shares + f"other processes {others / cores:.0%} of the cores; load average {result.load}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="a running server on loopback (with --key) instead of starting one")
@@ -422,6 +443,9 @@ def main() -> None:
                 count = sum(len(v) for v in res.latencies.values())
                 title += f"; server CPU{label} {1000 * res.cpu_seconds / count:.1f} ms a request"
         print_table(title, rows, base)
+        for label, res in (("cores", result), ("cores before", before[phase] if before else None)):
+            if res is not None:
+                print(f"{label}: {cpu_shares(res)}")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1) + "\n")
 

@@ -17,7 +17,9 @@ from starlette.middleware.sessions import SessionMiddleware
 from verrijk import __version__, logs
 from verrijk.api import errors as api_errors
 from verrijk.api import openapi as api_openapi
+from verrijk.api.balance import SpreadConnections
 from verrijk.api.cache import ResultCache
+from verrijk.api.lanes import Lane
 from verrijk.api.limits import BodySizeLimit, JsonDepthLimit
 from verrijk.api.routers import (
     annotations,
@@ -46,6 +48,7 @@ from verrijk.api.routers import (
 )
 from verrijk.config import Settings
 from verrijk.enrich.jobs import Recovery
+from verrijk.enrich.text.service import TextProcesses
 from verrijk.store.accounts import AUTH_TABLES, KeyCache
 from verrijk.store.counters import CACHED_TABLES, SharedWindow, announce_changes, open_counters
 from verrijk.store.db import make_engine, session_factory, watch_writes
@@ -87,7 +90,8 @@ def _records_changed(app: FastAPI) -> None:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """While the server runs, enrichment jobs a crashed process left behind are resumed (enrich.jobs.Recovery) and
-    when API keys were last used is written every minute (and at the end) instead of on the request path."""
+    when API keys were last used is written every minute (and at the end) instead of on the request path; at the end
+    the text pipeline's processes (POST /enrich) stop."""
     recovery = Recovery(app.state.sessions, app.state.settings).start()
     writer = asyncio.create_task(_key_usage_writer(app))
     yield
@@ -96,6 +100,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         await writer
     await run_in_threadpool(_write_key_usage, app)
     recovery.stop()
+    if app.state.text_processes is not None:
+        app.state.text_processes.close()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -114,8 +120,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     counters = open_counters(app.state.engine, settings.data_dir)
     app.state.rate_limiter = SharedWindow(counters, "requests", 60)
     app.state.login_failures = SharedWindow(counters, "logins", settings.login_window_minutes * 60)
-    app.state.results = ResultCache(counters, int(settings.result_cache_mb * 1e6), settings.result_cache_seconds)
-    watch_writes(app.state.engine, set(CACHED_TABLES), app.state.results.changed)
+    # processor-heavy work in lanes of bounded concurrency (api/lanes.py): searches and listings, synchronous enrichment
+    searching = Lane("search", settings.lane_search_threads, settings.lane_search_queue, "VERRIJK_LANE_SEARCH_QUEUE")
+    processes = settings.lane_enrich_processes
+    app.state.text_processes = TextProcesses(processes) if processes > 0 else None
+    app.state.enriching = Lane(
+        "enrichment", processes or settings.lane_enrich_threads, settings.lane_enrich_queue, "VERRIJK_LANE_ENRICH_QUEUE"
+    )
+    app.state.results = ResultCache(
+        counters, int(settings.result_cache_mb * 1e6), settings.result_cache_seconds, searching
+    )
+    watch_writes(app.state.engine, set(CACHED_TABLES), app.state.results.changed, by_organisation=True)
     announce_changes(app.state.engine, counters)
     api_errors.install(app)
     web_errors.install(app)  # after the API's: it hands every error but a browser's missing sign-in back to it
@@ -168,5 +183,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         BodySizeLimit, max_upload=int(settings.max_upload_mb * 1e6), max_other=int(settings.max_json_mb * 1e6)
     )
     app.add_middleware(SecurityHeaders, https=settings.base_url.startswith("https://"))
+    app.add_middleware(SpreadConnections, every=settings.keepalive_requests)
     logs.install(app, settings)
     return app

@@ -29,6 +29,18 @@ class Settings(BaseSettings):
     # encoded answers of GET /search and GET /records each worker keeps (api/cache.py); 0: none
     result_cache_mb: float = 32.0
     result_cache_seconds: float = 300.0  # the oldest answer used (changes made past verrijk show this late)
+    # per worker process: searches and listings, and POST /enrich calls, made at once (threads), and how many more
+    # may wait before the next is refused with 503 and Retry-After (api/lanes.py)
+    lane_search_threads: int = 2
+    lane_search_queue: int = 64
+    lane_enrich_threads: int = 1
+    lane_enrich_queue: int = 32
+    # POST /enrich's text pipeline runs in this many processes of each worker's own (then as many at once), apart
+    # from the worker's interpreter lock; 0: in the worker, in lane_enrich_threads threads
+    lane_enrich_processes: int = 1
+    # a worker closes about one keep-alive connection in this many answers, so that clients' connections spread over
+    # the worker processes (api/balance.py); 0: never
+    keepalive_requests: int = 50
     login_max_failures: int = 5  # failed sign-ins per user name, and per address, within login_window_minutes
     login_window_minutes: float = 15
     ingest_batch_size: int = 500

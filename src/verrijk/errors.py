@@ -15,6 +15,16 @@ class VerrijkError(Exception):
         if status is not None:
             self.status = status
 
+    def __reduce__(self):  # pickled as it is (a process of its own raised it), whatever the subclass's arguments
+        return _rebuilt, (type(self), self.args, self.__dict__)
+
+
+def _rebuilt(kind: type[VerrijkError], args: tuple, state: dict) -> VerrijkError:
+    error = kind.__new__(kind)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 class BadInput(VerrijkError, ValueError):
     """The input as a whole cannot be used (a file, a query, a parameter)."""
@@ -69,6 +79,15 @@ class Unavailable(VerrijkError, RuntimeError):
 
     status = 503
     exit_code = 3
+
+
+class Overloaded(Unavailable):
+    """More of a kind of work is waiting in this server than it takes: `retry_after` (seconds) says when to try
+    again."""
+
+    def __init__(self, message: str, *, retry_after: float):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class ModelError(Unavailable):

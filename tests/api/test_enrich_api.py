@@ -1,5 +1,5 @@
-"""POST /enrich as a client calls it (languages, entities with offsets, authority links or NIL, bad input), and
-the web form that tries the same pipeline."""
+"""POST /enrich as a client calls it (languages, entities with offsets, authority links or NIL, bad input; the same
+from the pipeline's own process), and the web form that tries the same pipeline."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import re
 
 import pytest
 from conftest import FIXTURES, make_org
+from fastapi.testclient import TestClient
 from webforms import csrf_token, sign_in
 
+from verrijk.app import create_app
 from verrijk.enrich.text.linking.loaders import load
 from verrijk.store.repo import Repo, Scope
 
@@ -72,6 +74,21 @@ def test_mentions_are_linked_to_the_authority(client, org, linked):
     assert entities["Victor Hugo"]["link"]["uri"] == "http://www.wikidata.org/entity/Q535"
     assert entities["Besançon"]["link"]["uri"] == "https://sws.geonames.org/3033123/"
     assert entities["Besançon"]["link"]["authority"] == linked
+
+
+def test_the_pipeline_in_a_process_of_its_own_answers_alike_and_refuses_alike(settings, org, linked):
+    body = {"texts": [{"text": "Victor Hugo habitait à Besançon.", "language": "fr"}], "authorities": [linked]}
+    answers = []
+    for processes in (0, 1):  # in the worker's threads, then in a process of its own (as a server runs it)
+        app = create_app(settings.model_copy(update={"lane_enrich_processes": processes}))
+        with TestClient(app) as client:
+            answers.append(post(client, org, body).json())
+            if processes:
+                missing = post(client, org, body | {"authorities": ["no-such-authority"]})
+                assert app.state.text_processes._pool is not None  # it did run there
+        app.state.engine.dispose()
+    assert answers[0] == answers[1] and answers[1]["results"][0]["entities"]
+    assert missing.status_code == 404 and "'no-such-authority' does not exist" in missing.json()["detail"]
 
 
 def test_a_person_and_a_place_no_authority_knows_are_found_but_nil(client, org, linked):

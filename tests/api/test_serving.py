@@ -1,32 +1,48 @@
 """Serving with several workers and caches: a key's cached principal honours revocation (at once in the process, within
 the cache's lifetime across processes), a request writes nothing, two real uvicorn workers share the per-key rate
 limit, two engines (two machines) count against one limit in the shared counters, repeated searches and listings
-(records, collections) are answered from the result cache until a change made by this or another process, and a
+(records, collections) are answered from the result cache until a change to the organisation's data made by this or
+another process (another organisation's change leaves them), tokens read off the event loop are never older than the
+request, a full lane refuses at once, connections are closed now and then to spread them over the workers, and a
 worker reads the search index another worker saved instead of embedding again."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-from sqlalchemy import select
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from test_search import HashEmbedder, add_records
 
-from verrijk.api.cache import ResultCache
+from verrijk.api.cache import ResultCache, TokenReader
+from verrijk.api.lanes import Lane
+from verrijk.app import create_app
+from verrijk.errors import Overloaded
 from verrijk.search.query import SearchRequest
 from verrijk.search.service import SearchService, SearchSettings
 from verrijk.store.accounts import revoke_api_key
-from verrijk.store.counters import CHANGES, SharedWindow, SqliteCounters, announce_changes, open_counters
+from verrijk.store.counters import (
+    CHANGES,
+    SharedWindow,
+    SqliteCounters,
+    announce_changes,
+    changes_of,
+    open_counters,
+)
 from verrijk.store.db import make_engine
 from verrijk.store.repo import Repo, Scope
-from verrijk.store.tables import ApiKey, User
+from verrijk.store.tables import ApiKey, Collection, Record, User
 
 
 def _key_id(session, username: str) -> int:
@@ -183,9 +199,101 @@ def test_repeated_searches_and_listings_come_from_the_cache_until_something_chan
 def test_the_cache_keeps_to_its_size(tmp_path):
     import asyncio
 
-    cache = ResultCache(SqliteCounters(tmp_path / "counters.db"), max_bytes=100, max_age=60)
+    cache = ResultCache(SqliteCounters(tmp_path / "counters.db"), max_bytes=100, max_age=60, lane=Lane("t", 1, 1, ""))
     for name in ("a", "b", "c", "a"):
-        asyncio.run(cache.answer((name,), lambda name=name: name.encode() * 40))
+        asyncio.run(cache.answer(1, (name,), lambda name=name: name.encode() * 40))
     assert (cache.hits, cache.misses) == (0, 4)  # "a" (40 bytes) went when "c" came: 120 > 100
-    asyncio.run(cache.answer(("c",), lambda: b"never made"))
+    asyncio.run(cache.answer(1, ("c",), lambda: b"never made"))
     assert cache.hits == 1
+
+
+def test_one_organisations_writes_leave_the_others_cached_answers(
+    client, app, session, org, other_org, db_url, settings
+):
+    add_records(session, org.id, "objects", [{"source_id": "a", "title": "zilveren theepot"}])
+    add_records(session, other_org.id, "objects", [{"source_id": "a", "title": "koperen theepot"}])
+    cache: ResultCache = app.state.results
+
+    def total(who) -> int:
+        r = client.get("/records", params={"q": "theepot"}, headers=who.headers())
+        assert r.status_code == 200, r.text
+        return r.json()["total"]
+
+    assert (total(org), total(other_org)) == (1, 1)
+    hits = cache.hits
+    add_records(session, other_org.id, "objects", [{"source_id": "b", "title": "tinnen theepot"}])  # this process
+    assert total(org) == 1 and cache.hits == hits + 1  # kept
+    assert total(other_org) == 2 and cache.hits == hits + 1  # made again
+    elsewhere = make_engine(db_url)  # another worker, machine or the command line
+    announce_changes(elsewhere, open_counters(elsewhere, settings.data_dir))
+    with Session(elsewhere) as other:
+        add_records(other, other_org.id, "objects", [{"source_id": "c", "title": "gouden theepot"}])
+    assert total(org) == 1 and cache.hits == hits + 2
+    assert total(other_org) == 3 and cache.hits == hits + 2
+    # published by its owner: the records others may read without a key are read fresh, the others' answers stay
+    slug = "objects"
+    assert client.patch(f"/collections/{slug}", json={"public": True}, headers=other_org.headers("admin")).is_success
+    record = session.scalar(select(Record.id).where(Record.organisation_id == other_org.id, Record.source_id == "c"))
+    public = client.get(f"/records/{record}")
+    assert public.status_code == 200 and public.json()["title"] == "gouden theepot"
+    assert total(org) == 1 and cache.hits == hits + 3
+    # a change whose organisation is not known (SQL without a repository) drops every organisation's answers
+    with Session(elsewhere) as other:
+        other.execute(update(Collection).where(Collection.organisation_id == org.id).values(public=True))
+        other.commit()
+    elsewhere.dispose()
+    assert (total(org), total(other_org)) == (1, 3) and cache.hits == hits + 3
+
+
+def test_tokens_read_off_the_event_loop_are_never_older_than_the_request(db_url, tmp_path):
+    engine = make_engine(db_url)
+    try:
+        counters = open_counters(engine, tmp_path)
+        counters.remote = True  # read in the reader's thread on SQLite too
+        calls = []
+        read = counters.generations
+        counters.generations = lambda names: calls.append(names) or read(names)
+        reader = TokenReader(counters)
+        names = (CHANGES, changes_of(1))
+
+        async def asked_at_once(n: int) -> list[tuple[str, ...]]:
+            return await asyncio.gather(*(reader.read(names) for _ in range(n)))
+
+        first = asyncio.run(asked_at_once(20))
+        assert len(set(first)) == 1 and len(calls) == 1  # one read for every request that waited for it
+        counters.bump(changes_of(1))
+        again = asyncio.run(asked_at_once(3))
+        assert again[0][0] == first[0][0] and again[0][1] != first[0][1] and len(set(again)) == 1
+    finally:
+        engine.dispose()
+
+
+def test_a_full_lane_refuses_at_once_and_says_when_to_retry():
+    lane = Lane("search", size=1, queue=1, setting="VERRIJK_LANE_SEARCH_QUEUE")
+    release = threading.Event()
+
+    async def scenario() -> list:
+        running = asyncio.create_task(lane.run(lambda: release.wait(30) and "first"))
+        while lane._for_this_loop().borrowed_tokens < 1:
+            await asyncio.sleep(0.01)
+        waiting = asyncio.create_task(lane.run(lambda: "second"))
+        while lane._for_this_loop().statistics().tasks_waiting < 1:
+            await asyncio.sleep(0.01)
+        with pytest.raises(Overloaded) as refused:
+            await lane.run(lambda: "third")
+        assert refused.value.status == 503 and refused.value.retry_after == 1
+        assert "VERRIJK_LANE_SEARCH_QUEUE" in str(refused.value)
+        release.set()
+        return [await running, await waiting]
+
+    assert asyncio.run(scenario()) == ["first", "second"]
+
+
+def test_connections_are_closed_now_and_then_to_spread_over_the_workers(settings, org):
+    for every, closed in ((1, {"close"}), (0, {None})):
+        app = create_app(settings.model_copy(update={"keepalive_requests": every}))
+        with TestClient(app) as client:
+            answers = [client.get("/collections", headers=org.headers()) for _ in range(5)]
+        app.state.engine.dispose()
+        assert {r.status_code for r in answers} == {200}
+        assert {r.headers.get("connection") for r in answers} == closed

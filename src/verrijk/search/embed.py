@@ -110,6 +110,9 @@ class UseOnnx:
         self.eps = float(weights["eps"])
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
+        # idle threads sleep instead of spinning: a server's query embeddings are short, and spinning threads took
+        # the processor from the worker answering the other requests
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = onnxruntime.InferenceSession(
             _use_graph(weights).SerializeToString(), options, providers=["CPUExecutionProvider"]
         )

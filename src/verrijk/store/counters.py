@@ -1,6 +1,7 @@
 """State that every worker process of a server shares, kept apart from the main tables: sliding-window event counters
 (requests per API key and per organisation, failed sign-ins) and generation tokens (which change whenever a process
-commits a change that cached answers depend on).
+commits a change that cached answers depend on: one per organisation, and one for changes whose organisation is not
+known).
 
 On PostgreSQL they live in UNLOGGED tables of the main database (`verrijk_windows`, `verrijk_generations`), one
 short statement per event, so that every worker on every machine counts against one limit; a window counts in
@@ -22,13 +23,19 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine
 
-from verrijk.store.db import watch_writes
+from verrijk.store.db import Organisations, watch_writes
 
 PRUNE_EVERY = 1000  # events between removals of every key's expired entries
 NO_LIMIT = 2**31 - 1
-# Tables whose changes change what /search, /records and /collections answer: a commit writing one renews CHANGES.
+# Tables whose changes change what /search, /records and /collections answer: a commit writing one renews the
+# generation of the organisations whose data it wrote (changes_of), or CHANGES when that is not known.
 CACHED_TABLES = frozenset({"records", "suggestions", "collections", "media"})
 CHANGES = "records"
+
+
+def changes_of(org_id: int) -> str:
+    """The generation an organisation's changes to CACHED_TABLES renew."""
+    return f"{CHANGES}|{org_id}"
 
 
 class Counters(ABC):
@@ -54,8 +61,14 @@ class Counters(ABC):
         """The name's current token: a new one after every `bump`, and never one handed out before a store that
         lost its state (a deleted file, PostgreSQL's crash recovery emptying unlogged tables)."""
 
+    def generations(self, names: tuple[str, ...]) -> tuple[str, ...]:
+        """The current token of each name (see generation)."""
+        return tuple(self.generation(name) for name in names)
+
     @abstractmethod
     def bump(self, name: str) -> None: ...
+
+    remote = False  # whether reading a token waits on the network (then an event loop reads it in a thread)
 
     @abstractmethod
     def _prune(self) -> None:
@@ -138,6 +151,12 @@ class SqliteCounters(Counters):
                 db.execute("INSERT OR IGNORE INTO generations VALUES (?, ?)", (key, secrets.token_hex(8)))
             found = db.execute("SELECT token FROM generations WHERE name = ?", (key,)).fetchone()
         return found[0]
+
+    def generations(self, names: tuple[str, ...]) -> tuple[str, ...]:
+        keys = [self._key(name) for name in names]
+        query = f"SELECT name, token FROM generations WHERE name IN ({', '.join('?' * len(keys))})"
+        found = dict(self._connection().execute(query, keys).fetchall())
+        return tuple(found[key] for key in keys) if all(key in found for key in keys) else super().generations(names)
 
     def bump(self, name: str) -> None:
         db = self._connection()
@@ -240,6 +259,15 @@ class PostgresCounters(Counters):
             found = self._run("SELECT token FROM verrijk_generations WHERE name = %(name)s", {"name": name})
         return found[0]
 
+    remote = True
+
+    def generations(self, names: tuple[str, ...]) -> tuple[str, ...]:
+        with self.engine.connect() as conn:
+            statement = "SELECT name, token FROM verrijk_generations WHERE name = ANY(%(names)s)"
+            found = dict(conn.exec_driver_sql(statement, {"names": list(names)}).all())
+        missing = [name for name in names if name not in found]
+        return tuple(found[name] for name in names) if not missing else super().generations(names)
+
     def bump(self, name: str) -> None:
         statement = (
             "INSERT INTO verrijk_generations VALUES (%(name)s, %(token)s) "
@@ -256,9 +284,15 @@ def open_counters(engine: Engine, data_dir: Path) -> Counters:
 
 
 def announce_changes(engine: Engine, counters: Counters) -> None:
-    """After every commit through `engine` that wrote one of CACHED_TABLES, give CHANGES a new token, so that every
-    process's caches of answers built on them (api.cache.ResultCache) stop using what they hold."""
-    watch_writes(engine, set(CACHED_TABLES), lambda: counters.bump(CHANGES), committed_only=True)
+    """After every commit through `engine` that wrote one of CACHED_TABLES, give the generation of each organisation
+    whose data it wrote a new token (CHANGES when that is not known), so that every process's caches of answers built
+    on them (api.cache.ResultCache) stop using what they hold of those organisations."""
+
+    def bump(organisations: Organisations) -> None:
+        for name in [CHANGES] if organisations is None else map(changes_of, sorted(organisations)):
+            counters.bump(name)
+
+    watch_writes(engine, set(CACHED_TABLES), bump, committed_only=True, by_organisation=True)
 
 
 class SharedWindow:

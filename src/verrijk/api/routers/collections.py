@@ -28,7 +28,7 @@ async def list_collections(request: Request, repo: Repo = Depends(scoped(*ALL_RO
         return to_json([CollectionOut.of(c, n) for c, n in repo.collections()])
 
     cache: ResultCache = request.app.state.results  # the record counts are a scan of the organisation's records
-    return await cache.answer(("collections", repo.org_id, repo.scope.role), answer)
+    return await cache.answer(repo.org_id, ("collections", repo.scope.role), answer)
 
 
 @router.get("/{slug}", response_model=CollectionOut)

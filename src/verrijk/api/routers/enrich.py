@@ -1,4 +1,5 @@
-"""POST /enrich: synchronous text enrichment (language, entities, authority links) for up to 32 short texts.
+"""POST /enrich: synchronous text enrichment (language, entities, authority links) for up to 32 short texts, made in
+the worker's enrichment lane (api/lanes.py) by the text pipeline's own process (VERRIJK_LANE_ENRICH_PROCESSES).
 
 Nothing is stored: this is for integrators trying a text or enriching on the fly. Whole collections go through
 POST /jobs, which stores suggestions for review.
@@ -14,10 +15,9 @@ from verrijk.api.schemas import NOT_BLANK
 from verrijk.deps import scoped
 from verrijk.domain import READERS, Id
 from verrijk.enrich.text.analysis import TextIn
-from verrijk.enrich.text.entities import pipeline_version
 from verrijk.enrich.text.language import SUPPORTED
 from verrijk.enrich.text.linking.model import LinkContext
-from verrijk.enrich.text.service import check_text, organisation_analyser
+from verrijk.enrich.text.service import Analysed, analyse, check_text
 from verrijk.store.repo import Repo
 
 router = APIRouter(tags=["enrich"])
@@ -97,21 +97,25 @@ def _check(body: EnrichIn, settings, repo: Repo) -> list[TextIn]:
 
 
 @router.post("/enrich", response_model=EnrichOut)
-def enrich(body: EnrichIn, request: Request, repo: Repo = Depends(scoped(*READERS))) -> EnrichOut:
+async def enrich(body: EnrichIn, request: Request, repo: Repo = Depends(scoped(*READERS))) -> EnrichOut:
     # READERS: volunteers work on their tasks, not on free text. An authority the caller cannot read is a 404.
-    settings = request.app.state.settings
-    inputs = _check(body, settings, repo)
-    analyser, linker = organisation_analyser(repo, settings, body.authorities)
-    analyses = analyser.analyse(inputs)
+    state = request.app.state
+
+    def work() -> Analysed:  # in the enrichment lane; the pipeline in a process of its own when there are some
+        inputs = _check(body, state.settings, repo)
+        if state.text_processes is None:
+            return analyse(repo, state.settings, inputs, body.authorities)
+        return state.text_processes.analyse(state.settings, repo.scope, inputs, body.authorities)
+
+    analysed, version = await state.enriching.run(work)
     results = [
         TextResult(
             id=item.id,
             record_id=item.record_id,
-            language=analysis.language.language,
-            language_confidence=analysis.language.confidence,
-            entities=[entity.as_dict() for entity in analysis.entities],
+            language=language,
+            language_confidence=confidence,
+            entities=entities,
         )
-        for item, analysis in zip(body.texts, analyses, strict=True)
+        for item, (language, confidence, entities) in zip(body.texts, analysed, strict=True)
     ]
-    version = pipeline_version(analyser, linker, [a.language.language for a in analyses])
     return EnrichOut(enricher="ner", version=version, results=results)

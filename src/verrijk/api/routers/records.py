@@ -59,7 +59,7 @@ async def list_records(
         return to_json(RecordPage(items=items, total=page.total, next_cursor=page.next_cursor))
 
     cache: ResultCache = request.app.state.results
-    return await cache.answer(("records", repo.org_id, repo.scope.role, repr(flt), limit, cursor), answer)
+    return await cache.answer(repo.org_id, ("records", repo.scope.role, repr(flt), limit, cursor), answer)
 
 
 @router.get(

@@ -135,9 +135,8 @@ async def search(
 
     cache: ResultCache = request.app.state.results
     filters = tuple(sorted(map(repr, req.filters)))
-    asked = ("search", repo.org_id, repo.scope.role, req.query, req.mode, req.lang, filters, *req.facets)
-    asked += (req.rows, req.offset)
-    return await cache.answer(asked, answer, lambda: service.version(repo.org_id))
+    asked = ("search", repo.scope.role, req.query, req.mode, req.lang, filters, *req.facets, req.rows, req.offset)
+    return await cache.answer(repo.org_id, asked, answer, lambda: service.version(repo.org_id))
 
 
 @router.get("/records/{record_id}/similar", response_model=SearchPage)

@@ -1,19 +1,29 @@
 """What a caller may hand the text pipeline to try (POST /enrich, the /web/enrich page): one check, one set of
-errors, so the API and the page refuse the same texts with the same status; and the pipeline they run, as the
-organisation configured its `ner` enricher."""
+errors, so the API and the page refuse the same texts with the same status; the pipeline they run, as the
+organisation configured its `ner` enricher; and that pipeline run in a process of its own (analyse_elsewhere), so
+that a server's enrichment never holds the interpreter lock of the worker answering searches."""
 
 from __future__ import annotations
 
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from functools import cache
 from typing import TYPE_CHECKING
 
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
 from verrijk.enrich.config import organisation_config
-from verrijk.enrich.text.entities import analyser_for
+from verrijk.enrich.text.analysis import TextIn
+from verrijk.enrich.text.entities import analyser_for, pipeline_version
 from verrijk.enrich.text.language import check_code
-from verrijk.errors import Invalid, TooLarge
+from verrijk.errors import Invalid, TooLarge, Unavailable
+from verrijk.store.db import make_engine
+from verrijk.store.repo import Repo, Scope
 
 if TYPE_CHECKING:
     from verrijk.config import Settings
-    from verrijk.store.repo import Repo
 
 
 class EmptyText(Invalid):
@@ -52,3 +62,51 @@ def organisation_analyser(repo: Repo, settings: Settings, authorities: list[str]
     params = organisation_config(repo, settings).params_for("ner")
     chosen = params["authorities"] if authorities is None else authorities
     return analyser_for(repo.session, repo.org_id, settings, chosen, params["models"])
+
+
+# One text's analysis as plain values: (language, its confidence, the entities as dicts); and what made them all.
+Analysed = tuple[list[tuple[str, float, list[dict]]], str]
+
+
+def analyse(repo: Repo, settings: Settings, inputs: list[TextIn], authorities: list[str] | None = None) -> Analysed:
+    """The organisation's text pipeline (organisation_analyser) run on the texts."""
+    analyser, linker = organisation_analyser(repo, settings, authorities)
+    analyses = analyser.analyse(inputs)
+    found = [(a.language.language, a.language.confidence, [e.as_dict() for e in a.entities]) for a in analyses]
+    return found, pipeline_version(analyser, linker, [a.language.language for a in analyses])
+
+
+@cache
+def _engine(url: str) -> Engine:
+    return make_engine(url)
+
+
+def _analyse_here(settings: Settings, scope: Scope, inputs: list[TextIn], authorities: list[str] | None) -> Analysed:
+    with Session(_engine(settings.db_url)) as session:
+        return analyse(Repo(session, scope), settings, inputs, authorities)
+
+
+class TextProcesses:
+    """`size` processes that run the text pipeline (started on first use; the models load there, once each), with a
+    database engine of their own. Errors come back as they were raised (verrijk.errors pickle with their message)."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._pool: ProcessPoolExecutor | None = None
+
+    def analyse(
+        self, settings: Settings, scope: Scope, inputs: list[TextIn], authorities: list[str] | None = None
+    ) -> Analysed:
+        pool = self._pool
+        if pool is None:
+            pool = self._pool = ProcessPoolExecutor(self.size, mp_context=multiprocessing.get_context("spawn"))
+        try:
+            return pool.submit(_analyse_here, settings, scope, inputs, authorities).result()
+        except BrokenProcessPool as exc:  # a process died (killed, out of memory): the next call starts new ones
+            self._pool = None
+            raise Unavailable("the text pipeline's process stopped; try again") from exc
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from verrijk.domain import ID_MAX, SuggestionStatus
 from verrijk.errors import NotFound
+from verrijk.store.db import note_organisation
 from verrijk.store.tables import AuthorityEntry, Organisation, Record, Suggestion
 
 # Ids per IN list: one query per batch keeps every list well under the databases' parameter limits.
@@ -111,9 +112,16 @@ class Scoped:
     """The base of every aggregate: a session and the scope whose organisation each query is bound to."""
 
     def __init__(self, session: Session, scope: Scope):
-        self.session = session
+        self._session = session
         self.scope = scope
         self.org_id = scope.organisation_id
+
+    @property
+    def session(self) -> Session:
+        """The session, noted as working for this organisation in its transaction (store.db.note_organisation: what
+        the transaction writes changes this organisation's data, for caches of its answers)."""
+        note_organisation(self._session, self.org_id)
+        return self._session
 
     def organisation(self) -> Organisation:
         org = self.session.get(Organisation, self.org_id)
