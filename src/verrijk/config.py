@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     result_cache_seconds: float = 300.0  # the oldest answer used (changes made past verrijk show this late)
     # per worker process: searches and listings, and POST /enrich calls, made at once (threads), and how many more
     # may wait before the next is refused with 503 and Retry-After (api/lanes.py)
-    lane_search_threads: int = 2
+    lane_search_threads: int = 8
     lane_search_queue: int = 64
     lane_enrich_threads: int = 1
     lane_enrich_queue: int = 32

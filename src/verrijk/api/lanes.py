@@ -12,7 +12,8 @@ with Retry-After) instead of letting a burst grow into minutes of waiting.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import TypeVar
 
 import anyio
@@ -37,11 +38,19 @@ class Lane:
             self._limiter, self._loop = anyio.CapacityLimiter(self.size), loop
         return self._limiter
 
-    async def run(self, work: Callable[[], T]) -> T:
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """A place in the lane for work the caller awaits itself (Overloaded at once when the queue is full)."""
         limiter = self._for_this_loop()
         if limiter.statistics().tasks_waiting >= self.queue and limiter.available_tokens == 0:
             raise Overloaded(
                 f"this server has {self.queue} {self.name} requests waiting already ({self.setting}); try again",
                 retry_after=1,
             )
-        return await anyio.to_thread.run_sync(work, limiter=limiter)
+        async with limiter:
+            yield
+
+    async def run(self, work: Callable[[], T]) -> T:
+        """`work` in a thread, in its turn."""
+        async with self.slot():
+            return await anyio.to_thread.run_sync(work)

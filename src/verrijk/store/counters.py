@@ -41,6 +41,8 @@ def changes_of(org_id: int) -> str:
 class Counters(ABC):
     """Event windows and generation tokens in a store that the server's processes share."""
 
+    remote = False  # whether reading a token waits on the network (then an event loop reads it in a thread)
+
     def __init__(self) -> None:
         self._events = 0
         self._events_lock = threading.Lock()
@@ -67,8 +69,6 @@ class Counters(ABC):
 
     @abstractmethod
     def bump(self, name: str) -> None: ...
-
-    remote = False  # whether reading a token waits on the network (then an event loop reads it in a thread)
 
     @abstractmethod
     def _prune(self) -> None:
@@ -209,6 +209,8 @@ class PostgresCounters(Counters):
     """In UNLOGGED tables of the PostgreSQL database that every worker on every machine uses; their rows are not
     written to the WAL (nor replicated), and a crash empties them: counts start again, tokens are new."""
 
+    remote = True
+
     def __init__(self, engine: Engine):
         super().__init__()
         # a pool of its own: a commit's checkin bumps a generation, which must not wait for the pool it returns to
@@ -258,8 +260,6 @@ class PostgresCounters(Counters):
             self._run(statement, {"name": name, "token": secrets.token_hex(8)})
             found = self._run("SELECT token FROM verrijk_generations WHERE name = %(name)s", {"name": name})
         return found[0]
-
-    remote = True
 
     def generations(self, names: tuple[str, ...]) -> tuple[str, ...]:
         with self.engine.connect() as conn:

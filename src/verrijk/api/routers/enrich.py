@@ -8,6 +8,7 @@ POST /jobs, which stores suggestions for review.
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from verrijk.api.errors import Problem
@@ -17,7 +18,7 @@ from verrijk.domain import READERS, Id
 from verrijk.enrich.text.analysis import TextIn
 from verrijk.enrich.text.language import SUPPORTED
 from verrijk.enrich.text.linking.model import LinkContext
-from verrijk.enrich.text.service import Analysed, analyse, check_text
+from verrijk.enrich.text.service import analyse, check_text
 from verrijk.store.repo import Repo
 
 router = APIRouter(tags=["enrich"])
@@ -100,14 +101,17 @@ def _check(body: EnrichIn, settings, repo: Repo) -> list[TextIn]:
 async def enrich(body: EnrichIn, request: Request, repo: Repo = Depends(scoped(*READERS))) -> EnrichOut:
     # READERS: volunteers work on their tasks, not on free text. An authority the caller cannot read is a 404.
     state = request.app.state
-
-    def work() -> Analysed:  # in the enrichment lane; the pipeline in a process of its own when there are some
-        inputs = _check(body, state.settings, repo)
-        if state.text_processes is None:
-            return analyse(repo, state.settings, inputs, body.authorities)
-        return state.text_processes.analyse(state.settings, repo.scope, inputs, body.authorities)
-
-    analysed, version = await state.enriching.run(work)
+    if state.text_processes is None:  # in the worker: in a thread of the enrichment lane
+        analysed, version = await state.enriching.run(
+            lambda: analyse(repo, state.settings, _check(body, state.settings, repo), body.authorities)
+        )
+    else:  # in a text process: the worker only writes the call and reads the answer
+        async with state.enriching.slot():
+            if any(item.record_id is not None for item in body.texts):  # a record's dates: read in the thread pool
+                inputs = await run_in_threadpool(_check, body, state.settings, repo)
+            else:
+                inputs = _check(body, state.settings, repo)
+            analysed, version = await state.text_processes.analyse(state.settings, repo.scope, inputs, body.authorities)
     results = [
         TextResult(
             id=item.id,

@@ -5,9 +5,10 @@ that a server's enrichment never holds the interpreter lock of the worker answer
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+import pickle
+import socket
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -18,7 +19,7 @@ from verrijk.enrich.config import organisation_config
 from verrijk.enrich.text.analysis import TextIn
 from verrijk.enrich.text.entities import analyser_for, pipeline_version
 from verrijk.enrich.text.language import check_code
-from verrijk.errors import Invalid, TooLarge, Unavailable
+from verrijk.errors import Invalid, TooLarge, Unavailable, VerrijkError
 from verrijk.store.db import make_engine
 from verrijk.store.repo import Repo, Scope
 
@@ -86,27 +87,109 @@ def _analyse_here(settings: Settings, scope: Scope, inputs: list[TextIn], author
         return analyse(Repo(session, scope), settings, inputs, authorities)
 
 
+def _send(stream, value) -> None:
+    data = pickle.dumps(value)
+    stream.write(len(data).to_bytes(8, "big") + data)
+    stream.flush()
+
+
+def _serve(sock: socket.socket) -> None:
+    """A text process: calls in, answers out on its socket, until the worker closes it."""
+    with sock, sock.makefile("rwb") as stream:
+        while header := stream.read(8):
+            call = pickle.loads(stream.read(int.from_bytes(header, "big")))  # noqa: S301 - from our own worker
+            try:
+                answer = (True, _analyse_here(*call))
+            except VerrijkError as exc:
+                answer = (False, exc)
+            except Exception as exc:  # noqa: BLE001 - any other failure reaches the caller as a 500, in words
+                answer = (False, RuntimeError(f"the text process failed: {type(exc).__name__}: {exc}"))
+            _send(stream, answer)
+
+
+class _TextProcess:
+    """One text process (spawned, so that it shares nothing with the worker) and the worker's end of its socket."""
+
+    def __init__(self) -> None:
+        mine, theirs = socket.socketpair()
+        self.process = multiprocessing.get_context("spawn").Process(target=_serve, args=(theirs,), daemon=True)
+        self.process.start()
+        theirs.close()
+        self.socket = mine
+        self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def call(self, call: tuple) -> Analysed:
+        if self.streams is None:
+            self.streams = await asyncio.open_connection(sock=self.socket)
+        reader, writer = self.streams
+        data = pickle.dumps(call)
+        writer.write(len(data).to_bytes(8, "big") + data)
+        await writer.drain()
+        size = int.from_bytes(await reader.readexactly(8), "big")
+        ok, value = pickle.loads(await reader.readexactly(size))  # noqa: S301 - from our own process
+        if not ok:
+            raise value
+        return value
+
+    def close(self) -> None:
+        """Stop the process (it only reads: nothing is lost) and close the worker's end."""
+        self.process.kill()
+        self.process.join(timeout=5)
+        if self.streams is not None:
+            self.streams[1].close()
+        else:
+            self.socket.close()
+
+
 class TextProcesses:
-    """`size` processes that run the text pipeline (started on first use; the models load there, once each), with a
-    database engine of their own. Errors come back as they were raised (verrijk.errors pickle with their message)."""
+    """`size` processes that run the text pipeline (started on first use; the models load there, once each) with a
+    database engine of their own. The worker talks to them on its event loop (a call written to a socket, the answer
+    read back), so a call costs the worker no thread and no share of its interpreter lock while the pipeline runs.
+    Errors come back as they were raised (verrijk.errors pickle with their message); a process that died is
+    replaced, and its caller told to try again."""
 
     def __init__(self, size: int):
         self.size = size
-        self._pool: ProcessPoolExecutor | None = None
+        self._idle: asyncio.Queue[_TextProcess] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._all: list[_TextProcess] = []
 
-    def analyse(
+    def _processes(self) -> asyncio.Queue[_TextProcess]:
+        loop = asyncio.get_running_loop()
+        if self._idle is None or self._loop is not loop:  # streams belong to one event loop (tests start several)
+            self.close()
+            self._loop, self._idle = loop, asyncio.Queue()
+            for _ in range(self.size):
+                self._started(_TextProcess())
+        return self._idle
+
+    def _started(self, process: _TextProcess) -> None:
+        self._all.append(process)
+        self._idle.put_nowait(process)
+
+    async def analyse(
         self, settings: Settings, scope: Scope, inputs: list[TextIn], authorities: list[str] | None = None
     ) -> Analysed:
-        pool = self._pool
-        if pool is None:
-            pool = self._pool = ProcessPoolExecutor(self.size, mp_context=multiprocessing.get_context("spawn"))
+        idle = self._processes()
+        process = await idle.get()
+        exchange = asyncio.ensure_future(process.call((settings, scope, inputs, authorities)))
+
+        def done(call: asyncio.Future) -> None:  # back to the idle ones only once its answer is read
+            failed = not call.cancelled() and isinstance(call.exception(), (OSError, asyncio.IncompleteReadError))
+            if failed and idle is self._idle:
+                self._all.remove(process)
+                process.close()
+                self._started(_TextProcess())
+            elif idle is self._idle:
+                idle.put_nowait(process)
+
+        exchange.add_done_callback(done)
         try:
-            return pool.submit(_analyse_here, settings, scope, inputs, authorities).result()
-        except BrokenProcessPool as exc:  # a process died (killed, out of memory): the next call starts new ones
-            self._pool = None
-            raise Unavailable("the text pipeline's process stopped; try again") from exc
+            return await asyncio.shield(exchange)
+        except (OSError, asyncio.IncompleteReadError) as exc:
+            raise Unavailable("the text pipeline's process stopped; a new one is starting: try again") from exc
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+        for process in self._all:
+            process.close()
+        self._all, self._idle = [], None
