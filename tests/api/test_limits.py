@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from verrijk.api.cache import ResultCache
+from verrijk.api.lanes import Lane
 from verrijk.api.limits import BodySizeLimit
 from verrijk.domain import ID_MAX
 from verrijk.store.counters import SqliteCounters
@@ -135,14 +136,15 @@ def test_an_upload_declared_too_large_is_refused_before_its_body_is_read():
 
 def test_cached_answers_expire_and_a_size_of_0_caches_nothing(tmp_path):
     counters = SqliteCounters(tmp_path / "counters.db")
-    aging = ResultCache(counters, max_bytes=1000, max_age=0.3)  # VERRIJK_RESULT_CACHE_MB / _SECONDS
+    lane = Lane("search", 1, 1, "")
+    aging = ResultCache(counters, max_bytes=1000, max_age=0.3, lane=lane)  # VERRIJK_RESULT_CACHE_MB / _SECONDS
     for _ in range(2):
-        asyncio.run(aging.answer(("a",), lambda: b"answer"))
+        asyncio.run(aging.answer(1, ("a",), lambda: b"answer"))
     assert (aging.hits, aging.misses) == (1, 1)
     time.sleep(0.35)
-    asyncio.run(aging.answer(("a",), lambda: b"answer"))
+    asyncio.run(aging.answer(1, ("a",), lambda: b"answer"))
     assert (aging.hits, aging.misses) == (1, 2)  # older than max_age: made again
-    off, made = ResultCache(counters, max_bytes=0, max_age=300), []
+    off, made = ResultCache(counters, max_bytes=0, max_age=300, lane=lane), []
     for _ in range(2):
-        asyncio.run(off.answer(("a",), lambda: made.append(1) or b"answer"))
+        asyncio.run(off.answer(1, ("a",), lambda: made.append(1) or b"answer"))
     assert len(made) == 2 and off.hits == 0
