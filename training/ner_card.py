@@ -88,6 +88,37 @@ def _notes(m: dict) -> str:
     return f"### How this version was chosen\n\n{notes}\n\n" if notes else ""
 
 
+def _distillation(m: dict) -> str:
+    """The distillation runs (training/distill_ner.py) recorded in metrics.json, shipped or not."""
+    runs = m.get("distillation")
+    if not runs:
+        return ""
+    lines = [
+        "| run | ned.testb F1 | PER | LOC | ORG | MISC | open dev mean F1 (this / shipped) | shipped |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for run in runs["runs"]:
+        t = run["ned_testb"]
+        cells = " | ".join(f"{t['per_type'][k]:.3f}" for k in TYPES)
+        lines.append(
+            f"| {run['name']} | {t['f1']:.3f} | {cells} | {run['dev_mean_f1']:.4f} / {run['baseline_dev_mean_f1']:.4f} "
+            f"| {run['shipped']} |"
+        )
+    table = "\n".join(lines)
+    notes = "\n".join(f"- {run['name']}: {run['note']}" for run in runs["runs"] if run.get("note"))
+    return f"""## Distillation from the transformer ner-e5
+
+{runs["summary"]}
+
+{table}
+
+{notes}
+
+Commands: {"; ".join(f"`{run['command']}`" for run in runs["runs"])}. Silver data: {runs["silver"]}
+
+"""
+
+
 def _pct(value: float) -> str:
     return f"{100 * value:.1f}"
 
@@ -199,9 +230,18 @@ step: the only raw Dutch text available is the labelled corpora themselves (~0.6
 - Silver labels come from string alignment, so names in the records that no field or list knows are marked
   missing (not taught), and the silver test figures flatter the model.
 
-## Licence
+{_distillation(m)}## Licence
 
 Model weights: derived from CC0 data (Europeana Newspapers, Rijksmuseum records, VKC authority), Apache-2.0 data
 (VOC missives NER, © CLTL VU Amsterdam; underlying text Huygens ING, public domain / MIT Text-Fabric edition) and
 GeoNames names (CC BY 4.0, attribution: GeoNames, geonames.org). `meta.json` license: "{m.get("license", "")}".
+
+## Learning from decisions
+`verrijk train ner --from-decisions` fine-tunes this pipeline (tok2vec and ner, 8 passes) on an organisation's
+judged entity suggestions, annotated only where reviewers spoke (accepted spans gold, rejected spans no entity,
+the rest unknown), and registers the result in the trained models directory, active only when it agrees better
+with the reviewers on held-out records ([docs/learning.md](../../docs/learning.md)); its version is
+`{m["version"]}+ner-nl-tN`. Test: adjectives of origin ("Javaanse vrouw") that CoNLL tags as MISC and a catalogue does
+not call entities
+(`tests/unit/test_learning.py::test_the_ner_model_learns_what_this_catalogue_does_not_call_an_entity`).
 """

@@ -308,7 +308,7 @@ def train(args) -> dict:
         "sentences": {"dutch": min(args.sentences, len(dutch)), "french": min(args.french, len(french["train"]))},
         "dev_history": history,
         "chosen": best,
-        "settings": {k: v for k, v in vars(args).items() if k != "func"},
+        "settings": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items() if k != "func"},
     }
     (WORK / "training.json").write_text(json.dumps(info, indent=1))
     return info
@@ -465,7 +465,7 @@ def probe(args) -> dict:
         "sentences": {"encoded": used, "pieces": int(len(y))},
         "dev_history": history,
         "chosen": best,
-        "settings": {k: v for k, v in vars(args).items() if k != "func"},
+        "settings": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items() if k != "func"},
     }
 
 
@@ -637,7 +637,7 @@ def top(args) -> dict:
         "sentences": {"cached": len(states), "pieces": pieces},
         "dev_history": history,
         "chosen": best,
-        "settings": {k: v for k, v in vars(args).items() if k != "func"},
+        "settings": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items() if k != "func"},
     }
 
 
