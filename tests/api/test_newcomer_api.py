@@ -27,6 +27,7 @@ def test_a_value_of_the_wrong_form_is_said_in_words(client, org, method, path, k
     assert problem["errors"][0]["where"].split()[0] in ("query", "body")
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # where the server listens is the same on either
 def test_a_server_on_another_port_gives_its_records_uris_on_that_port(db_url, org, tmp_path):
     port = free_port()
     env = server_env(db_url, tmp_path / "data", port)

@@ -165,6 +165,7 @@ def test_enrichers_are_listed_shown_and_configured_per_organisation(cli, tmp_pat
     assert json.loads(cli("enrichers", "config").stdout)["source"] == "deployment"
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the same on either database
 def test_a_progress_line_with_nothing_to_do_says_so(cli, tmp_path):
     r = cli("index")
     assert r.exit_code == 0, r.output
@@ -200,6 +201,7 @@ def test_a_rerun_with_skip_enriched_enriches_only_what_changed(cli, tmp_path, mo
     assert "skipped" not in cli("enrich", "-c", "x", "-e", "dates.edtf").stdout  # only when asked
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the same on either database
 def test_the_demo_says_at_once_when_its_port_is_taken(cli):
     import socket
 
