@@ -243,6 +243,21 @@ def test_an_index_saved_in_another_layout_is_rebuilt_not_a_server_error(session,
     assert '"format": 4' in manifest.read_text()
 
 
+def test_a_slow_look_at_the_database_is_taken_less_often(session, org, settings):
+    """The fingerprint scans every record (most of a second at a million): a search takes it at most a twentieth
+    of the time, so records written past this process show once the longer interval has passed."""
+    add_records(session, org.id, "objects", [{"source_id": str(i), "title": f"voorwerp {i}"} for i in range(3)])
+    repo = Repo(session, Scope(org.id))
+    service = SearchService(settings.data_dir, HashEmbedder(), SearchSettings(check_seconds=0))
+    assert service.search(repo, SearchRequest("voorwerp", mode="lexical")).total == 3
+    index = service.index_for(org.id)
+    index.check_cost = 10.0  # as if the last look had taken ten seconds
+    add_records(session, org.id, "objects", [{"source_id": "x", "title": "een gouden schaal"}])
+    assert service.search(repo, SearchRequest("schaal", mode="lexical")).total == 0  # not looked yet
+    index.checked_at -= 201  # twenty times ten seconds later
+    assert service.search(repo, SearchRequest("schaal", mode="lexical")).total == 1
+
+
 def test_a_sync_state_saved_as_a_dictionary_is_read_and_one_of_an_unknown_layout_rebuilt(session, org, settings):
     """state.json as verrijk kept it before the arrays (every record's [marker, collection, text key]) is read as it
     is: nothing indexed or embedded again; a layout this version does not know is rebuilt from the records."""
