@@ -128,7 +128,7 @@ async def search(
                 total=page.total,
                 items=items_of(request, repo, page.found, hits.terms),
                 next_cursor=page.next_cursor,
-                facets=facet_counts(repo, hits.ids(), req.facets),
+                facets=facet_counts(repo, hits.ids(), req.facets) if req.facets else [],  # no list of every hit
                 spaces=hits.spaces,
             )
         )
