@@ -103,7 +103,7 @@ class Pruned:
         # slots scored so far, with their exact scores: every usable slot scoring `floor` or more is among them
         self._scored = (np.zeros(0, np.int64), np.zeros(0))
         self._floor_scored = np.inf
-        self._ascending: np.ndarray | None = None  # their scores sorted, made when a rank floor needs them
+        self._steps: tuple[np.ndarray, np.ndarray] | None = None  # places 1, 2, 4, ... and the scores there
 
     def _hit_mask(self) -> np.ndarray:
         if self._hits is None:
@@ -158,7 +158,7 @@ class Pruned:
         if self.context.usable is not None:
             mask &= self.context.usable
         slots = np.flatnonzero(mask)
-        self._scored, self._floor_scored, self._ascending = (slots, self._exact(slots)), floor, None
+        self._scored, self._floor_scored, self._steps = (slots, self._exact(slots)), floor, None
         return self._scored
 
     def _floor(self, k: int) -> float:
@@ -181,11 +181,17 @@ class Pruned:
         return Scored(self.context.ids[slots], scores, self.score_of).top(k)
 
     def rank_floor(self, ids: np.ndarray) -> np.ndarray:
-        """A place (1 = best) each of some hits takes at least: one after every record already scored above it."""
-        if self._ascending is None:
-            self._ascending = np.sort(self._scored[1])
-        scored = self._ascending
-        return 1 + len(scored) - np.searchsorted(scored, self.score_of(ids), side="right")
+        """A place (1 = best) each of some hits takes at least: past the largest power of two of records already
+        scored above it (the scores at those places found by one partition, not a sort)."""
+        scored = self._scored[1]
+        if not len(scored):
+            return np.ones(len(ids), dtype=np.int64)
+        if self._steps is None:
+            places = 2 ** np.arange(int(np.log2(len(scored))) + 1)
+            self._steps = (places, np.partition(scored, len(scored) - places)[len(scored) - places])
+        places, scores = self._steps
+        above = np.count_nonzero(scores[None, :] > self.score_of(ids)[:, None], axis=1)  # scores fall as places grow
+        return np.where(above > 0, places[np.maximum(above - 1, 0)] + 1, 1)
 
     def ranks(self, ids: np.ndarray) -> np.ndarray:
         """The place (1 = best, ties by id) of each of some hits in the whole order."""
