@@ -187,14 +187,14 @@ class Pruned:
         if not len(scored):
             return np.ones(len(ids), dtype=np.int64)
         if self._steps is None:
-            places = 2 ** np.arange(int(np.log2(len(scored))) + 1)
-            self._steps = (places, np.partition(scored, len(scored) - places)[len(scored) - places])
-        places, scores = self._steps
+            steps = 2 ** np.arange(int(np.log2(len(scored))) + 1)
+            self._steps = (steps, np.partition(scored, len(scored) - steps)[len(scored) - steps])
+        steps, scores = self._steps
         above = np.count_nonzero(scores[None, :] > self.score_of(ids)[:, None], axis=1)  # scores fall as places grow
-        return np.where(above > 0, places[np.maximum(above - 1, 0)] + 1, 1)
+        return np.where(above > 0, steps[np.maximum(above - 1, 0)] + 1, 1)
 
     def ranks(self, ids: np.ndarray) -> np.ndarray:
         """The place (1 = best, ties by id) of each of some hits in the whole order."""
-        floor = float(self.score_of(ids).min())
-        slots, scores = self._reaching(floor)
-        return places(self.context.ids[slots], scores, ids, floor)
+        wanted = self.score_of(ids)
+        slots, scores = self._reaching(float(wanted.min()))
+        return places(self.context.ids[slots], scores, ids, wanted)

@@ -86,7 +86,7 @@ class Scored:
         where = np.flatnonzero(np.isin(self._ids, ids))
         score = dict(zip(self._ids[where].tolist(), self.scores[where].tolist(), strict=True))
         if len(ids) > RANKED_ONE_BY_ONE:
-            return places(self._ids, self.scores, ids, min(score.values()))
+            return places(self._ids, self.scores, ids, np.array([score[rid] for rid in ids.tolist()]))
         scores, hits = self.scores, self._ids
         ahead = [  # better scores, and equal ones with smaller ids
             np.count_nonzero(scores > score[rid]) + np.count_nonzero((scores == score[rid]) & (hits < rid))
@@ -103,14 +103,17 @@ class Scored:
         return np.ones(len(ids), dtype=np.int64)
 
 
-def places(hits: np.ndarray, scores: np.ndarray, ids: np.ndarray, floor: float) -> np.ndarray:
-    """The place (1 = best, ties by id) of some of the hits, given every hit scoring `floor` or more (the ids' lowest
-    score): only those can be ahead of them, so only those are ordered."""
-    near = scores >= floor
+def places(hits: np.ndarray, scores: np.ndarray, ids: np.ndarray, id_scores: np.ndarray) -> np.ndarray:
+    """The place (1 = best, ties by id) of some hits with their scores, given every hit that scores as much as the
+    lowest of them or more: counted in the sorted scores (the hits themselves are never ordered), ties apart."""
+    near = scores >= id_scores.min()
     hits, scores = hits[near], scores[near]
-    ordered = hits[np.lexsort((hits, -scores))]
-    sorter = np.argsort(ordered)
-    return 1 + sorter[np.searchsorted(ordered, ids, sorter=sorter)]
+    ordered = np.sort(scores)
+    above, upto = np.searchsorted(ordered, id_scores, side="right"), np.searchsorted(ordered, id_scores, side="left")
+    ahead = len(ordered) - above
+    for i in np.flatnonzero(above - upto > 1).tolist():  # tied with other hits: the smaller ids go first
+        ahead[i] += np.count_nonzero((scores == id_scores[i]) & (hits < ids[i]))
+    return 1 + ahead
 
 
 class Fused:
