@@ -26,7 +26,8 @@ from verrijk.store.tables import Record
 
 CHUNK = 500
 QUERY_VECTORS = 2048  # query texts whose vectors are kept (least recently used dropped): popular searches repeat
-CHECK_SHARE = 20  # a search compares with the database at most a twentieth of the time (when its scan is slow)
+CHECK_SHARE = 20  # a search compares with the database at most a twentieth of the time when its scan is slow,
+SLOW_CHECK = 0.05  # that is when it takes longer than this (seconds): at a million records it takes most of a second
 EMBED_CHUNK = 50_000  # texts embedded (or read from the cache) and added to the vector index at a time
 
 
@@ -303,13 +304,14 @@ class SearchService:
 
     def _check_every(self, index: OrgIndex) -> float:
         """How long the index goes on without comparing its fingerprint with the database's."""
-        return max(self.settings.check_seconds, CHECK_SHARE * index.check_cost)
+        slow = index.check_cost > SLOW_CHECK
+        return max(self.settings.check_seconds, CHECK_SHARE * index.check_cost) if slow else self.settings.check_seconds
 
     def ready(self, repo: Repo) -> OrgIndex:
         """The organisation's index, synced first when its records changed since the last sync: read again from disk
         when another worker process saved it in step with the records, synced here otherwise. The database is asked
-        at most every `check_seconds` (or CHECK_SHARE times as long as the last look took: at a million records one
-        scan of them takes most of a second) unless this process wrote records (`changed`)."""
+        at most every `check_seconds` (or CHECK_SHARE times as long as the last look took when it was slow: at a million
+        records one scan of them takes most of a second) unless this process wrote records (`changed`)."""
         index = self.index_for(repo.org_id)
         now = time.monotonic()
         if now - index.checked_at >= self._check_every(index):
