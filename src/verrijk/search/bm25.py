@@ -14,7 +14,7 @@ import numpy as np
 
 from verrijk.search.ranking import Scored, places
 
-PRUNE_ABOVE = 65_536  # a query with at most this many postings scores every hit (and its places in one ordering)
+PRUNE_ABOVE = 65_536  # a query with at most this many postings scores every hit
 SEED = 4096  # postings of the query's strongest term scored first: their k-th best score is a floor for the k best
 SLACK = 1 + 1e-9  # bounds raised past any rounding of the contributions they bound
 
@@ -52,7 +52,7 @@ def bound(idf: float, k1: float, max_tf: int, least_norm: float) -> float:
 
 def rank(terms: list[Term], context: Context) -> Scored | Pruned:
     """The hits of a query's terms (in the order their contributions are added) as a ranking."""
-    if sum(len(t.docs) for t in terms) > PRUNE_ABOVE:
+    if len(terms) > 1 and sum(len(t.docs) for t in terms) > PRUNE_ABOVE:  # one term leaves nothing out
         return Pruned(terms, context)
     return exhaustive(terms, context)
 
@@ -94,8 +94,7 @@ def score_reader(slots: np.ndarray, scores: np.ndarray, context: Context) -> Cal
 
 class Pruned:
     """A broad query's hits, ordered only as deep as asked: `top(k)` scores the records that could reach the k best,
-    `ranks` those that could rank above the records asked about; the count and the ids need no score at all. One
-    term cannot be pruned, but its hits are then scored once for the page, the floors and the places alike."""
+    `ranks` those that could rank above the records asked about; the count and the ids need no score at all."""
 
     def __init__(self, terms: list[Term], context: Context):
         self.terms, self.context = terms, context
@@ -164,8 +163,6 @@ class Pruned:
     def _floor(self, k: int) -> float:
         """A score the k-th best hit reaches at least: the k-th best of some postings of the strongest term (0 when
         they hold fewer than k usable hits)."""
-        if len(self.terms) == 1:  # nothing to leave out: every hit is scored anyway
-            return 0.0
         strongest = max(self.terms, key=lambda t: t.bound)
         docs = strongest.docs[:: max(1, len(strongest.docs) // SEED)]
         if self.context.usable is not None:
