@@ -48,6 +48,8 @@ def test_cataloger_reviews_ten_with_the_keyboard(browser, review_server, request
     items = page.locator(".review-item")
     assert items.count() == 10
     assert page.evaluate("document.activeElement.dataset.id") == items.first.get_attribute("data-id")
+    font = "getComputedStyle(document.querySelector('%s')).fontSize"
+    assert page.evaluate(font % "select") == page.evaluate(font % "body")  # the order chooser is not a tiny 13px
     shot(page, f"review-{request.node.callspec.params['db_url']}")
 
     from playwright.sync_api import expect
