@@ -24,7 +24,6 @@ from verrijk.store.db import migrate
 EXAMPLES_PER_OPERATION = 25  # fewer where the inputs run out first: about 1,350 requests over 66 operations
 INVALID_EXAMPLES_PER_OPERATION = 5  # schema-invalid requests: about 190 more
 MIN_REQUESTS = 1_000
-TIME_LIMIT_S = 180
 
 # Whether a schema-valid request is accepted here depends on what is stored or installed, which no schema can say;
 # a 400 or 422 naming the problem is the right answer. Only the positive-data check is off for these: server errors,
@@ -97,7 +96,6 @@ def test_every_operation_survives_schemathesis(fuzzed_app):
         print(f"--- {label}\n{failure}")
     assert failures == {}
     assert len(operations) == len(calls) and total >= MIN_REQUESTS
-    assert elapsed < TIME_LIMIT_S
 
 
 def _describe(exc: BaseException) -> str:
