@@ -91,15 +91,20 @@ def media_demo() -> None:
         for problem in problems:
             out.print(f"[yellow]skipped: {problem}[/]", highlight=False)
         if names:
-            enrich_cmd(
-                collection=slug,
-                enricher=names,
-                resume=None,
-                engine=Engine.local,
-                address=None,
-                skip_enriched=True,
-                org=DEMO_ORG,
-            )
+            demo_enrich(slug, names)
+
+
+def demo_enrich(collection: str, enrichers: list[str] | None) -> None:
+    """Enrich a demo collection in this process, skipping what an earlier run enriched the same way."""
+    enrich_cmd(
+        collection=collection,
+        enricher=enrichers,
+        resume=None,
+        engine=Engine.local,
+        address=None,
+        skip_enriched=True,
+        org=DEMO_ORG,
+    )
 
 
 def port_free(host: str, port: int) -> None:
@@ -144,15 +149,7 @@ def demo(
         print_report(report, False)
         raw, _ = create_api_key(session, organisation, "cataloger", "demo-cataloger", "make demo")
         session.commit()
-    enrich_cmd(
-        collection=DEMO_COLLECTION,
-        enricher=None,
-        resume=None,
-        engine=Engine.local,
-        address=None,
-        skip_enriched=True,
-        org=DEMO_ORG,
-    )
+    demo_enrich(DEMO_COLLECTION, None)
     media_demo()
     index_cmd(rebuild=False, collection=None, org=DEMO_ORG)
     out.print(f"\n[bold]verrijk demo[/] on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
