@@ -86,7 +86,6 @@ def settings(db_url, tmp_path) -> Settings:
         secret_key="test-secret",
         base_url="http://testserver",
         enrichers=["link.creators"],  # cheap: tests that need the text pipeline ask for it by name
-        lane_enrich_processes=0,  # POST /enrich in the app's threads (test_enrich_api.py tries its own process)
     )
 
 

@@ -33,11 +33,11 @@ class Settings(BaseSettings):
     # may wait before the next is refused with 503 and Retry-After (api/lanes.py)
     lane_search_threads: int = 8
     lane_search_queue: int = 64
-    lane_enrich_threads: int = 1
+    lane_enrich_threads: int = 8
     lane_enrich_queue: int = 32
-    # POST /enrich's text pipeline runs in this many processes of each worker's own (then as many at once), apart
-    # from the worker's interpreter lock; 0: in the worker, in lane_enrich_threads threads
-    lane_enrich_processes: int = 1
+    # POST /enrich's text pipeline in this many processes of each worker's own (then as many at once), apart from the
+    # worker's interpreter lock; 0: in the worker, in lane_enrich_threads threads (docs/search.md says when to choose)
+    lane_enrich_processes: int = 0
     # a worker closes about one keep-alive connection in this many answers, so that clients' connections spread over
     # the worker processes (api/balance.py); 0: never
     keepalive_requests: int = 50

@@ -1,5 +1,6 @@
 """Bounded concurrency for the processor-heavy work of a worker process: each kind of work (searching and listing,
-synchronous enrichment) runs in a lane of a few threads, taken in arrival order, with a bounded queue.
+synchronous enrichment) runs in a lane of a bounded number of threads, taken in arrival order, with a bounded
+queue.
 
 A worker holds one interpreter lock. Left to the thread pool (40 threads), 50 clients' searches and enrichments
 all run at once: each gets a sliver of the lock, every answer waits for all the others, and the event loop, which

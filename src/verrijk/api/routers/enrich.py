@@ -1,5 +1,6 @@
 """POST /enrich: synchronous text enrichment (language, entities, authority links) for up to 32 short texts, made in
-the worker's enrichment lane (api/lanes.py) by the text pipeline's own process (VERRIJK_LANE_ENRICH_PROCESSES).
+the worker's enrichment lane (api/lanes.py): in its threads, or in the text pipeline's own processes when
+VERRIJK_LANE_ENRICH_PROCESSES asks for some.
 
 Nothing is stored: this is for integrators trying a text or enriching on the fly. Whole collections go through
 POST /jobs, which stores suggestions for review.
