@@ -14,6 +14,7 @@ from verrijk.app import create_app
 from verrijk.config import Settings
 from verrijk.demo import ingest_demo
 from verrijk.folding import fold_letters
+from verrijk.search import service as search_service
 from verrijk.search.embed import Embedder
 from verrijk.search.evaluate import evaluate, load_queries
 from verrijk.search.query import SearchRequest
@@ -243,17 +244,22 @@ def test_an_index_saved_in_another_layout_is_rebuilt_not_a_server_error(session,
     assert '"format": 4' in manifest.read_text()
 
 
-def test_a_slow_look_at_the_database_is_taken_less_often(session, org, settings):
-    """The fingerprint scans every record (most of a second at a million): a search takes it at most a twentieth
-    of the time, so records written past this process show once the longer interval has passed."""
+@pytest.mark.parametrize("large", [True, False])
+def test_a_slow_look_at_the_database_is_taken_less_often_when_the_index_is_large(
+    session, org, settings, monkeypatch, large
+):
+    """The fingerprint scans every record (most of a second at a million): a search of a large index takes it at most
+    a twentieth of the time, so records written past this process show once the longer interval has passed. A slow
+    look at a small index is a busy machine, not its size: it is still taken every `check_seconds`."""
     add_records(session, org.id, "objects", [{"source_id": str(i), "title": f"voorwerp {i}"} for i in range(3)])
     repo = Repo(session, Scope(org.id))
+    monkeypatch.setattr(search_service, "LARGE_INDEX", 3 if large else 4)
     service = SearchService(settings.data_dir, HashEmbedder(), SearchSettings(check_seconds=0))
     assert service.search(repo, SearchRequest("voorwerp", mode="lexical")).total == 3
     index = service.index_for(org.id)
     index.check_cost = 10.0  # as if the last look had taken ten seconds
     add_records(session, org.id, "objects", [{"source_id": "x", "title": "een gouden schaal"}])
-    assert service.search(repo, SearchRequest("schaal", mode="lexical")).total == 0  # not looked yet
+    assert service.search(repo, SearchRequest("schaal", mode="lexical")).total == (0 if large else 1)
     index.checked_at -= 201  # twenty times ten seconds later
     assert service.search(repo, SearchRequest("schaal", mode="lexical")).total == 1
 

@@ -28,6 +28,7 @@ CHUNK = 500
 QUERY_VECTORS = 2048  # query texts whose vectors are kept (least recently used dropped): popular searches repeat
 CHECK_SHARE = 20  # a search compares with the database at most a twentieth of the time when its scan is slow,
 SLOW_CHECK = 0.05  # that is when it takes longer than this (seconds): at a million records it takes most of a second
+LARGE_INDEX = 100_000  # ... and the index is this large: a slow scan of a small one is a busy machine, not its size
 EMBED_CHUNK = 50_000  # texts embedded (or read from the cache) and added to the vector index at a time
 
 
@@ -304,7 +305,7 @@ class SearchService:
 
     def _check_every(self, index: OrgIndex) -> float:
         """How long the index goes on without comparing its fingerprint with the database's."""
-        slow = index.check_cost > SLOW_CHECK
+        slow = index.check_cost > SLOW_CHECK and len(index.records) >= LARGE_INDEX
         return max(self.settings.check_seconds, CHECK_SHARE * index.check_cost) if slow else self.settings.check_seconds
 
     def ready(self, repo: Repo) -> OrgIndex:
