@@ -252,6 +252,8 @@ def train(args) -> dict:
     from transformers import BertForTokenClassification
 
     rng, tokenizer, dutch, french, train_set = corpora(args, Tokenizer)
+    if args.extra:  # more training sentences (a DocBin), e.g. the organisation templates
+        train_set += spacy_sentences(args.extra)
     encode = Encoder(tokenizer, args.max_tokens)
     examples = [encode(words, tags) for words, tags in train_set]
     dev = dev_with_french(args, rng, french)
@@ -289,7 +291,8 @@ def train(args) -> dict:
             warm = min(1.0, (step + 1) / args.warmup)
             for group in optimiser.param_groups:
                 group["lr"] = args.lr * warm * max(0.02, 1 - elapsed / budget)
-            loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+                loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
             loss.backward()
             torch.nn.utils.clip_grad_norm_(trainable, 1.0)
             optimiser.step()
@@ -1029,10 +1032,10 @@ def main() -> None:
     parser.add_argument("--method", choices=("finetune", "probe", "top"), default="probe")
     parser.add_argument("--head-lr", type=float, default=2e-3, help="probe: the head's learning rate")
     parser.add_argument("--epochs", type=int, default=6, help="probe: head epochs over the cached states")
-    parser.add_argument("--bf16", action="store_true", help="top: train in bfloat16 autocast (CPUs with AVX512-BF16)")
+    parser.add_argument("--bf16", action="store_true", help="top, finetune: train in bfloat16 autocast (CPUs with AVX512-BF16)")
     parser.add_argument("--init-onnx", type=Path, help="top: start the upper layers from this int8 export")
     parser.add_argument("--offset", type=int, default=0, help="top: skip this many sentences of the shuffled pool")
-    parser.add_argument("--extra", type=Path, help="top: a DocBin of more training sentences (org-templates.spacy)")
+    parser.add_argument("--extra", type=Path, help="top, finetune: a DocBin of more training sentences (org-templates.spacy)")
     parser.add_argument("--skip-train", action="store_true", help="export the last trained model")
     parser.add_argument("--calibrate", action="store_true", help="fit score calibration into config.json")
     parser.add_argument("--card", action="store_true", help="only write metrics.json, versions.json and card.md")
