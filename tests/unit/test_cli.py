@@ -227,3 +227,41 @@ def test_a_command_before_init_says_to_run_init(tmp_path, monkeypatch):
         r.stderr.strip() == f"error: the database ({tmp_path}/fresh/verrijk.db) is not set up yet: run `verrijk "
         "init` (or `make demo`) first"
     )
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the same on either database
+def test_progress_into_a_pipe_is_plain_lines_at_a_modest_rate(cli, tmp_path):
+    (tmp_path / "x.csv").write_text("source_id,title\n" + "".join(f"r{i},Titel {i}\n" for i in range(1200)))
+    r = cli("ingest", tmp_path / "x.csv", "-c", "x")  # the runner's stderr is no terminal, as `make demo | tee` has
+    assert r.exit_code == 0, r.output
+    lines = [line for line in r.stderr.splitlines() if line.startswith("ingest x.csv")]
+    assert lines == ["ingest x.csv 1/1200 (0 %)"] + [f"ingest x.csv {120 * i}/1200 ({10 * i} %)" for i in range(1, 11)]
+    assert "━" not in r.stderr
+
+
+def test_progress_of_unknown_size_says_where_it_is_every_few_seconds(capsys, monkeypatch):
+    from verrijk.cli import common
+
+    clock = iter(range(0, 1000, 4))  # each update 4 s after the one before
+    monkeypatch.setattr(common.time, "monotonic", lambda: next(clock))
+    with common.progress_bar() as progress:
+        task = progress.add_task("harvest feed", total=None)
+        for done in range(1, 11):
+            progress.update(task, completed=done * 50)
+    said = capsys.readouterr().err.splitlines()
+    assert said == ["harvest feed 50/?", "harvest feed 250/?", "harvest feed 450/?", "harvest feed 500/?"]
+
+
+def test_a_rerun_of_the_demo_prints_a_new_key_and_revokes_the_one_before(session, org):
+    from verrijk.cli.setup import demo_key
+    from verrijk.store.accounts import create_api_key, list_api_keys
+    from verrijk.store.tables import Organisation
+
+    organisation = session.get(Organisation, org.id)
+    own, _ = create_api_key(session, organisation, "cataloger", "demo-cataloger", "my script")  # not the demo's
+    printed = [demo_key(session, organisation) for _ in range(3)]  # three runs of `make demo`
+    session.commit()
+    assert [authenticate_key(session, key) is not None for key in printed] == [False, False, True]
+    assert authenticate_key(session, own) is not None and authenticate_key(session, org.keys["cataloger"])
+    working = [k for k in list_api_keys(session, org.id) if k.username == "demo-cataloger" and not k.revoked_at]
+    assert sorted(k.name for k in working) == ["make demo", "my script"]

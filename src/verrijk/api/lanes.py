@@ -47,6 +47,7 @@ class Lane:
             raise Overloaded(
                 f"this server has {self.queue} {self.name} requests waiting already ({self.setting}); try again",
                 retry_after=1,
+                code="overloaded",
             )
         async with limiter:
             yield

@@ -3,6 +3,7 @@ progress bars, and the one rendering of a service's error as a red line on stder
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -11,7 +12,7 @@ import click
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 from typer.core import TyperGroup
@@ -83,18 +84,52 @@ def open_repo(slug: str | None) -> Iterator[Repo]:
 
 class _Progress(Progress):
     """Progress that ends a task which never learnt of any work (a rerun: everything done before) with 'nothing to
-    do' instead of an unknown total, 0/?; not when the work failed (its error says what happened)."""
+    do' instead of an unknown total, 0/?; not when the work failed (its error says what happened).
+
+    When stderr is not a terminal (a pipe, a log file, `make demo | tee`) a bar would stay silent until the end: the
+    progress is written as plain lines instead, `enrich records 120/491 (24 %)`, one at every LINE_STEP % and at
+    least every LINE_SECONDS while the count moves, and the last one when the work ends."""
+
+    LINE_STEP = 10
+    LINE_SECONDS = 15.0
+
+    def __init__(self, *columns, lines: bool, **kwargs):
+        super().__init__(*columns, disable=lines, **kwargs)
+        self.lines = lines
+        self._said: dict[TaskID, tuple[float, int, str]] = {}  # task -> when, which step, what the last line said
+
+    def update(self, task_id: TaskID, **kwargs) -> None:
+        super().update(task_id, **kwargs)
+        if self.lines:
+            self._line(task_id, final=False)
+
+    def _line(self, task_id: TaskID, final: bool) -> None:
+        task = self._tasks[task_id]
+        done, total = int(task.completed), int(task.total) if task.total is not None else None
+        line = f"{task.description} {done}/{total if total is not None else '?'}"
+        if total:
+            line += f" ({100 * done // total} %)"
+        now = time.monotonic()
+        when, step, said = self._said.get(task_id, (now, 0, ""))
+        reached = 100 * done // total // self.LINE_STEP if total else step
+        due = reached > step or now - when >= self.LINE_SECONDS or (final and line != said)
+        if line != said and (due or task_id not in self._said and done):
+            err.print(line, highlight=False, markup=False, soft_wrap=True)
+            self._said[task_id] = (now, reached, line)
 
     def __exit__(self, exc_type, exc_val, exc_tb) -> None:
         if exc_type is None:
             for task in self.tasks:
                 if not task.completed and not task.total:
                     self.update(task.id, total=0, description=f"{task.description}: nothing to do")
+                if self.lines:
+                    self._line(task.id, final=True)
         super().__exit__(exc_type, exc_val, exc_tb)
 
 
 def progress_bar() -> Progress:
-    """A progress bar on stderr, so that stdout keeps only the command's output."""
+    """A progress bar on stderr, so that stdout keeps only the command's output; plain lines when stderr is not a
+    terminal."""
     return _Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -102,4 +137,5 @@ def progress_bar() -> Progress:
         TimeRemainingColumn(),
         console=err,
         transient=False,
+        lines=not err.is_terminal,
     )

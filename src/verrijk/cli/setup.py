@@ -7,6 +7,7 @@ import socket
 import sys
 
 import typer
+from sqlalchemy.orm import Session
 
 from verrijk import __version__, logs
 from verrijk.cli.common import open_session, out, progress_bar
@@ -17,11 +18,19 @@ from verrijk.config import Settings
 from verrijk.demo import MEDIA_COLLECTIONS, ingest_demo, ingest_media_demo, runnable
 from verrijk.domain import CC0, COPYRIGHT_NOT_EVALUATED
 from verrijk.errors import Conflict
-from verrijk.store.accounts import create_api_key, ensure_organisation, organisation_by_slug
+from verrijk.store.accounts import (
+    create_api_key,
+    ensure_organisation,
+    list_api_keys,
+    organisation_by_slug,
+    revoke_api_key,
+)
 from verrijk.store.repo import Repo, Scope
+from verrijk.store.tables import Organisation
 
 DEMO_ORG = "demo"
 DEMO_COLLECTION = "rijksmuseum-suriname"
+DEMO_KEY_USER, DEMO_KEY_NAME = "demo-cataloger", "make demo"  # who holds the key the demo prints, and its name
 # How long uvicorn waits for a worker to answer its health check before killing it as hung (its default, 5 s, kills
 # a worker whose garbage collector or OS scheduling stalls that long, e.g. building the GeoNames index under load)
 WORKER_HEALTHCHECK_S = 60
@@ -94,6 +103,16 @@ def media_demo() -> None:
             demo_enrich(slug, names)
 
 
+def demo_key(session: Session, organisation: Organisation) -> str:
+    """A new cataloger key for the demo to print; the keys earlier runs printed are revoked (a key is stored only as
+    its hash, so none can be printed again), so that reruns do not pile up keys that work."""
+    for key in list_api_keys(session, organisation.id):
+        if (key.username, key.name, key.revoked_at) == (DEMO_KEY_USER, DEMO_KEY_NAME, None):
+            revoke_api_key(session, organisation.id, key.id)
+    raw, _ = create_api_key(session, organisation, "cataloger", DEMO_KEY_USER, DEMO_KEY_NAME)
+    return raw
+
+
 def demo_enrich(collection: str, enrichers: list[str] | None) -> None:
     """Enrich a demo collection in this process, skipping what an earlier run enriched the same way."""
     enrich_cmd(
@@ -147,7 +166,7 @@ def demo(
                 public=True,
             )
         print_report(report, False)
-        raw, _ = create_api_key(session, organisation, "cataloger", "demo-cataloger", "make demo")
+        raw = demo_key(session, organisation)
         session.commit()
     demo_enrich(DEMO_COLLECTION, None)
     media_demo()

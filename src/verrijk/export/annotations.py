@@ -40,6 +40,9 @@ CSV_COLUMNS = (
     "decided_by",
     "decided_at",
 )
+# a cell a spreadsheet would run as a formula (a label a volunteer typed, text read from an image): written with a
+# leading apostrophe, which spreadsheets show as text (OWASP's advice on CSV injection)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 KINDS = {
     "linking": "link",
     "identifying": "entity",
@@ -96,6 +99,7 @@ def collection_page(
 
 
 def to_csv(annotations: Iterator[dict[str, Any]]) -> str:
+    """One row per annotation; text that a spreadsheet would take for a formula is kept as text."""
     out = io.StringIO()
     writer = csv.DictWriter(out, CSV_COLUMNS)
     writer.writeheader()
@@ -103,29 +107,32 @@ def to_csv(annotations: Iterator[dict[str, Any]]) -> str:
         target, body = a["target"], a["body"]
         selector = target.get("selector", {})
         record, _, field = record_field(target).partition("#")
-        writer.writerow(
-            {
-                "annotation": a["id"],
-                "record": record,
-                "source_id": target.get("verrijk:sourceId"),
-                "collection": target.get("verrijk:collection"),
-                "field": field,
-                "start": selector.get("start"),
-                "end": selector.get("end"),
-                "selector": selector.get("value"),
-                "kind": KINDS.get(a["motivation"]),
-                "entity_type": a.get("verrijk:entityType"),
-                "label": body.get("label") or body.get("value"),
-                "authority_uri": body.get("id"),
-                "score": a["verrijk:score"],
-                "status": a["verrijk:status"],
-                "enricher": a["verrijk:enricher"],
-                "enricher_version": a["verrijk:enricherVersion"],
-                "decided_by": (a.get("creator") or {}).get("id"),
-                "decided_at": a.get("modified"),
-            }
-        )
+        row = {
+            "annotation": a["id"],
+            "record": record,
+            "source_id": target.get("verrijk:sourceId"),
+            "collection": target.get("verrijk:collection"),
+            "field": field,
+            "start": selector.get("start"),
+            "end": selector.get("end"),
+            "selector": selector.get("value"),
+            "kind": KINDS.get(a["motivation"]),
+            "entity_type": a.get("verrijk:entityType"),
+            "label": body.get("label") or body.get("value"),
+            "authority_uri": body.get("id"),
+            "score": a["verrijk:score"],
+            "status": a["verrijk:status"],
+            "enricher": a["verrijk:enricher"],
+            "enricher_version": a["verrijk:enricherVersion"],
+            "decided_by": (a.get("creator") or {}).get("id"),
+            "decided_at": a.get("modified"),
+        }
+        writer.writerow({k: _as_text(v) for k, v in row.items()})
     return out.getvalue()
+
+
+def _as_text(value: Any) -> Any:
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
 
 
 def feedback(repo: Repo) -> Iterator[dict[str, Any]]:

@@ -72,24 +72,32 @@ def vote(
     if verdict not in VERDICT_STATUS:
         raise Invalid(f"verdict {verdict!r} is not one of {', '.join(VERDICT_STATUS)}")
     if verdict == "edit" and not (label or uri):
-        raise Invalid("an edit needs the corrected label or authority_uri")
+        raise Invalid("an edit needs the corrected label or authority_uri", code="edit_needs_label")
     session = repo.session
     with write_lock(session):
         now = utcnow()
         if repo.votes_since(user_id, now - timedelta(minutes=1)) >= cfg.votes_per_minute:
-            raise QuotaExceeded(f"at most {cfg.votes_per_minute} answers a minute; take a short break")
+            raise QuotaExceeded(
+                f"at most {cfg.votes_per_minute} answers a minute; take a short break",
+                code="votes_per_minute",
+                limit=cfg.votes_per_minute,
+            )
         # the row lock makes concurrent last answers settle one after the other, each seeing the others' votes
         suggestion = repo.suggestion(suggestion_id, lock=True)
         verdict, label = _as_answer(suggestion, verdict, label)
         if suggestion.created_by == user_id:
-            raise Forbidden("volunteers do not review their own contributions")
+            raise Forbidden("volunteers do not review their own contributions", code="own_contribution")
         if not repo.finish_lease(suggestion_id, user_id):
             session.rollback()
-            raise Conflict(f"you hold no task on suggestion {suggestion_id} (it expired or was never yours)")
+            raise Conflict(
+                f"you hold no task on suggestion {suggestion_id} (it expired or was never yours)",
+                code="no_task",
+                id=suggestion_id,
+            )
         ballot = repo.add_vote(suggestion_id, user_id, verdict, label, uri)
         if ballot is None:
             session.rollback()
-            raise Conflict(f"you already answered suggestion {suggestion_id}")
+            raise Conflict(f"you already answered suggestion {suggestion_id}", code="answered", id=suggestion_id)
         outcome = _settle(repo, suggestion, cfg)
         session.commit()
     return ballot, outcome
@@ -102,7 +110,7 @@ def _as_answer(suggestion: Suggestion, verdict: str, label: str | None) -> tuple
         return verdict, label
     folded = " ".join(label.split())
     if not folded:
-        raise Invalid("a corrected text cannot be empty; answer 'reject' when there is no text")
+        raise Invalid("a corrected text cannot be empty; answer 'reject' when there is no text", code="empty_text")
     return ("accept", None) if folded == suggestion.label else ("edit", folded)
 
 

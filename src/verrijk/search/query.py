@@ -99,7 +99,11 @@ def decode_cursor(cursor: str, key: str) -> int:
         data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         offset, bound_to = int(data["o"]), data["k"]
     except Exception as exc:  # any corruption of the opaque token is the caller's mistake
-        raise BadInput(f"query parameter 'cursor': {cursor!r} is not a cursor returned by /search") from exc
+        raise BadInput(
+            f"query parameter 'cursor': {cursor!r} is not a cursor returned by /search", code="bad_cursor"
+        ) from exc
     if bound_to != key or offset < 0:
-        raise BadInput("query parameter 'cursor': it belongs to another query; start again without a cursor")
+        raise BadInput(
+            "query parameter 'cursor': it belongs to another query; start again without a cursor", code="bad_cursor"
+        )
     return offset

@@ -67,7 +67,7 @@ def organisations(session: Session) -> list[Organisation]:
 def organisation_by_slug(session: Session, slug: str) -> Organisation:
     org = session.scalar(select(Organisation).where(Organisation.slug == slug))
     if org is None:
-        raise NotFound(f"organisation {slug!r} does not exist")
+        raise NotFound(f"organisation {slug!r} does not exist", code="no_organisation", slug=slug)
     return org
 
 

@@ -1,6 +1,7 @@
 """How the web pages answer errors: a browser asking for a page without being signed in goes to the sign-in page; a
 browser asking for a page that fails (not found, forbidden, a bad parameter) gets a page in its language saying so,
-with the same status. Programs keep getting the API's problem details."""
+with the same status (web.failures: the services' errors in the reader's words). Programs keep getting the API's
+problem details."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from fastapi.responses import RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from verrijk.errors import Unauthenticated, VerrijkError
+from verrijk.web.failures import said, said_invalid
+from verrijk.web.i18n import pick_language
 from verrijk.web.routes import render
 
 PAGE_PATH = re.compile(r"/(web/.*|about/.*|login)?")
@@ -47,8 +50,10 @@ def install(app: FastAPI) -> None:
         async def handler(request: Request, exc: Exception):
             if not (is_page_request(request) and PAGE_PATH.fullmatch(request.url.path)):
                 return await otherwise[kind](request, exc)
-            status, detail = _status_and_detail(exc)
-            return render(request, "error.html", None, status_code=status, status=status, detail=detail)
+            status, detail, technical = _status_and_words(exc, pick_language(request))
+            return render(
+                request, "error.html", None, status_code=status, status=status, detail=detail, technical=technical
+            )
 
         return handler
 
@@ -57,13 +62,16 @@ def install(app: FastAPI) -> None:
         app.add_exception_handler(kind, page_or_problem(kind))
 
 
-def _status_and_detail(exc: Exception) -> tuple[int, str]:
+def _status_and_words(exc: Exception, lang: str) -> tuple[int, str, str]:
+    """The status, what the page says in `lang`, and the technical words (English) when it could say only the kind."""
     if isinstance(exc, VerrijkError):
-        return exc.status, str(exc)
+        return exc.status, *said(exc, lang)
     if isinstance(exc, RequestValidationError):
-        return 422, "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors())
+        return 422, *said_invalid(list(exc.errors()), lang)
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
     # the status's bare English phrase ("Not Found" for a path no route serves) says nothing the heading does not:
     # the page says it in the reader's language instead
-    return exc.status_code, "" if detail == HTTPStatus(exc.status_code).phrase else detail
+    if detail == HTTPStatus(exc.status_code).phrase:
+        return exc.status_code, "", ""
+    return exc.status_code, *said(VerrijkError(detail, status=exc.status_code), lang)

@@ -187,6 +187,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error_other": "Er ging iets mis",
         "error_back": "Terug naar de collecties",
         "error_detail_404": "Op dit adres staat geen pagina.",
+        "error_413": "Te groot",
+        "error_technical": "Technische melding (Engels)",
+        "or": "of",
     },
     "en": {
         "app_tagline": "Enrichment of heritage metadata",
@@ -362,6 +365,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error_other": "Something went wrong",
         "error_back": "Back to the collections",
         "error_detail_404": "There is no page at this address.",
+        "error_413": "Too large",
+        "error_technical": "Technical message",
+        "or": "or",
     },
 }
 

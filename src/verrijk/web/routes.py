@@ -40,6 +40,7 @@ from verrijk.store.counters import SharedWindow
 from verrijk.store.repo import Page, RecordFilter, Repo
 from verrijk.transparency import transparency_of
 from verrijk.web.charts import dashboard_charts
+from verrijk.web.failures import problem_words, said
 from verrijk.web.highlight import highlight, highlight_entities
 from verrijk.web.i18n import MESSAGES, commands, field_name, pick_language, switch_link
 
@@ -53,6 +54,7 @@ templates.env.globals.update(
     csrf_token=csrf_token,
     switch_link=switch_link,
     field_name=field_name,
+    problem_words=problem_words,
 )
 templates.env.filters["commands"] = commands
 router = APIRouter(include_in_schema=False)
@@ -236,8 +238,9 @@ def tasks_answer(
             task_settings(request.app.state.settings),
         )
     except VerrijkError as exc:
+        error, _ = said(exc, pick_language(request))
         return render(
-            request, "tasks.html", principal, task=None, outcome=None, error=str(exc), kind=kind, status_code=exc.status
+            request, "tasks.html", principal, task=None, outcome=None, error=error, kind=kind, status_code=exc.status
         )
     more = f"&kind={kind.value}" if kind else ""
     return RedirectResponse(f"/web/tasks?outcome={'consensus' if outcome else 'saved'}{more}", status_code=303)
@@ -269,9 +272,11 @@ def enrich_text(
         analyser, _ = organisation_analyser(repo, settings)
         [analysis] = analyser.analyse([TextIn(text, checked)])
     except (UnknownAuthority, ModelError) as exc:  # configured, yet not readable or loadable: the operator must fix it
+        error, technical = said(exc, pick_language(request))
         return render(
-            request, "enrich.html", principal, 503, text=text, language=language, analysis=None, error=str(exc)
-        )
+            request, "enrich.html", principal, 503, text=text, language=language, analysis=None, error=error,
+            technical=technical,
+        )  # fmt: skip
     version = analyser.version([analysis.language.language])
     return render(
         request, "enrich.html", principal, text=text, language=language, analysis=analysis, version=version, error=None

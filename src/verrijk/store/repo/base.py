@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from verrijk.domain import ID_MAX, SuggestionStatus
-from verrijk.errors import NotFound
+from verrijk.errors import BadInput, NotFound
 from verrijk.store.db import note_organisation
 from verrijk.store.tables import AuthorityEntry, Organisation, Record, Suggestion
 
@@ -91,14 +91,14 @@ def encode_cursor(last_id: int) -> str:
 
 
 def decode_cursor(cursor: str) -> int:
-    """The id after which a page starts; ValueError when the cursor was not made by encode_cursor."""
+    """The id after which a page starts; BadInput (a ValueError) when the cursor was not made by encode_cursor."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))["after"]
     except Exception as exc:  # any corruption of the opaque token is the caller's mistake
-        raise ValueError(f"cursor {cursor!r} is not a cursor returned by this API") from exc
+        raise BadInput(f"cursor {cursor!r} is not a cursor returned by this API", code="bad_cursor") from exc
     if not isinstance(value, int) or not 0 <= value <= ID_MAX:
-        raise ValueError(f"cursor {cursor!r} is not a cursor returned by this API")
+        raise BadInput(f"cursor {cursor!r} is not a cursor returned by this API", code="bad_cursor")
     return value
 
 

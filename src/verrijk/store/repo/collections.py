@@ -32,7 +32,7 @@ class Collections(Scoped):
             select(Collection).where(Collection.organisation_id == self.org_id, Collection.slug == slug)
         )
         if col is None:
-            raise NotFound(f"collection {slug!r} does not exist in this organisation")
+            raise NotFound(f"collection {slug!r} does not exist in this organisation", code="no_collection", slug=slug)
         return col
 
     def collection_by_id(self, collection_id: int) -> Collection:

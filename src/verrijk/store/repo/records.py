@@ -168,7 +168,7 @@ class Records(Collections):
             .where(Record.organisation_id == self.org_id, Record.id == record_id)
         )
         if rec is None:
-            raise NotFound(f"record {record_id} does not exist in this organisation")
+            raise NotFound(f"record {record_id} does not exist in this organisation", code="no_record", id=record_id)
         return rec
 
     def records_by_id(self, record_ids: Iterable[int], media: bool = False) -> dict[int, Record]:
@@ -283,7 +283,7 @@ class Records(Collections):
         """Mark a record changed now: its published form changed, so harvesters asking "from" see it again."""
         record = self.session.get(Record, record_id)
         if record is None or record.organisation_id != self.org_id:
-            raise NotFound(f"record {record_id} does not exist in this organisation")
+            raise NotFound(f"record {record_id} does not exist in this organisation", code="no_record", id=record_id)
         record.updated_at = utcnow()
         return record
 

@@ -44,7 +44,8 @@ class Suggestions(Scoped):
         stmt = select(Suggestion).where(Suggestion.organisation_id == self.org_id, Suggestion.id == suggestion_id)
         found = self.session.scalar(stmt.with_for_update() if lock else stmt)
         if found is None:
-            raise NotFound(f"suggestion {suggestion_id} does not exist in this organisation")
+            said = f"suggestion {suggestion_id} does not exist in this organisation"
+            raise NotFound(said, code="no_suggestion", id=suggestion_id)
         return found
 
     def _with_status(self, statuses: Iterable[str]):

@@ -28,7 +28,9 @@
     });
     if (!response.ok) {
       const problem = await response.json().catch(() => ({}));
-      announce.textContent = list.dataset.failed + " " + (problem.detail || response.status);
+      // a page not in English says the kind of failure in its own words; the API's detail is English
+      const words = list.dataset["problem" + response.status];
+      announce.textContent = list.dataset.failed + " " + (words || problem.detail || response.status);
       return null;
     }
     return response.json();
