@@ -78,15 +78,20 @@ def test_a_signed_in_browser_sees_a_failed_page_as_a_page_in_its_language(
     assert sign_in(client, api_key=org.keys["volunteer"]).status_code == 303
     refused = client.get("/web/review", headers=page)
     assert refused.status_code == 403 and refused.headers["content-type"].startswith("text/html")
-    assert f"<h1>{forbidden}</h1>" in refused.text and "may not do this" in refused.text
+    said = {"en": "may not do this", "nl": "Als vrijwilliger mag je dit niet"}[language]
+    assert f"<h1>{forbidden}</h1>" in refused.text and said in refused.text
     assert sign_in(client, api_key=org.keys["cataloger"]).status_code == 303
-    for path, status, title, detail in [
-        ("/web/records/999999", 404, not_found, "record 999999 does not exist"),
-        ("/web/collections/nowhere", 404, not_found, "collection 'nowhere' does not exist"),
+    for path, status, title, detail in [  # the detail in the page's language (tests/api/test_newcomer_pages.py)
+        ("/web/records/999999", 404, not_found, {"en": "record 999999 does not exist",
+                                                 "nl": "Record 999999 bestaat niet"}[language]),
+        ("/web/collections/nowhere", 404, not_found, {"en": "collection 'nowhere' does not exist",
+                                                      "nl": "Collectie ‘nowhere’ bestaat niet"}[language]),
         ("/web/nothing-here", 404, not_found, {"en": "no page at this", "nl": "geen pagina"}[language]),
-        ("/about/nowhere", 404, not_found, "organisation 'nowhere' does not exist"),
-        ("/web/review?min_score=abc", 422, invalid, "min_score: Input should be a valid number"),
-    ]:
+        ("/about/nowhere", 404, not_found, {"en": "organisation 'nowhere' does not exist",
+                                            "nl": "Organisatie ‘nowhere’ bestaat niet"}[language]),
+        ("/web/review?min_score=abc", 422, invalid, {"en": "min_score: Input should be a valid number",
+                                                     "nl": "‘min_score’ moet een getal zijn."}[language]),
+    ]:  # fmt: skip
         shown = client.get(path, headers=page)
         assert shown.status_code == status and shown.headers["content-type"].startswith("text/html"), path
         assert f"<h1>{title}</h1>" in shown.text and detail in html.unescape(shown.text), path
