@@ -265,3 +265,22 @@ def test_a_rerun_of_the_demo_prints_a_new_key_and_revokes_the_one_before(session
     assert authenticate_key(session, own) is not None and authenticate_key(session, org.keys["cataloger"])
     working = [k for k in list_api_keys(session, org.id) if k.username == "demo-cataloger" and not k.revoked_at]
     assert sorted(k.name for k in working) == ["make demo", "my script"]
+
+
+def test_every_command_option_and_argument_says_what_it_is_for():
+    import typer
+
+    from verrijk.cli import app
+
+    def silent(command, path: str):
+        if hasattr(command, "commands"):  # a group
+            for name, sub in command.commands.items():
+                yield from silent(sub, f"{path} {name}")
+            return
+        if not (command.help or "").strip():
+            yield path
+        for param in command.params:
+            if param.name != "help" and not (getattr(param, "help", None) or "").strip():
+                yield f"{path} {param.name}"
+
+    assert list(silent(typer.main.get_command(app), "verrijk")) == []  # `--help` explains every word a newcomer sees

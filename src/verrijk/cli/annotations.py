@@ -44,7 +44,10 @@ def export_annotations(
 
 
 @import_app.command("annotations")
-def import_annotations_cmd(file: Path, org: str | None = OrgOption) -> None:
+def import_annotations_cmd(
+    file: Path = typer.Argument(..., help="a JSON-LD AnnotationPage or a list of annotations"),
+    org: str | None = OrgOption,
+) -> None:
     """Import Web Annotations (an AnnotationPage or a list, as `verrijk export annotations` writes them)."""
     try:
         body = json.loads(file.read_text(encoding="utf-8"))

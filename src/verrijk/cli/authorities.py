@@ -17,8 +17,8 @@ app = typer.Typer(help="Load and list vocabularies to link to.", no_args_is_help
 
 @app.command("add")
 def authorities_add(
-    name: str,
-    file: Path,
+    name: str = typer.Argument(..., help="the authority's name, as enrichers' parameters name it"),
+    file: Path = typer.Argument(..., help="the vocabulary: SKOS, CSV/TSV, a GeoNames dump or Wikidata JSONL"),
     format: str | None = typer.Option(
         None, "--format", "-f", help="turtle, xml, json-ld, nt, csv, tsv, geonames or wikidata; told by the suffix"
     ),

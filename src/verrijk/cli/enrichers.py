@@ -16,6 +16,7 @@ from verrijk.enrich.registry import REGISTRY
 from verrijk.errors import BadInput
 
 app = typer.Typer(help="List enrichers and configure which run for an organisation.", no_args_is_help=True)
+NameArgument = typer.Argument(..., help="the enricher's name, as `verrijk enrichers list` shows it")
 
 
 @app.command("list")
@@ -41,7 +42,7 @@ def enrichers_list(
 
 
 @app.command("show")
-def enrichers_show(name: str, org: str | None = OrgOption) -> None:
+def enrichers_show(name: str = NameArgument, org: str | None = OrgOption) -> None:
     """One enricher: its parameters (default and in effect), then its model card and metrics."""
     settings = Settings()
     spec = REGISTRY.get(name)
@@ -70,20 +71,20 @@ def _save(org: str | None, name: str, enabled: bool | None = None, params: dict 
 
 
 @app.command("enable")
-def enrichers_enable(name: str, org: str | None = OrgOption) -> None:
+def enrichers_enable(name: str = NameArgument, org: str | None = OrgOption) -> None:
     """Run this enricher for the organisation when a job names none."""
     _save(org, name, enabled=True)
 
 
 @app.command("disable")
-def enrichers_disable(name: str, org: str | None = OrgOption) -> None:
+def enrichers_disable(name: str = NameArgument, org: str | None = OrgOption) -> None:
     """Stop running this enricher for the organisation unless a job names it."""
     _save(org, name, enabled=False)
 
 
 @app.command("set")
 def enrichers_set(
-    name: str,
+    name: str = NameArgument,
     values: list[str] = typer.Argument(..., metavar="KEY=VALUE...", help="values are JSON; a bare word is text"),
     org: str | None = OrgOption,
 ) -> None:

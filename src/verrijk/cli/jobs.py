@@ -11,7 +11,9 @@ app = typer.Typer(help="List jobs.", no_args_is_help=True)
 
 
 @app.command("list")
-def jobs_list(org: str | None = OrgOption, limit: int = 20) -> None:
+def jobs_list(
+    org: str | None = OrgOption, limit: int = typer.Option(20, help="how many of the latest jobs to list")
+) -> None:
     """List recent jobs."""
     with open_repo(org) as repo:
         table = Table("id", "kind", "status", "done", "total", "updated")

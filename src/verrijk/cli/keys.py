@@ -53,7 +53,10 @@ def keys_list(
 
 
 @app.command("revoke")
-def keys_revoke(key_id: int = typer.Argument(..., metavar="ID"), org: str | None = OrgOption) -> None:
+def keys_revoke(
+    key_id: int = typer.Argument(..., metavar="ID", help="the key's id, as `verrijk keys list` shows it"),
+    org: str | None = OrgOption,
+) -> None:
     """Revoke an API key (see `verrijk keys list` for its id): its next use is refused."""
     with open_session() as session:
         key = revoke_api_key(session, resolve_org(session, org).id, key_id)

@@ -35,7 +35,7 @@ def models_list(json_out: bool = typer.Option(False, "--json", help="print JSON 
 
 
 @app.command("show")
-def models_show(name: str) -> None:
+def models_show(name: str = typer.Argument(..., help="the model's name, as `verrijk models list` shows it")) -> None:
     """One model: its versions (the active one marked), its card, and the active version's full metrics."""
     settings = Settings()
     model = get_model(settings.models_dir, name, settings.trained_dir)

@@ -13,7 +13,7 @@ app = typer.Typer(help="Manage organisations.", no_args_is_help=True)
 
 @app.command("create")
 def orgs_create(
-    slug: str,
+    slug: str = typer.Argument(..., help="short name in URLs and --org (letters, digits, - and _)"),
     name: str = typer.Option("", help="display name"),
     quota_records: int | None = typer.Option(None, help="most records it may store"),
     quota_jobs: int | None = typer.Option(None, help="most jobs queued or running at once"),

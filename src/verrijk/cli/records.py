@@ -24,10 +24,10 @@ def record_dict(r: Record) -> dict[str, Any]:
 
 @app.command("list")
 def records_list(
-    collection: str | None = typer.Option(None, "--collection", "-c"),
+    collection: str | None = typer.Option(None, "--collection", "-c", help="only this collection's records"),
     q: str | None = typer.Option(None, help="words in title or description"),
-    limit: int = typer.Option(20, min=1, max=1000),
-    cursor: str | None = None,
+    limit: int = typer.Option(20, min=1, max=1000, help="how many records to list"),
+    cursor: str | None = typer.Option(None, help="where the next page starts, as the page before printed it"),
     org: str | None = OrgOption,
     json_out: bool = typer.Option(False, "--json", help="print JSON lines"),
 ) -> None:
@@ -50,7 +50,7 @@ def records_list(
 
 
 @app.command("show")
-def records_show(record_id: int, org: str | None = OrgOption) -> None:
+def records_show(record_id: int = typer.Argument(..., help="the record's id"), org: str | None = OrgOption) -> None:
     """Show one record as JSON."""
     with open_repo(org) as repo:
         print(json.dumps(record_dict(repo.record(record_id)), ensure_ascii=False, indent=2))

@@ -35,11 +35,11 @@ def index_cmd(
 
 
 def search_cmd(
-    query: str,
+    query: str = typer.Argument(..., help="the words to search for"),
     mode: str = typer.Option("hybrid", help="lexical, semantic or hybrid"),
     qf: list[str] | None = typer.Option(None, "--qf", help="filter field:value (repeatable), e.g. date:[1700 TO 1800]"),
     lang: str | None = typer.Option(None, help="language of the query: nl, fr or en"),
-    rows: int = typer.Option(10, min=1, max=100),
+    rows: int = typer.Option(10, min=1, max=100, help="how many records to show"),
     org: str | None = OrgOption,
     json_out: bool = typer.Option(False, "--json", help="print JSON lines"),
 ) -> None:

@@ -30,6 +30,7 @@ from verrijk.store.tables import Organisation
 
 DEMO_ORG = "demo"
 DEMO_COLLECTION = "rijksmuseum-suriname"
+HOST_HELP = "address to listen on (0.0.0.0: every interface)"
 DEMO_KEY_USER, DEMO_KEY_NAME = "demo-cataloger", "make demo"  # who holds the key the demo prints, and its name
 # How long uvicorn waits for a worker to answer its health check before killing it as hung (its default, 5 s, kills
 # a worker whose garbage collector or OS scheduling stalls that long, e.g. building the GeoNames index under load)
@@ -57,9 +58,9 @@ def init(
 
 
 def serve(
-    host: str = "127.0.0.1",
-    port: int = 8000,
-    reload: bool = False,
+    host: str = typer.Option("127.0.0.1", help=HOST_HELP),
+    port: int = typer.Option(8000, help="port to listen on"),
+    reload: bool = typer.Option(False, help="restart when the code changes (development)"),
     workers: int = typer.Option(
         1, min=1, help="worker processes (PostgreSQL, or SQLite in WAL mode with one writer at a time)"
     ),
@@ -141,8 +142,8 @@ def port_free(host: str, port: int) -> None:
 
 def demo(
     serve_after: bool = typer.Option(True, "--serve/--no-serve", help="serve the API and web UI afterwards"),
-    host: str = "127.0.0.1",
-    port: int = 8000,
+    host: str = typer.Option("127.0.0.1", help=HOST_HELP),
+    port: int = typer.Option(8000, help="port to serve on (checked before the setting up starts)"),
 ) -> None:
     """Set up the demo: organisation, the Rijksmuseum Suriname collection, enrichers, a cataloger key; then serve."""
     if serve_after:

@@ -11,11 +11,12 @@ from verrijk.store.accounts import organisation_by_slug, set_membership, set_pas
 from verrijk.store.privacy import erase_person, export_person, user_by_name
 
 app = typer.Typer(help="Manage people who sign in to the web pages.", no_args_is_help=True)
+USERNAME_HELP = "the name the person signs in with"
 
 
 @app.command("add")
 def users_add(
-    username: str,
+    username: str = typer.Argument(..., help=USERNAME_HELP),
     role: str = typer.Option(..., help="admin, cataloger, volunteer or client"),
     org: str | None = OrgOption,
     password: str = typer.Option(
@@ -32,7 +33,7 @@ def users_add(
 
 
 @app.command("export")
-def users_export(username: str) -> None:
+def users_export(username: str = typer.Argument(..., help=USERNAME_HELP)) -> None:
     """Print everything verrijk holds about a person, in every organisation, as JSON (their right of access)."""
     with open_session() as session:
         data = export_person(session, user_by_name(session, username))
@@ -41,7 +42,7 @@ def users_export(username: str) -> None:
 
 @app.command("erase")
 def users_erase(
-    username: str,
+    username: str = typer.Argument(..., help=USERNAME_HELP),
     org: str | None = typer.Option(None, "--org", help="erase only in this organisation (default: everywhere)"),
     yes: bool = typer.Option(False, "--yes", help="do not ask for confirmation"),
 ) -> None:
