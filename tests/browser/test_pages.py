@@ -64,7 +64,7 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
-def test_sign_in_browse_search_and_read_a_record(browser, server, request):
+def test_sign_in_browse_search_and_read_a_record_on_a_desktop_and_a_phone(browser, server, request):
     base, key = server
     backend = request.node.callspec.params["db_url"]
     page = browser.new_page(locale="nl-BE")
@@ -103,6 +103,7 @@ def test_sign_in_browse_search_and_read_a_record(browser, server, request):
     assert page.locator("dt", has_text="Creator").count() == 1
     assert page.get_by_role("heading", name="Suggestions").count() == 1
     shot(page, f"record-en-{backend}")
+    on_a_phone(browser, base, key, backend)  # the same pages, the index already built
 
 
 def test_public_transparency_page(browser, server, request):
@@ -134,8 +135,8 @@ def test_wrong_key_shows_an_error(browser, server):
     assert page.get_by_role("alert").inner_text().startswith("Sign-in failed")
 
 
-def test_on_a_phone_no_page_is_wider_than_the_screen_and_a_long_title_stays_readable(browser, server, request):
-    base, key = server
+def on_a_phone(browser, base: str, key: str, backend: str) -> None:
+    """No page of the demo's main routes is wider than a phone, and a long record title stays readable there."""
     listed = httpx.get(f"{base}/records?limit=100", headers={"X-API-Key": key}).json()["items"]
     longest = max(listed, key=lambda r: len(r["title"] or ""))
     assert len(longest["title"]) > 120  # the demo's titles run to whole sentences
@@ -151,7 +152,7 @@ def test_on_a_phone_no_page_is_wider_than_the_screen_and_a_long_title_stays_read
         page.goto(f"{base}{path}")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
     page.goto(f"{base}/web/records/{longest['id']}")
-    shot(page, f"record-phone-{request.node.callspec.params['db_url']}")
+    shot(page, f"record-phone-{backend}")
     title = page.get_by_role("heading", level=1)
     size = float(title.evaluate("h => getComputedStyle(h).fontSize").removesuffix("px"))
     assert 18 <= size <= 24, size  # the browser's 32 px made a long title fill the screen
