@@ -87,8 +87,8 @@ class _Progress(Progress):
     do' instead of an unknown total, 0/?; not when the work failed (its error says what happened).
 
     When stderr is not a terminal (a pipe, a log file, `make demo | tee`) a bar would stay silent until the end: the
-    progress is written as plain lines instead, `enrich records 120/491 (24 %)`, one at every LINE_STEP % and at
-    least every LINE_SECONDS while the count moves, and the last one when the work ends."""
+    progress is written as plain lines instead: the task's name when it starts, then `enrich records 120/491 (24 %)`
+    at every LINE_STEP % and at least every LINE_SECONDS while the count moves, and the last one when the work ends."""
 
     LINE_STEP = 10
     LINE_SECONDS = 15.0
@@ -97,6 +97,12 @@ class _Progress(Progress):
         super().__init__(*columns, disable=lines, **kwargs)
         self.lines = lines
         self._said: dict[TaskID, tuple[float, int, str]] = {}  # task -> when, which step, what the last line said
+
+    def add_task(self, description: str, *args, **kwargs) -> TaskID:
+        task_id = super().add_task(description, *args, **kwargs)
+        if self.lines:  # said at once: loading models can take minutes before the first count
+            err.print(f"{description} …", highlight=False, markup=False, soft_wrap=True)
+        return task_id
 
     def update(self, task_id: TaskID, **kwargs) -> None:
         super().update(task_id, **kwargs)
