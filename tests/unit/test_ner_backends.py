@@ -76,6 +76,14 @@ def test_onnx_long_texts_run_in_windows_and_batches(tmp_path):
     assert second == [] and [(m.text, m.type) for m in third] == [("Delftaar", "LOC")]
 
 
+def test_onnx_batches_in_parallel_tag_like_batches_in_turn(tmp_path):
+    directory = build_onnx_model(tmp_path)
+    texts = [f"Jan Vermeer woonde {'in ' * (i % 5)}Delftaar" for i in range(9)]
+    in_turn = OnnxTokenClassifier(directory, batch_size=2, threads=1).recognise(texts)
+    assert OnnxTokenClassifier(directory, batch_size=2, threads=3).recognise(texts) == in_turn
+    assert [[m.text for m in found] for found in in_turn] == [["Jan Vermeer", "Delftaar"]] * 9
+
+
 def test_onnx_scores_go_through_the_models_calibration(tmp_path):
     directory = build_onnx_model(tmp_path)
     config = json.loads((directory / "config.json").read_text())
