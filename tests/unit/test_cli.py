@@ -286,3 +286,16 @@ def test_every_command_option_and_argument_says_what_it_is_for():
                 yield f"{path} {param.name}"
 
     assert list(silent(typer.main.get_command(app), "verrijk")) == []  # `--help` explains every word a newcomer sees
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the same on either database
+def test_lists_in_80_columns_cut_no_name_a_command_takes_back(cli, monkeypatch):
+    from verrijk.enrich.registry import REGISTRY
+
+    monkeypatch.setenv("COLUMNS", "80")  # a pipe's width, and many a terminal's
+    shown = {what: cli(*what.split()).stdout for what in ("enrichers list", "models list", "authority list")}
+    assert not [what for what, text in shown.items() if "…" in text]
+    cells = {what: {cell.strip() for cell in text.split("│")} for what, text in shown.items()}
+    assert set(REGISTRY.specs()) <= cells["enrichers list"]  # each whole on its line, as `enrichers show` takes it
+    assert {"ner", "linking", "subjects", "link.creators"} <= cells["models list"]
+    assert "vkc-creators" in cells["authority list"]

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from verrijk.cli.common import OrgOption, err, open_repo, out
+from verrijk.cli.common import OrgOption, err, folded, open_repo, out, whole
 from verrijk.errors import BadInput
 from verrijk.store.repo import authority_load
 
@@ -64,7 +64,7 @@ def authorities_add(
 def authorities_list(org: str | None = OrgOption) -> None:
     """List the authorities an organisation may link to, with their entry counts."""
     with open_repo(org) as repo:
-        table = Table("name", "label", "owner", "entries", "licence")
+        table = Table(*whole("name"), "label", "owner", "entries", *folded("licence"))
         for a in repo.authorities():
             load = authority_load(repo.session, a)
             owner = "shared" if a.organisation_id is None else ("own" if a.organisation_id == repo.org_id else "other")

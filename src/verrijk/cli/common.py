@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
+from rich.table import Column
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 from typer.core import TyperGroup
@@ -27,6 +28,18 @@ from verrijk.store.tables import Organisation
 
 out = Console()
 err = Console(stderr=True)
+
+
+def whole(*headers: str) -> list[Column]:
+    """Table columns never cut to fit a narrow terminal or a pipe's 80 columns: names a command takes back
+    (`verrijk enrichers show NAME`), dates; the other columns wrap to make room."""
+    return [Column(header, no_wrap=True) for header in headers]
+
+
+def folded(*headers: str) -> list[Column]:
+    """Columns whose long words (versions, URLs) break across lines rather than end in '…'."""
+    return [Column(header, overflow="fold") for header in headers]
+
 
 OrgOption = typer.Option(None, "--org", envvar="VERRIJK_ORG", help="organisation slug (default: the only one)")
 

@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 import typer
-from rich.table import Column, Table
+from rich.table import Table
 
-from verrijk.cli.common import OrgOption, open_repo, out
+from verrijk.cli.common import OrgOption, folded, open_repo, out, whole
 from verrijk.config import Settings
 from verrijk.enrich import config
 from verrijk.enrich.registry import REGISTRY
@@ -32,9 +32,7 @@ def enrichers_list(
             row = {"name": s.name, "version": s.version, "accepts": sorted(s.accepts), "source": s.source}
             print(json.dumps({**row, "enabled": s.name in cfg.enabled, "params": cfg.params_for(s.name)}))
         return
-    table = Table(
-        "name", "on", "reads", "version", "source", Column("description", overflow="fold"), title=f"({cfg.source})"
-    )
+    table = Table(*whole("name"), "on", *folded("reads", "version", "source", "description"), title=f"({cfg.source})")
     for s in specs:
         on = "yes" if s.name in cfg.enabled else ""
         table.add_row(s.name, on, ",".join(sorted(s.accepts)), s.version, s.source, s.description)

@@ -8,7 +8,7 @@ import json
 import typer
 from rich.table import Column, Table
 
-from verrijk.cli.common import out
+from verrijk.cli.common import folded, out, whole
 from verrijk.config import Settings
 from verrijk.enrich.models import get_model, list_models
 
@@ -25,12 +25,15 @@ def models_list(json_out: bool = typer.Option(False, "--json", help="print JSON 
             row = {"name": m.name, "active_version": m.active, "versions": [v.version for v in m.versions]}
             print(json.dumps({**row, m.headline or "headline": m.headline_value, "enrichers": m.enrichers}))
         return
-    table = Table("model", "active version", "headline", Column("value", justify="right"), "date", "enrichers")
+    table = Table(
+        *whole("model"), *folded("active version", "headline"), Column("value", justify="right"), *whole("date"),
+        *folded("enrichers"),
+    )  # fmt: skip
     for m in found:
         active = m.active_version
         value = f"{m.headline_value:.4f}" if m.headline_value is not None else "–"
         date = active.date if active else ""
-        table.add_row(m.name, m.active or "–", m.headline or "–", value, date, ", ".join(m.enrichers))
+        table.add_row(m.name, m.active or "–", m.headline or "–", value, date, "\n".join(m.enrichers))
     out.print(table)
 
 
