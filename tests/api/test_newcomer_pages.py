@@ -165,3 +165,15 @@ def test_errors_without_a_page_of_their_own_are_said_in_dutch_too(error, dutch, 
     assert said(error, "nl")[0].endswith(dutch) and said(error, "nl")[1] == technical
     assert said(error, "en") == (str(error), "")
     assert pickle.loads(pickle.dumps(error)).params == error.params  # from the enrichment process unchanged
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_a_form_posted_with_a_stale_token_gets_a_page_saying_to_reload(client, org, language):
+    page = {"Accept": "text/html", "Accept-Language": language}
+    assert sign_in(client, api_key=org.keys["volunteer"]).status_code == 303
+    stale = client.post("/web/tasks/1", data={"verdict": "accept", "csrf_token": "from-another-session"}, headers=page)
+    assert stale.status_code == 403 and stale.headers["content-type"].startswith("text/html")
+    said = {"nl": "Dit formulier is verlopen of onvolledig: laad de pagina opnieuw", "en": "reload the page"}
+    assert said[language] in re.search(r'id="error-detail">([^<]*)<', stale.text).group(1)
+    program = client.post("/web/tasks/1", data={"verdict": "accept"}, headers={"Accept": "application/json"})
+    assert program.status_code == 403 and program.headers["content-type"] == "application/problem+json"

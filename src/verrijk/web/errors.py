@@ -22,10 +22,15 @@ from verrijk.web.routes import render
 PAGE_PATH = re.compile(r"/(web/.*|about/.*|login)?")
 
 
-def is_page_request(request: Request) -> bool:
-    """A browser navigating to a page (not a program calling the API)."""
+FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def is_page_request(request: Request, forms: bool = False) -> bool:
+    """A browser navigating to a page, or with `forms` posting one of the pages' forms (not a program calling the
+    API)."""
+    posted = forms and request.method == "POST" and request.headers.get("content-type", "").startswith(FORMS)
     return (
-        request.method == "GET"
+        (request.method == "GET" or posted)
         and request.headers.get("accept", "").startswith("text/html")
         and "x-api-key" not in request.headers
     )
@@ -48,7 +53,8 @@ def install(app: FastAPI) -> None:
 
     def page_or_problem(kind: type[Exception]):
         async def handler(request: Request, exc: Exception):
-            if not (is_page_request(request) and PAGE_PATH.fullmatch(request.url.path)):
+            # a form posted with a stale token, or to a page that refuses it, gets a page too (not JSON)
+            if not (is_page_request(request, forms=True) and PAGE_PATH.fullmatch(request.url.path)):
                 return await otherwise[kind](request, exc)
             status, detail, technical = _status_and_words(exc, pick_language(request))
             return render(
