@@ -11,7 +11,8 @@ Three sets:
   different folded form, string similarity 0.6 or more: "Anthonie van Dijck" for Anthony van Dyck, "Yperen" for
   Ieper) and not a sorting form of it, drawn once into training/link_variants.jsonl. Each variant is held out
   of the index (removed from its entry's names) and then looked up with the entity type and no other context;
-  the gold is the entry it came from.
+  the gold is the entry it came from. The set is split dev/test by a hash of the gold entry (split_of): the dev
+  half is for looking at errors and choosing, the test half only for the figure reported.
 - exonyms: training/link_exonyms.jsonl, hand-written English and French sentences naming places the way those
   languages do ("Vienna", "Anvers", "Aix-la-Chapelle"), with no collection country; the gold is the most
   populous GeoNames place of that name in the country meant.
@@ -23,6 +24,7 @@ Three sets:
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import random
 from collections.abc import Iterable
@@ -65,6 +67,11 @@ def spelling_variant(entry: Entry, person: bool) -> list[str]:
     return found
 
 
+def split_of(uri: str) -> str:
+    """The variant set's split of an entry: "dev" or "test", half each, by a hash of its uri."""
+    return ("dev", "test")[int(hashlib.sha256(uri.encode()).hexdigest(), 16) % 2]
+
+
 def draw(entries: list[Entry], person: bool, count: int, seed: int) -> list[dict[str, Any]]:
     """Labelled mentions of one sampled spelling variant each of `count` entries."""
     rng = random.Random(seed)
@@ -73,7 +80,8 @@ def draw(entries: list[Entry], person: bool, count: int, seed: int) -> list[dict
     for entry in rng.sample(eligible, min(count, len(eligible))):
         items.append(
             {"mention": rng.choice(spelling_variant(entry, person)), "type": "PER" if person else "LOC",
-             "gold": entry.uri, "label": entry.label, "text": "", "mentions": [], "country": None, "split": "test"}
+             "gold": entry.uri, "label": entry.label, "text": "", "mentions": [], "country": None,
+             "split": split_of(entry.uri)}
         )  # fmt: skip
     return items
 
@@ -104,13 +112,16 @@ def main() -> None:
         AuthorityIndex("vkc-creators", held_out(people, items)),
         AuthorityIndex("geonames", held_out(places, items)),
     ]
-    figures = {"variants": evaluate(Linker(held), items) | {"command": "python training/eval_link_variants.py"}}
+    command = {"command": "python training/eval_link_variants.py"}
+    figures = {"variants": evaluate(Linker(held), items) | command}
+    for split in ("dev", "test"):
+        figures[f"variants_{split}"] = evaluate(Linker(held), [i for i in items if i["split"] == split]) | command
     shipped = [AuthorityIndex("vkc-creators", people), AuthorityIndex("geonames", places)]
     for name, path in (("exonyms", EXONYMS), ("asr", ASR)):
         figures[name] = evaluate(Linker(shipped), read_mentions(path)) | {
             "command": f"verrijk eval link --data training/{path.name} --split all"
         }
-    for name in ("variants", "exonyms", "asr"):
+    for name in ("variants", "variants_dev", "variants_test", "exonyms", "asr"):
         figures[name].pop("calibration", None)
     print(json.dumps(figures, indent=1))
     if args.write:

@@ -1,5 +1,5 @@
-"""How namesakes share a name's weight (a place's parts, how many names know it), NIL thresholds per entity type, and
-place names transliterated by other languages."""
+"""How namesakes share a name's weight (a place's parts, how many names know it), sound-alike places beside an exact
+namesake, NIL thresholds per entity type, and place names transliterated by other languages."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import json
 import pytest
 
 from verrijk.enrich.text.linking import phonetic
-from verrijk.enrich.text.linking.index import AuthorityIndex
+from verrijk.enrich.text.linking.index import SOUND_ALIKES, AuthorityIndex
 from verrijk.enrich.text.linking.linker import FEATURES, Linker, Model
 from verrijk.enrich.text.linking.model import Entry, LinkContext
+from verrijk.enrich.text.linking.normalise import FUZZY
 
 
 def place(uri: str, label: str, population: int, lat: float, lon: float, names: int = 0, alt: tuple = ()) -> Entry:
@@ -71,3 +72,34 @@ def test_nil_thresholds_per_entity_type(tmp_path):
 )
 def test_place_names_transliterated_by_other_languages_share_a_phonetic_key(written, meant):
     assert phonetic.keys(written, person=False) & phonetic.keys(meant, person=False)
+
+
+def sound_alike_index(villages: int = 1) -> AuthorityIndex:
+    """Suriname, the country, and villages that GeoNames names "Surinam" (one on Mauritius)."""
+    return AuthorityIndex(
+        "places",
+        [
+            place("u:suriname", "Suriname", 575_000, 4.0, -56.0, names=60),
+            *(place(f"u:village{i}", "Surinam", 2_000, -20.5, 57.5 + i) for i in range(villages)),
+            *(place(f"u:sarinam{i}", f"Sarinam{'a' * i}", 10 + i, 10.0, 10.0 + i) for i in range(15)),
+        ],
+    )
+
+
+def test_a_place_spelt_as_a_small_namesakes_exact_name_is_still_asked_for_by_sound():
+    """ "Surinam" is a village's own name and a spelling of Suriname: the country is a candidate too, and the
+    village's features (dominance, ambiguity) stay what its name alone gives."""
+    found = {c.entry.uri: c for c in sound_alike_index().search("Surinam", types=["LOC"], limit=30)}
+    assert "u:suriname" in found
+    assert found["u:suriname"].features["phonetic"] == 1.0 and found["u:suriname"].features["exact"] == 0.0
+    village = found["u:village0"].features
+    assert village["exact"] == 1.0 and village["dominance"] == 0.0 and village["ambiguity"] == 0.0
+    assert 0.0 < found["u:suriname"].features["share"] < 1.0
+
+
+def test_sound_alikes_of_an_exact_match_are_bounded_and_asked_for_places_only():
+    index = sound_alike_index()
+    extra = [m for m in index.lookup("Surinam", person=False) if m.level == FUZZY]
+    assert 0 < len(extra) <= SOUND_ALIKES
+    assert extra[0].index == 0  # the likeliest first: the country, before the tiny "Sarinam"s
+    assert all(m.level < FUZZY for m in index.lookup("Surinam", person=True))  # a person's exact name is enough

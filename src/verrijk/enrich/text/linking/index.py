@@ -22,6 +22,7 @@ from verrijk.folding import fold
 MAX_MATCHES = 200  # most entries one lookup scores; the rest (lowest level, smallest prior) are dropped
 FUZZY_CUTOFF = 85.0  # rapidfuzz ratio a misspelt key must reach
 FUZZY_MIN_LENGTH = 5
+SOUND_ALIKES = 10  # sound-alike places a place mention that matched some name exactly is offered besides
 TOP_PER_PREFIX = 50  # shorter mentions are matched exactly or not at all
 _LEVEL_BITS = 4
 _LABEL = 8  # flag bit: the key comes from the preferred label
@@ -158,6 +159,13 @@ class AuthorityIndex:
                 entry = self.entries[i]
                 if person or not is_person(entry):
                     found[i] = self._nearest_name(i, mention)
+        elif fuzzy and not person:
+            # a place's spelling is often another, smaller place's exact name ("Surinam" is a village on Mauritius
+            # as well as a spelling of Suriname): the likeliest places that sound alike are asked all the same
+            others = sorted((i for i in sounding - found.keys() if not is_person(self.entries[i])),
+                            key=lambda i: -self.priors[i])  # fmt: skip
+            for i in others[:SOUND_ALIKES]:
+                found[i] = self._nearest_name(i, mention)
         matches = sorted(found.values(), key=lambda m: (m.level, -self.priors[m.index]))[:MAX_MATCHES]
         return [
             replace(m, sounds=m.index in sounding)

@@ -63,6 +63,7 @@ HOME_WEIGHT = 100.0  # how much likelier a place in the collection's (or the rec
 DATE_MARGIN = 10  # years a record may fall outside a person's life (posthumous prints, early works)
 WORKING_AGE = 15  # a person makes or does little before this age
 LOOK_ALIKE_POWER = 8  # look-alikes' importance times similarity to this power: 0.9 alike counts 0.43, 0.8 0.17
+SOUND_ALIKE_WEIGHT = 0.1  # a sound-alike place's weight beside namesakes: a spelling none of its names has is rare
 PART_KM = 10.0  # a namesake this close to a weightier one is part of it (a town's sections, its municipality)
 PART_LEADERS = 10  # the weightiest namesakes the others are compared with
 
@@ -348,17 +349,23 @@ def score_matches(
     model = model or default_model()
     near = near or neighbourhood([index], context, mention)
     best_level = min(m.level for m in matches)
+    # sound-alikes of a name that matched better (index.SOUND_ALIKES) are offered beside its namesakes, not
+    # counted among them: the namesakes' dominance and ambiguity stay what the name alone gives
+    namesakes = {m.index for m in matches if m.level < FUZZY or best_level == FUZZY}
     # dominance: how much likelier a priori than the likeliest other candidate (negative unless the favourite;
     # 0 for a lone candidate, whose prior says enough)
-    priors = sorted((index.priors[m.index] for m in matches), reverse=True)
+    priors = sorted((index.priors[i] for i in namesakes), reverse=True)
     first, second = priors[0], (priors[1] if len(priors) > 1 else priors[0])
     # namesakes share the weight; a look-alike (fuzzy match) is nobody's namesake, nor is one whose epithet the
-    # mention contradicts ("Jan Brueghel de Oude" is not Jan Brueghel II). Only when nothing matched better do
-    # look-alike places share it, by importance times how alike they are ("Darmshtat": Darmstadt in Germany rather
-    # than the village in Indiana); a look-alike person is as often someone else
+    # mention contradicts ("Jan Brueghel de Oude" is not Jan Brueghel II). Look-alike places share it by importance
+    # times how alike they are ("Darmshtat": Darmstadt in Germany rather than the village in Indiana) when nothing
+    # matched better, and sound-alike places even when a small namesake matched exactly ("Surinam": Suriname rather
+    # than the village on Mauritius), then times how rarely a name is written in a way none of its known spellings
+    # has (SOUND_ALIKE_WEIGHT); a look-alike person is as often someone else
+    unseen = SOUND_ALIKE_WEIGHT if best_level < FUZZY else 1.0
     weights = [
-        weight(index, m, context, near) * (m.similarity**LOOK_ALIKE_POWER if m.level == FUZZY else 1.0)
-        if (m.level < FUZZY or (best_level == FUZZY and not is_person(index.entries[m.index])))
+        weight(index, m, context, near) * (unseen * m.similarity**LOOK_ALIKE_POWER if m.level == FUZZY else 1.0)
+        if (m.level < FUZZY or (not is_person(index.entries[m.index]) and (best_level == FUZZY or m.sounds)))
         and not _epithet_conflict(mention, index.entries[m.index])
         else 0.0
         for m in matches
@@ -367,9 +374,9 @@ def score_matches(
     total = sum(weights)
     scored = []
     for m, w in zip(matches, weights, strict=True):
-        rival = second if index.priors[m.index] >= first else first
+        rival = second if index.priors[m.index] >= first and m.index in namesakes else first
         share = w / total if total else 1.0
-        f = features(index, m, mention, entity_type, context, near, best_level, rival, len(matches), share)
+        f = features(index, m, mention, entity_type, context, near, best_level, rival, len(namesakes), share)
         scored.append((model.score(f), f["prior"], m, f))
     scored.sort(key=lambda s: s[:2], reverse=True)
     return [
