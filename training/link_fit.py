@@ -33,17 +33,17 @@ def fit_logistic(
     l2: float = L2,
     iterations: int = 50,
     offset: np.ndarray | None = None,
-    own_bias: bool = False,
+    own_bias: np.ndarray | None = None,
 ) -> np.ndarray:
     """Newton's method on the L2-penalised log loss; column 0 is the bias, unpenalised. With an `offset` (the rest
-    of a model's score per row) there is no bias column, unless `own_bias`: then one is fitted for this set alone
-    and left out of what is returned (it absorbs the set's own base rate, such as two or three namesakes per
-    mention)."""
-    if own_bias:
-        x = np.column_stack([np.ones(len(y)), x])
+    of a model's score per row) there is no bias column, unless `own_bias` (1 for the rows it applies to): then one
+    is fitted for those rows of this set alone and left out of what is returned (it absorbs the set's own base
+    rate, such as two or three namesakes per mention)."""
+    if own_bias is not None:
+        x = np.column_stack([own_bias, x])
     w = np.zeros(x.shape[1])
     penalty = np.full(x.shape[1], l2)
-    penalty[0] = 0.0 if offset is None or own_bias else l2
+    penalty[0] = 0.0 if offset is None or own_bias is not None else l2
     base = np.zeros(len(y)) if offset is None else offset
     for _ in range(iterations):
         p = 1 / (1 + np.exp(-np.clip(base + x @ w, -30, 30)))
@@ -53,7 +53,7 @@ def fit_logistic(
         w -= step
         if np.abs(step).max() < 1e-8:
             break
-    return w[1:] if own_bias else w
+    return w[1:] if own_bias is not None else w
 
 
 def fit_platt(raw: np.ndarray, correct: np.ndarray) -> tuple[float, float]:
@@ -121,7 +121,8 @@ def fit(
     """Weights from the training split of the demo set (against `indexes`), then each stage's features from its
     own set (against its own authorities) with the other weights held: a set made to teach one thing (namesakes
     told apart by context, unseen spellings of places) would otherwise pull the weights of name matching away
-    from what the demo data teaches. A stage with its own bias fits one for its set alone (not kept).
+    from what the demo data teaches. A stage with its own bias fits one for its mentions with namesakes alone (not
+    kept).
     Calibration and the NIL thresholds (choose_thresholds) from the demo set's development split."""
     train = [i for i in items if i["split"] == "train"]
     dev = [i for i in items if i["split"] == "dev"]
@@ -135,7 +136,10 @@ def fit(
         sx, sy, _ = design(Linker(stage_indexes, zero, limit=50), [i for i in stage_items if i["split"] == "train"])
         columns = [FEATURES.index(f) for f in features]
         held = np.delete(np.arange(len(FEATURES)), columns)
-        weights[columns] = fit_logistic(sx[:, columns], sy, offset=sx[:, held] @ weights[held], own_bias=own_bias)
+        # the bias of its own applies to mentions with namesakes only: a lone exact name is as sure in this set as
+        # in the demo data, so what a date conflict does to it is learnt against the demo's bias, which run time uses
+        own = (sx[:, FEATURES.index("ambiguity")] > 0).astype(float) if own_bias else None
+        weights[columns] = fit_logistic(sx[:, columns], sy, offset=sx[:, held] @ weights[held], own_bias=own)
     raw_model = Model(dict(zip(FEATURES, weights.tolist(), strict=True)))
     scored = top_raw(Linker(indexes, raw_model, limit=50), dev)
     raw = np.array([s for s, *_ in scored])

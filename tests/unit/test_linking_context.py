@@ -1,5 +1,6 @@
-"""Context in the linker's ranking: a record's or sentence's years against life years, the roles a text names
-against the authority's descriptions, region and nationality words for places; and look-alike place names."""
+"""Context in the linker's ranking: a record's or sentence's years against life years (not a portrait's date), the
+roles a text names against the authority's descriptions, region and nationality words for places; and look-alike
+place names."""
 
 from __future__ import annotations
 
@@ -80,3 +81,15 @@ def test_look_alikes_share_by_importance_and_likeness():
     found = Linker([AuthorityIndex("places", entries)]).link("Darmshtat", "LOC", LinkContext())
     shares = {c.entry.uri: c.features["share"] for c in found.candidates}
     assert top(found) == "urn:x:darmstadt-de" and shares["urn:x:darmstadt-de"] > 0.9 > shares["urn:x:darmstadt-us"]
+
+
+def test_a_portrait_is_dated_by_the_picture_not_by_the_life(namesakes):
+    """A lone exact name in a record of 1890, two centuries after the painter died: made by him, it is someone
+    else (NIL); shown in it ("Portret van"), it is still him."""
+    assert words.depicted("Portret van Benjamin Cuyp, 1890", "Benjamin Cuyp")
+    assert words.depicted("buste de Cuyp", "Cuyp") and not words.depicted("Werk van de beeldhouwer Cuyp", "Cuyp")
+    assert not words.depicted("Portret van een vrouw. Door Benjamin Cuyp", "Benjamin Cuyp")
+    shown = namesakes.link("Benjamin Cuyp", "PER", LinkContext(text="Portret van Benjamin Cuyp", year_from=1890))
+    made = namesakes.link("Benjamin Cuyp", "PER", LinkContext(text="Werk van Benjamin Cuyp", year_from=1890))
+    assert shown.candidates[0].features["date_conflict"] == 0.0 and shown.link is not None
+    assert made.candidates[0].features["date_conflict"] == 1.0 and made.is_nil

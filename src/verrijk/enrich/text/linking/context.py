@@ -1,5 +1,6 @@
-"""What the words around a mention say about who or where it is: years, roles (painter, printer, photographer …)
-and regions or nationalities (Flanders, French, …), in Dutch, French and English, for the linker's features.
+"""What the words around a mention say about who or where it is: years, roles (painter, printer, photographer …),
+regions or nationalities (Flanders, French, …) and whether the person is shown rather than at work ("Portret van"),
+in Dutch, French and English, for the linker's features.
 """
 
 from __future__ import annotations
@@ -44,6 +45,12 @@ REGIONS: dict[str, str] = {
     **dict.fromkeys(("spanje", "spaans", "spaanse", "spain", "spanish", "espagne", "espagnol", "espagnole"), "ES"),
     **dict.fromkeys(("suriname", "surinaams", "surinaamse", "surinamese", "surinamais"), "SR"),
 }  # fmt: skip
+# words that present the person named right after them as shown, not at work: a record's date is then the
+# picture's or the monument's, not a date of their life ("Portret van Rubens, 1890")
+DEPICTIONS = frozenset(("portret", "portretje", "portrait", "bildnis", "buste", "bust", "borstbeeld", "standbeeld",
+                        "statue", "afbeelding", "effigie", "gedenkteken", "monument", "graf", "grafmonument",
+                        "tombe", "tomb", "hommage", "homage", "memorial"))  # fmt: skip
+DEPICTION_REACH = 4  # words before the mention a depiction word may stand
 YEAR = re.compile(r"(?<![\d/.-])(1[0-9]\d\d|20[0-4]\d)(?![\d/.])")
 _WORD = re.compile(r"[a-z][a-z-]+")
 _STEMS = sorted(((stem, role) for role, stems in ROLES.items() for stem in stems), key=lambda s: -len(s[0]))
@@ -72,3 +79,12 @@ def years(text: str) -> tuple[int, int] | None:
     """The first and last year a text names (1000-2049), or None."""
     found = [int(y) for y in YEAR.findall(text)]
     return (min(found), max(found)) if found else None
+
+
+def depicted(text: str, mention: str) -> bool:
+    """The text shows the person it names as `mention` ("Portret van Rubens", "buste de Rubens", "portrait of")."""
+    at = text.find(mention)
+    if at < 0:
+        return False
+    before = _WORD.findall(fold(text[:at]).rsplit(".", 1)[-1])[-DEPICTION_REACH:]
+    return any(w in DEPICTIONS for w in before)

@@ -151,6 +151,7 @@ class Neighbourhood:
     points: tuple[tuple[float, float], ...]
     years: tuple[int, int] | None = None
     roles: frozenset[str] = frozenset()
+    depicted: bool = False  # the text shows the person ("Portret van …"): its years need not fall in their life
 
 
 def neighbourhood(indexes: Sequence[AuthorityIndex], context: LinkContext, mention: str) -> Neighbourhood:
@@ -171,7 +172,8 @@ def neighbourhood(indexes: Sequence[AuthorityIndex], context: LinkContext, menti
         span = (context.year_from, context.year_to or context.year_from)
     else:
         span = words.years(context.text)
-    return Neighbourhood(frozenset(countries), tuple(points), span, words.roles(context.text.replace(mention, " ")))
+    roles = words.roles(context.text.replace(mention, " "))
+    return Neighbourhood(frozenset(countries), tuple(points), span, roles, words.depicted(context.text, mention))
 
 
 def _likeliest_place(indexes: Sequence[AuthorityIndex], name: str) -> Entry | None:
@@ -266,7 +268,7 @@ def features(
         "country": (1.0 if context.country == country else -1.0) if context.country and country else 0.0,
         "cooccur": float(_cooccurs(p, near)),
         "epithet_conflict": float(_epithet_conflict(mention, entry)),
-        "date_conflict": float(_date_conflict(p, near.years)),
+        "date_conflict": float(_date_conflict(p, near.years, near.depicted)),
         "single_token": float(len(fold(mention).split()) == 1),
         "date_fit": float(_date_fit(p, near.years)),
         "role": _role_agreement(entry, near.roles),
@@ -299,16 +301,16 @@ def _epithet_conflict(mention: str, entry: Entry) -> bool:
     return bool(carried) and said not in carried
 
 
-def _date_conflict(properties: dict, span: tuple[int, int] | None) -> bool:
+def _date_conflict(properties: dict, span: tuple[int, int] | None, depicted: bool = False) -> bool:
     """A person born after the record was made, or dead well before it (a record may postdate a death: prints
-    after paintings, but not by centuries)."""
+    after paintings, but not by centuries; a portrait or monument of the person by any time)."""
     born, died = properties.get("born"), properties.get("died")
     if span is None or (born is None and died is None):
         return False
     start, end = span
     if born is not None and end < int(born) + 5:
         return True
-    return died is not None and start > int(died) + 100 + DATE_MARGIN
+    return not depicted and died is not None and start > int(died) + 100 + DATE_MARGIN
 
 
 def _date_fit(properties: dict, span: tuple[int, int] | None) -> bool:
