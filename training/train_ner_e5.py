@@ -75,7 +75,7 @@ LABEL_ID = {label: i for i, label in enumerate(LABELS)}
 IGNORE = -100
 HELDOUT = ("europeana", "voc", "records", "swapped", "templates")
 SCRIPTS = ("LATIN", "GREEK", "DIGIT", "SPACE", "SYMBOL")  # names of unicodedata entries the export keeps
-VERSION = "1.1.0"
+VERSION = "1.1.1"
 
 
 def log(message: str) -> None:
