@@ -40,7 +40,8 @@ become ``<unk>`` on new text), then dynamic int8 quantisation per channel (onnxr
 cost 6 F1 points on ned.testb) -> models/ner-e5 with tokenizer.json (the cut vocabulary, ids remapped), config.json
 (id2label). ``--card`` then writes metrics.json, versions.json and card.md from the EVALUATIONS outputs.
 Attention is exported in its eager form (MatMul, Add mask, Softmax): the same logits as the default SDPA form,
-without its Where/IsNaN masking; int8, 8 % more words per CPU second on ned.testb (benchmarks/ner_speed.py).
+without its Where/IsNaN masking; int8, about 3 % more words per CPU second (-4 to +8 % in six comparisons on
+ned.testb and HIPE, benchmarks/ner_speed.py).
 onnxruntime's offline transformer fusion (``optimize_model(model_type="bert")``: EmbedLayerNormalization, Attention,
 BiasGelu, SkipLayerNormalization, then QAttention after quantisation) is not applied: 10 % fewer words per CPU
 second than this graph, which onnxruntime fuses at load (DynamicQuantizeMatMul with the bias inside); without
