@@ -87,10 +87,10 @@ def _analyse_here(settings: Settings, scope: Scope, inputs: list[TextIn], author
         return analyse(Repo(session, scope), settings, inputs, authorities)
 
 
-def _send(stream, value) -> None:
+def _framed(value: object) -> bytes:
+    """A value as the text process and its worker exchange it: its pickle's length (8 bytes), then the pickle."""
     data = pickle.dumps(value)
-    stream.write(len(data).to_bytes(8, "big") + data)
-    stream.flush()
+    return len(data).to_bytes(8, "big") + data
 
 
 def _serve(sock: socket.socket) -> None:
@@ -104,7 +104,8 @@ def _serve(sock: socket.socket) -> None:
                 answer = (False, exc)
             except Exception as exc:  # noqa: BLE001 - any other failure reaches the caller as a 500, in words
                 answer = (False, RuntimeError(f"the text process failed: {type(exc).__name__}: {exc}"))
-            _send(stream, answer)
+            stream.write(_framed(answer))
+            stream.flush()
 
 
 class _TextProcess:
@@ -122,8 +123,7 @@ class _TextProcess:
         if self.streams is None:
             self.streams = await asyncio.open_connection(sock=self.socket)
         reader, writer = self.streams
-        data = pickle.dumps(call)
-        writer.write(len(data).to_bytes(8, "big") + data)
+        writer.write(_framed(call))
         await writer.drain()
         size = int.from_bytes(await reader.readexactly(8), "big")
         ok, value = pickle.loads(await reader.readexactly(size))  # noqa: S301 - from our own process
