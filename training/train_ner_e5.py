@@ -178,6 +178,19 @@ def batches(examples: list[tuple[list[int], list[int]]], size: int, rng: random.
         yield ids, mask, labels
 
 
+def optimiser_step(loss: torch.Tensor, optimiser: torch.optim.Optimizer, params: list) -> None:
+    """One update from `loss`, its gradients clipped to norm 1 over `params` (what finetune and top train)."""
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(params, 1.0)
+    optimiser.step()
+    optimiser.zero_grad()
+
+
+def settings_of(args) -> dict:
+    """The command's options as training.json records them (paths as text)."""
+    return {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items() if k != "func"}
+
+
 def predict_words(model, encode: Encoder, sentences: list[list[str]], batch_size: int = 32) -> list[list[str]]:
     """Per word, the label of its first piece (the training-time view; serving goes through the ONNX backend)."""
     model.eval()
@@ -304,10 +317,7 @@ def train(args) -> dict:
                 group["lr"] = args.lr * warm * max(0.02, 1 - elapsed / budget)
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
                 loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(trainable, 1.0)
-            optimiser.step()
-            optimiser.zero_grad()
+            optimiser_step(loss, optimiser, trainable)
             step += 1
             if step % 50 == 0:
                 log(f"step {step} epoch {epoch} loss {loss.item():.4f} lr {optimiser.param_groups[0]['lr']:.2e}")
@@ -322,7 +332,7 @@ def train(args) -> dict:
         "sentences": {"dutch": min(args.sentences, len(dutch)), "french": min(args.french, len(french["train"]))},
         "dev_history": history,
         "chosen": best,
-        "settings": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items() if k != "func"},
+        "settings": settings_of(args),
     }
     (WORK / "training.json").write_text(json.dumps(info, indent=1))
     return info
@@ -479,7 +489,7 @@ def probe(args) -> dict:
         "sentences": {"encoded": used, "pieces": int(len(y))},
         "dev_history": history,
         "chosen": best,
-        "settings": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items() if k != "func"},
+        "settings": settings_of(args),
     }
 
 
@@ -620,10 +630,7 @@ def top(args) -> dict:
             for row, i in enumerate(batch):
                 target[row, : len(labels[i])] = labels[i]
             loss = torch.nn.functional.cross_entropy(logits.float().view(-1, len(LABELS)), target.view(-1))
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(upper, 1.0)
-            optimiser.step()
-            optimiser.zero_grad()
+            optimiser_step(loss, optimiser, upper)
             step += 1
             if step % 100 == 0:
                 log(f"step {step}/{total} epoch {epoch} loss {loss.item():.4f} "
@@ -651,7 +658,7 @@ def top(args) -> dict:
         "sentences": {"cached": len(states), "pieces": pieces},
         "dev_history": history,
         "chosen": best,
-        "settings": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items() if k != "func"},
+        "settings": settings_of(args),
     }
 
 
